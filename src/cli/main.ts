@@ -1,0 +1,98 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import password from "@inquirer/password";
+import fs from "node:fs";
+import { databaseUrl } from "~/server/database-url";
+import { createDb } from "~/server/db";
+import { systemActor } from "~/server/engine/actor";
+import { createApiToken } from "~/server/engine/api-tokens";
+import { DomainError } from "~/server/engine/errors";
+import { createUser, setUserPassword } from "~/server/engine/users";
+
+const roleOption = () =>
+  new Option("--role <role>", "admin or viewer")
+    .makeOptionMandatory()
+    .argParser((value) => {
+      const role = value.toUpperCase();
+      if (role !== "ADMIN" && role !== "VIEWER") throw new InvalidArgumentError("must be admin or viewer");
+      return role as "ADMIN" | "VIEWER";
+    });
+
+/** --password wins; otherwise ask on a terminal, or read one line from piped stdin. */
+async function readPassword(given: string | undefined): Promise<string> {
+  if (given) return given;
+  if (process.stdin.isTTY) {
+    const first = await password({ message: "Password (at least 8 characters):", mask: "*" });
+    const again = await password({ message: "Repeat it:", mask: "*" });
+    if (first !== again) throw new DomainError("BAD_REQUEST", "The two passwords differ");
+    return first;
+  }
+  let input = "";
+  for await (const chunk of process.stdin) input += chunk;
+  return input.split(/\r?\n/)[0] ?? "";
+}
+
+async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+  const file = databaseUrl().replace(/^file:/, "");
+  if (!fs.existsSync(file)) {
+    throw new DomainError("PRECONDITION_FAILED", `no database at ${file}; run \`npm start\` once (or set BERTH_DATA_DIR)`);
+  }
+  const db = createDb();
+  try {
+    return await fn(db);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+const actor = systemActor("cli");
+const program = new Command("berth").description("Berth command line (uses BERTH_DATA_DIR, default ./data)");
+
+const user = program.command("user").description("manage users");
+user
+  .command("add")
+  .description("create a user")
+  .requiredOption("--email <email>")
+  .option("--name <name>")
+  .addOption(roleOption())
+  .option("--password <password>", "omit to be prompted (or pipe it on stdin)")
+  .action(async (opts: { email: string; name?: string; role: "ADMIN" | "VIEWER"; password?: string }) => {
+    const pw = await readPassword(opts.password);
+    const created = await withDb((db) => createUser(db, actor, { ...opts, password: pw }));
+    console.log(`created ${created.role.toLowerCase()} ${created.email}`);
+  });
+user
+  .command("passwd")
+  .description("set a user's password")
+  .requiredOption("--email <email>")
+  .option("--password <password>", "omit to be prompted (or pipe it on stdin)")
+  .action(async (opts: { email: string; password?: string }) => {
+    const pw = await readPassword(opts.password);
+    await withDb((db) => setUserPassword(db, actor, opts.email, pw));
+    console.log(`password updated for ${opts.email}`);
+  });
+
+program
+  .command("token")
+  .description("manage API tokens")
+  .command("create")
+  .description("create an API token and print its secret once")
+  .requiredOption("--name <name>")
+  .addOption(roleOption())
+  .action(async (opts: { name: string; role: "ADMIN" | "VIEWER" }) => {
+    const { secret } = await withDb((db) => createApiToken(db, actor, opts));
+    console.error(`created ${opts.role.toLowerCase()} token '${opts.name}'; the secret is shown only now:`);
+    console.log(secret);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof DomainError) {
+    console.error(`berth: ${error.message}`);
+  } else if ((error as { code?: string }).code === "P2021") {
+    console.error("berth: the database has no tables yet; run `npm start` once (it applies migrations)");
+  } else {
+    console.error("berth:", error);
+  }
+  process.exitCode = 1;
+}

@@ -1,0 +1,15 @@
+import { createCallerFactory, router } from "./procedures";
+import { meRouter } from "./routers/me";
+import { systemRouter } from "./routers/system";
+import { tokenRouter } from "./routers/token";
+import { userRouter } from "./routers/user";
+
+export const appRouter = router({
+  me: meRouter,
+  user: userRouter,
+  token: tokenRouter,
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

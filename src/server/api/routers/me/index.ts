@@ -1,0 +1,5 @@
+import { router } from "../../procedures";
+import { getMeProcedure } from "./get-me";
+import { setLocaleProcedure } from "./set-locale";
+
+export const meRouter = router({ get: getMeProcedure, setLocale: setLocaleProcedure });

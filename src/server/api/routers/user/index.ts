@@ -1,0 +1,12 @@
+import { router } from "../../procedures";
+import { createUserProcedure } from "./create-user";
+import { deleteUserProcedure } from "./delete-user";
+import { listUsersProcedure } from "./list-users";
+import { updateUserRoleProcedure } from "./update-user-role";
+
+export const userRouter = router({
+  list: listUsersProcedure,
+  create: createUserProcedure,
+  updateRole: updateUserRoleProcedure,
+  delete: deleteUserProcedure,
+});

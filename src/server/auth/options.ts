@@ -1,0 +1,54 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { env } from "~/env";
+import { db } from "../db";
+import { DomainError } from "../engine/errors";
+import { signIn } from "../engine/sign-in";
+import { logger } from "../logger";
+import { clientAddress } from "./client-address";
+import { signInLimiter } from "./sign-in-limiter";
+
+export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+
+export const authOptions: NextAuthOptions = {
+  secret: env.NEXTAUTH_SECRET,
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/login" },
+  providers: [
+    CredentialsProvider({
+      name: "Email and password",
+      credentials: { email: { type: "email" }, password: { type: "password" } },
+      async authorize(credentials, req) {
+        try {
+          const user = await signIn(db, signInLimiter, {
+            email: credentials?.email ?? "",
+            password: credentials?.password ?? "",
+            address: clientAddress(req.headers ?? {}),
+          });
+          return { id: user.id, email: user.email, name: user.name, role: user.role };
+        } catch (error) {
+          // next-auth passes the message on as `error`; only DomainErrors are safe to show.
+          if (error instanceof DomainError) throw new Error(error.message);
+          logger.error({ err: error }, "sign-in failed");
+          throw new Error("Sign-in is unavailable right now");
+        }
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) {
+        token.uid = user.id;
+        token.role = user.role;
+      }
+      return token;
+    },
+    session({ session, token }) {
+      if (session.user) {
+        session.user.id = token.uid;
+        session.user.role = token.role;
+      }
+      return session;
+    },
+  },
+};

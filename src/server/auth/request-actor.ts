@@ -1,0 +1,49 @@
+import { NextRequest } from "next/server";
+import { getToken } from "next-auth/jwt";
+import { env } from "~/env";
+import type { Db } from "../db";
+import type { Actor } from "../engine/actor";
+import { authenticateApiToken } from "../engine/api-tokens";
+
+export type RequestAuth =
+  | { via: "token"; actor: Actor }
+  | { via: "cookie"; actor: Actor }
+  | { via: "none"; actor: null; problem?: string };
+
+/**
+ * Who sent this request: a bearer API token, or a next-auth session cookie. The session's
+ * user is re-read from the database so a deleted user or a changed role takes effect at once.
+ */
+export async function authenticateRequest(db: Db, headers: Headers): Promise<RequestAuth> {
+  const authorization = headers.get("authorization");
+  if (authorization) {
+    const [scheme, secret] = authorization.split(" ");
+    if (scheme !== "Bearer" || !secret) return { via: "none", actor: null, problem: "Malformed Authorization header" };
+    const actor = await authenticateApiToken(db, secret);
+    return actor ? { via: "token", actor } : { via: "none", actor: null, problem: "Invalid or revoked API token" };
+  }
+
+  const jwt = await getToken({
+    req: new NextRequest("http://berth.local/", { headers }),
+    secret: env.NEXTAUTH_SECRET,
+  });
+  if (!jwt?.uid) return { via: "none", actor: null };
+  const user = await db.user.findUnique({ where: { id: jwt.uid }, select: { id: true, email: true, role: true } });
+  if (!user) return { via: "none", actor: null, problem: "Your account no longer exists" };
+  return { via: "cookie", actor: { kind: "user", userId: user.id, label: user.email, role: user.role } };
+}
+
+/** Browsers always send Origin or Sec-Fetch-Site on a cross-site POST; refuse those. */
+export function isSameOrigin(headers: Headers): boolean {
+  const fetchSite = headers.get("sec-fetch-site");
+  if (fetchSite && fetchSite !== "same-origin") return false;
+  const origin = headers.get("origin");
+  if (!origin) return true;
+  // A browser sets Host itself, so it names the origin the page was really served from.
+  const expectedHost = headers.get("x-forwarded-host") ?? headers.get("host");
+  try {
+    return new URL(origin).host === expectedHost;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+import type { Db } from "../db";
+import type { Role } from "~/generated/prisma/enums";
+import type { Actor } from "./actor";
+import { recordAudit } from "./audit";
+import { badRequest, conflict, DomainError, notFound } from "./errors";
+import { hashPassword } from "./passwords";
+import type { Locale } from "~/i18n/locales";
+
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  locale: string;
+  createdAt: Date;
+}
+
+const userView = { id: true, email: true, name: true, role: true, locale: true, createdAt: true } as const;
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export async function listUsers(db: Db): Promise<UserView[]> {
+  return db.user.findMany({ select: userView, orderBy: { createdAt: "asc" } });
+}
+
+export async function getUser(db: Db, id: string): Promise<UserView> {
+  const user = await db.user.findUnique({ where: { id }, select: userView });
+  if (!user) throw notFound("User");
+  return user;
+}
+
+export interface NewUser {
+  email: string;
+  name?: string;
+  password: string;
+  role: Role;
+}
+
+export async function createUser(db: Db, actor: Actor, input: NewUser): Promise<UserView> {
+  const email = normalizeEmail(input.email);
+  if (input.password.length < 8) throw badRequest("Password must be at least 8 characters");
+  if (await db.user.findUnique({ where: { email } })) {
+    throw conflict(`A user with email ${email} already exists`);
+  }
+  const user = await db.user.create({
+    data: {
+      email,
+      name: input.name?.trim() || email.split("@")[0]!,
+      passwordHash: await hashPassword(input.password),
+      role: input.role,
+    },
+    select: userView,
+  });
+  await recordAudit(db, actor, { action: "user.create", target: email, outcome: "success", detail: { role: input.role } });
+  return user;
+}
+
+// Refuses any change that would leave the instance without an administrator.
+async function assertAnotherAdminRemains(db: Db, userId: string) {
+  const admins = await db.user.count({ where: { role: "ADMIN", id: { not: userId } } });
+  if (admins === 0) throw new DomainError("PRECONDITION_FAILED", "Berth needs at least one administrator");
+}
+
+export async function updateUserRole(db: Db, actor: Actor, id: string, role: Role): Promise<UserView> {
+  const user = await getUser(db, id);
+  if (user.role === "ADMIN" && role !== "ADMIN") await assertAnotherAdminRemains(db, id);
+  const updated = await db.user.update({ where: { id }, data: { role }, select: userView });
+  await recordAudit(db, actor, { action: "user.updateRole", target: user.email, outcome: "success", detail: { role } });
+  return updated;
+}
+
+export async function deleteUser(db: Db, actor: Actor, id: string): Promise<void> {
+  const user = await getUser(db, id);
+  if (actor.kind === "user" && actor.userId === id) throw badRequest("You cannot delete your own account");
+  if (user.role === "ADMIN") await assertAnotherAdminRemains(db, id);
+  await db.user.delete({ where: { id } });
+  await recordAudit(db, actor, { action: "user.delete", target: user.email, outcome: "success" });
+}
+
+export async function setUserPassword(db: Db, actor: Actor, email: string, password: string): Promise<void> {
+  if (password.length < 8) throw badRequest("Password must be at least 8 characters");
+  const user = await db.user.findUnique({ where: { email: normalizeEmail(email) } });
+  if (!user) throw notFound("User");
+  await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
+  await recordAudit(db, actor, { action: "user.setPassword", target: user.email, outcome: "success" });
+}
+
+export async function setUserLocale(db: Db, actor: Actor, locale: Locale): Promise<void> {
+  if (actor.kind !== "user") throw badRequest("Only signed-in users have a saved language");
+  await db.user.update({ where: { id: actor.userId }, data: { locale } });
+}
+
+/** First start: create the admin from env when the instance has no user yet. */
+export async function seedFirstAdmin(
+  db: Db,
+  seed: { email?: string; password?: string },
+): Promise<"created" | "exists" | "missing-env"> {
+  if ((await db.user.count()) > 0) return "exists";
+  if (!seed.email || !seed.password) return "missing-env";
+  await createUser(db, { kind: "system", label: "berth:seed", role: "ADMIN" }, {
+    email: seed.email,
+    password: seed.password,
+    role: "ADMIN",
+  });
+  return "created";
+}

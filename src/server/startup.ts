@@ -1,0 +1,15 @@
+import { env } from "~/env";
+import { db } from "./db";
+import { seedFirstAdmin } from "./engine/users";
+import { logger } from "./logger";
+
+export async function runStartupTasks(): Promise<void> {
+  const seeded = await seedFirstAdmin(db, { email: env.BERTH_ADMIN_EMAIL, password: env.BERTH_ADMIN_PASSWORD });
+  if (seeded === "created") logger.info({ email: env.BERTH_ADMIN_EMAIL }, "created the first admin from BERTH_ADMIN_EMAIL");
+  if (seeded === "missing-env") {
+    logger.warn(
+      "no users yet: set BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD and restart, " +
+        "or run: npx berth user add --email you@example.com --role admin",
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export interface AppServer {
+  url: string;
+  dataDir: string;
+  admin: { email: string; password: string };
+  logs: () => string;
+  stop: () => Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the production server exactly as `npm start` does (migrations, first-admin seed,
+ * `next start`) on a free port with its own data dir. The build must already exist
+ * (scripts/test.sh runs `node scripts/start.mjs --build-only`).
+ */
+export async function startAppServer(extraEnv: Record<string, string> = {}): Promise<AppServer> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "berth-app-"));
+  const port = await freePort();
+  const admin = { email: "admin@berth.test", password: "correct-horse-battery" };
+  let output = "";
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      BERTH_DATA_DIR: dataDir,
+      DATABASE_URL: "",
+      NEXTAUTH_SECRET: "test-secret-test-secret-test-secret-0123456789",
+      NEXTAUTH_URL: "",
+      BERTH_ADMIN_EMAIL: admin.email,
+      BERTH_ADMIN_PASSWORD: admin.password,
+      LOG_LEVEL: "warn",
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`app server exited early:\n${output}`);
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`app server did not become healthy:\n${output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  return {
+    url,
+    dataDir,
+    admin,
+    logs: () => output,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { TRPCError } from "@trpc/server";
+import { expect } from "vitest";
+import { appRouter } from "~/server/api/root";
+import { callerFor, type IdentityName } from "./identities";
+
+export interface MatrixEntry {
+  role: "VIEWER" | "ADMIN";
+  /** A valid input; called afresh for each identity so destructive calls get their own target. */
+  input: () => unknown | Promise<unknown>;
+}
+
+const allowed: Record<IdentityName, "VIEWER" | "ADMIN" | null> = {
+  anonymous: null,
+  revokedToken: null,
+  viewer: "VIEWER",
+  viewerToken: "VIEWER",
+  admin: "ADMIN",
+  adminToken: "ADMIN",
+};
+
+export const allProcedurePaths = () => Object.keys(appRouter._def.procedures).sort();
+
+async function call(headers: Record<string, string>, path: string, input: unknown) {
+  const caller = await callerFor(headers);
+  const fn = path.split(".").reduce<any>((node, key) => node[key], caller);
+  try {
+    return { ok: true as const, value: await fn(input) };
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    return { ok: false as const, code: error.code, message: error.message };
+  }
+}
+
+/**
+ * Calls every procedure as every identity: no identity → UNAUTHORIZED, a role below the
+ * procedure's → FORBIDDEN, otherwise the call passes the auth layer (its own outcome is
+ * returned for the caller to check).
+ */
+export async function runRoleMatrix(
+  entries: Record<string, MatrixEntry>,
+  identities: Record<IdentityName, Record<string, string>>,
+) {
+  const outcomes: Record<string, Record<IdentityName, { ok: boolean; code?: string }>> = {};
+  for (const [path, entry] of Object.entries(entries)) {
+    outcomes[path] = {} as Record<IdentityName, { ok: boolean; code?: string }>;
+    for (const [name, headers] of Object.entries(identities) as [IdentityName, Record<string, string>][]) {
+      const result = await call(headers, path, await entry.input());
+      outcomes[path][name] = result;
+      const role = allowed[name];
+      const label = `${path} as ${name}`;
+      if (role === null) expect(result, label).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+      else if (role === "VIEWER" && entry.role === "ADMIN") expect(result, label).toMatchObject({ ok: false, code: "FORBIDDEN" });
+      else if (!result.ok) expect(["UNAUTHORIZED", "FORBIDDEN"], `${label}: ${result.message}`).not.toContain(result.code);
+    }
+  }
+  return outcomes;
+}
