@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 const alias = { "~": path.resolve(import.meta.dirname, "src") };
 const env = {
-  NODE_ENV: "test",
+  NODE_ENV: "test" as const,
   NEXTAUTH_SECRET: "test-secret-test-secret-test-secret-0123456789",
   LOG_LEVEL: "silent",
 };

@@ -14,7 +14,18 @@ export const env = createEnv({
     NEXTAUTH_URL: z.url().optional(),
     BERTH_ADMIN_EMAIL: z.email().optional(),
     BERTH_ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
-    DOCKER_HOST: z.string().optional(),
+    DOCKER_HOST: z
+      .string()
+      .regex(/^(unix:\/\/|\/|tcp:\/\/|https?:\/\/)/, "must be unix:///path/to/docker.sock or tcp://host:port")
+      .optional(),
+    BERTH_DOCKER_NETWORK: z.string().min(1).default("bridge"),
+    BERTH_ABSOLUTE_ROOTS: z
+      .string()
+      .default("")
+      .transform((v) => v.split(":").filter(Boolean))
+      .refine((roots) => roots.every((r) => r.startsWith("/") && !r.split("/").includes("..")), {
+        message: "must be a colon-separated list of absolute paths without '..'",
+      }),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   runtimeEnv: process.env,

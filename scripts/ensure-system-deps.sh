@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs, and nothing else:
+#   docker.io       dockerd + docker (a private engine is started per test run, see test/support/docker-engine.ts)
+#   busybox-static  /bin/busybox, statically linked: the test image is built from it, no registry needed
+#   chromium        /usr/bin/chromium for the e2e tests (driven by playwright-core)
+#   pigz            parallel gzip, used by snapshots
+# Idempotent and fast when everything is present (no apt call at all). Debian/Ubuntu only.
+set -euo pipefail
+
+log() { echo "ensure-system-deps: $*"; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# dockerd lives in /usr/sbin, which is not always on a non-login PATH.
+have_sbin() { have "$1" || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] || [ -x "/usr/local/sbin/$1" ]; }
+
+busybox_is_static() {
+  [ -x /bin/busybox ] || return 1
+  if have file; then
+    file -L /bin/busybox | grep -q 'statically linked'
+  else
+    # ldd prints "not a dynamic executable" (exit 1) for static binaries.
+    LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable'
+  fi
+}
+
+# package name -> what it provides, in a stable order
+declare -a missing=()
+declare -A reason=()
+need() {
+  local pkg="$1" what="$2"
+  if [ -z "${reason[$pkg]:-}" ]; then
+    missing+=("$pkg")
+    reason[$pkg]="$what"
+  else
+    reason[$pkg]="${reason[$pkg]}, $what"
+  fi
+}
+
+check_all() {
+  missing=()
+  reason=()
+  have_sbin dockerd || need docker.io dockerd
+  have docker || need docker.io docker
+  busybox_is_static || need busybox-static "/bin/busybox (static)"
+  [ -x /usr/bin/chromium ] || need chromium /usr/bin/chromium
+  have pigz || need pigz pigz
+}
+
+check_all
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  {
+    echo "ensure-system-deps: missing system packages: ${missing[*]}"
+    for pkg in "${missing[@]}"; do echo "  - $pkg (${reason[$pkg]})"; done
+    echo "ensure-system-deps: not running as root; install them with:"
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+    echo "or re-run this script as root."
+  } >&2
+  exit 1
+fi
+
+if ! have apt-get; then
+  echo "ensure-system-deps: apt-get not found; install these packages manually: ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Report what was installed, then make sure it actually fixed everything.
+for pkg in "${missing[@]}"; do log "installed $pkg (${reason[$pkg]})"; done
+check_all
+if [ "${#missing[@]}" -ne 0 ]; then
+  echo "ensure-system-deps: still missing after apt-get install: ${missing[*]}" >&2
+  for pkg in "${missing[@]}"; do echo "  - $pkg (${reason[$pkg]})" >&2; done
+  exit 1
+fi
