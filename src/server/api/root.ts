@@ -1,5 +1,8 @@
 import { createCallerFactory, router } from "./procedures";
 import { meRouter } from "./routers/me";
+import { projectRouter } from "./routers/project";
+import { stageRouter } from "./routers/stage";
+import { workloadRouter } from "./routers/workload";
 import { systemRouter } from "./routers/system";
 import { tokenRouter } from "./routers/token";
 import { userRouter } from "./routers/user";
@@ -9,6 +12,9 @@ export const appRouter = router({
   user: userRouter,
   token: tokenRouter,
   system: systemRouter,
+  project: projectRouter,
+  stage: stageRouter,
+  workload: workloadRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { slugSchema, workloadSettingsSchema } from "../../../engine/workloads/workload-config";
+import { idSchema } from "../schemas";
+
+export const workloadIdInput = z.object({ id: idSchema });
+export const createWorkloadInput = workloadSettingsSchema.extend({ projectId: idSchema, stageId: idSchema, name: slugSchema });
+export const updateWorkloadInput = workloadSettingsSchema.extend({ id: idSchema, redeploy: z.boolean().default(false) });
+export const deleteWorkloadInput = z.object({
+  id: idSchema,
+  deleteData: z.boolean().default(false),
+  confirmName: z.string().max(100).optional(),
+});
+export const workloadLogsInput = z.object({ id: idSchema, tail: z.number().int().min(1).max(2000).default(200) });
