@@ -36,6 +36,7 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
           env: { NEXTAUTH_SECRET: env.NEXTAUTH_SECRET },
           fileParallelism: false,
           testTimeout: 300_000,

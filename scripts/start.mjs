@@ -47,6 +47,9 @@ function buildFingerprint() {
 
 fs.mkdirSync(dataDir, { recursive: true });
 const env = { ...process.env, BERTH_DATA_DIR: dataDir, NEXTAUTH_SECRET: authSecret(), NODE_ENV: "production" };
+// Without a fixed public URL, next-auth builds its redirects from the request's Host, so
+// Berth works on whatever address and port the operator reaches it by.
+if (!env.NEXTAUTH_URL) env.AUTH_TRUST_HOST ??= "1";
 
 if (!process.argv.includes("--build-only")) run(bin("prisma"), ["migrate", "deploy"], env);
 

@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { inject } from "vitest";
 
 export interface AppServer {
   url: string;
@@ -27,7 +28,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts the production server exactly as `npm start` does (migrations, first-admin seed,
- * `next start`) on a free port with its own data dir. The build must already exist
+ * `next start`) on a free port with its own data dir, against the private Docker engine. The build must already exist
  * (scripts/test.sh runs `node scripts/start.mjs --build-only`).
  */
 export async function startAppServer(extraEnv: Record<string, string> = {}): Promise<AppServer> {
@@ -49,6 +50,9 @@ export async function startAppServer(extraEnv: Record<string, string> = {}): Pro
       BERTH_ADMIN_EMAIL: admin.email,
       BERTH_ADMIN_PASSWORD: admin.password,
       LOG_LEVEL: "warn",
+      // the private test engine from global-setup.ts; it has no bridge network
+      DOCKER_HOST: inject("dockerHost"),
+      BERTH_DOCKER_NETWORK: "none",
       ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],

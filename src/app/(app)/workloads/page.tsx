@@ -1,0 +1,18 @@
+import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
+import { EmptyState, PageHeader } from "~/components/empty-state";
+
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("workloads");
+  return { title: t("title") };
+}
+
+export default async function WorkloadsPage() {
+  const t = await getTranslations("workloads");
+  return (
+    <>
+      <PageHeader title={t("title")} description={t("description")} />
+      <EmptyState title={t("empty")} />
+    </>
+  );
+}

@@ -1,0 +1,19 @@
+import { cn } from "~/lib/utils";
+
+export function EmptyState({ title, description, className }: { title: string; description?: string; className?: string }) {
+  return (
+    <div className={cn("rounded-lg border border-dashed border-border px-6 py-12 text-center", className)}>
+      <p className="font-medium">{title}</p>
+      {description ? <p className="mt-1 text-sm text-muted-foreground">{description}</p> : null}
+    </div>
+  );
+}
+
+export function PageHeader({ title, description }: { title: string; description?: string }) {
+  return (
+    <div className="mb-6">
+      <h1 className="text-2xl font-bold tracking-tight">{title}</h1>
+      {description ? <p className="mt-1 text-sm text-muted-foreground">{description}</p> : null}
+    </div>
+  );
+}
