@@ -51,7 +51,10 @@ const env = { ...process.env, BERTH_DATA_DIR: dataDir, NEXTAUTH_SECRET: authSecr
 // Berth works on whatever address and port the operator reaches it by.
 if (!env.NEXTAUTH_URL) env.AUTH_TRUST_HOST ??= "1";
 
-if (!process.argv.includes("--build-only")) run(bin("prisma"), ["migrate", "deploy"], env);
+if (!process.argv.includes("--build-only")) {
+  run("bash", [path.join(root, "scripts/ensure-docker-engine.sh")], env);
+  run(bin("prisma"), ["migrate", "deploy"], env);
+}
 
 const stamp = path.join(root, ".next", "berth-build-fingerprint");
 const fingerprint = buildFingerprint();
