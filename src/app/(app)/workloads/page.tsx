@@ -1,6 +1,11 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
-import { EmptyState, PageHeader } from "~/components/empty-state";
+import { PageHeader } from "~/components/empty-state";
+import { buttonVariants } from "~/components/ui/button";
+import { WorkloadsList } from "~/components/workloads/workloads-list";
+import { api, HydrateClient } from "~/trpc/server";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("workloads");
@@ -8,11 +13,27 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function WorkloadsPage() {
+  const me = await api.me.get().catch(() => null);
+  if (!me?.user) redirect("/login");
+  const isAdmin = me.role === "ADMIN";
+  await Promise.all([api.workload.list.prefetch(), api.project.list.prefetch()]);
   const t = await getTranslations("workloads");
   return (
-    <>
-      <PageHeader title={t("title")} description={t("description")} />
-      <EmptyState title={t("empty")} />
-    </>
+    <HydrateClient>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <PageHeader title={t("title")} description={t("description")} />
+        <div className="mb-6 flex flex-wrap gap-2">
+          <Link href="/projects" className={buttonVariants({ variant: "outline" })}>
+            {t("manageProjects")}
+          </Link>
+          {isAdmin ? (
+            <Link href="/workloads/new" className={buttonVariants()}>
+              {t("newWorkload")}
+            </Link>
+          ) : null}
+        </div>
+      </div>
+      <WorkloadsList isAdmin={isAdmin} />
+    </HydrateClient>
   );
 }
