@@ -9,6 +9,7 @@ import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
 import { Role } from "~/generated/prisma/enums";
 import { LOCALES as APP_LOCALES } from "~/i18n/locales";
+import { CONTAINER_STATES, RESTART_POLICIES, VOLUME_SCOPES } from "~/components/workloads/options";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const LOCALES = ["en", "ru"] as const;
@@ -202,6 +203,10 @@ const DYNAMIC_FAMILIES: Record<string, readonly string[]> = {
   "common.roles.": Object.values(Role),
   "common.languages.": APP_LOCALES,
   "common.languageCodes.": APP_LOCALES,
+  "workloads.status.": CONTAINER_STATES,
+  "workloads.scopes.": VOLUME_SCOPES,
+  "workloads.scopeHints.": VOLUME_SCOPES,
+  "workloads.restartPolicies.": RESTART_POLICIES,
 };
 
 const usages = listFiles(path.join(root, "src"), /\.tsx$/).flatMap((file) => scanSource(file, fs.readFileSync(file, "utf8")));

@@ -10,6 +10,7 @@ export function MainNav() {
   const pathname = usePathname();
   const items = [
     { href: "/workloads", label: t("nav.workloads") },
+    { href: "/projects", label: t("nav.projects") },
     { href: "/snapshots", label: t("nav.snapshots") },
     { href: "/settings", label: t("nav.settings") },
   ];

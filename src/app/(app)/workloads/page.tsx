@@ -1,10 +1,8 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
 import { PageHeader } from "~/components/empty-state";
-import { buttonVariants } from "~/components/ui/button";
-import { WorkloadsList } from "~/components/workloads/workloads-list";
+import { WorkloadsList, WorkloadsPageActions } from "~/components/workloads/workloads-list";
 import { api, HydrateClient } from "~/trpc/server";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -22,16 +20,7 @@ export default async function WorkloadsPage() {
     <HydrateClient>
       <div className="flex flex-wrap items-start justify-between gap-3">
         <PageHeader title={t("title")} description={t("description")} />
-        <div className="mb-6 flex flex-wrap gap-2">
-          <Link href="/projects" className={buttonVariants({ variant: "outline" })}>
-            {t("manageProjects")}
-          </Link>
-          {isAdmin ? (
-            <Link href="/workloads/new" className={buttonVariants()}>
-              {t("newWorkload")}
-            </Link>
-          ) : null}
-        </div>
+        <WorkloadsPageActions isAdmin={isAdmin} />
       </div>
       <WorkloadsList isAdmin={isAdmin} />
     </HydrateClient>

@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { getTranslations } from "next-intl/server";
+import { WorkloadDetail } from "~/components/workloads/workload-detail";
+import { api, HydrateClient } from "~/trpc/server";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const t = await getTranslations("workloadDetail");
+  const workload = await api.workload.get({ id: (await params).id }).catch(() => null);
+  return { title: workload ? workload.name : t("notFound") };
+}
+
+export default async function WorkloadPage({ params }: { params: Promise<{ id: string }> }) {
+  const me = await api.me.get().catch(() => null);
+  if (!me?.user) redirect("/login");
+  const { id } = await params;
+  // A missing workload is not dehydrated; the client shows "not found" from its own fetch.
+  await api.workload.get.prefetch({ id });
+  return (
+    <HydrateClient>
+      <WorkloadDetail id={id} isAdmin={me.role === "ADMIN"} />
+    </HydrateClient>
+  );
+}

@@ -1,0 +1,71 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { DateTime } from "~/components/settings/date-time";
+import { Badge } from "~/components/ui/badge";
+import type { ContainerStatus } from "./options";
+
+/** Docker reports "0001-01-01T00:00:00Z" for times that never happened. */
+function realDate(value: string | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() < 2000 ? null : date;
+}
+
+type Variant = "default" | "secondary" | "success" | "destructive" | "outline";
+
+function variantOf(status: ContainerStatus): Variant {
+  switch (status.state) {
+    case "running":
+      return "success";
+    case "exited":
+      return status.exitCode === 0 ? "secondary" : "destructive";
+    case "dead":
+    case "unreachable":
+      return "destructive";
+    case "missing":
+      return "outline";
+    default:
+      return "default";
+  }
+}
+
+/** The container's state as a badge; the text is the state itself, the colour only repeats it. */
+export function StatusBadge({ status, className }: { status: ContainerStatus; className?: string }) {
+  const t = useTranslations("workloads");
+  return (
+    <Badge variant={variantOf(status)} className={className} title={status.state === "unreachable" ? status.reason : undefined}>
+      {t(`status.${status.state}`)}
+    </Badge>
+  );
+}
+
+/** The detail that goes with a state: since when it runs, how it exited, why it is unknown. */
+export function StatusDetail({ status }: { status: ContainerStatus }) {
+  const t = useTranslations("workloads");
+  if (status.state === "running") {
+    const since = realDate(status.startedAt);
+    return since ? (
+      <span>
+        {t("statusSince")} <DateTime value={since} />
+      </span>
+    ) : null;
+  }
+  if (status.state === "exited") {
+    const finished = realDate(status.finishedAt);
+    return (
+      <span>
+        {t("exitCode", { code: status.exitCode })}
+        {finished ? (
+          <>
+            {" · "}
+            <DateTime value={finished} />
+          </>
+        ) : null}
+      </span>
+    );
+  }
+  if (status.state === "missing") return <span>{t("statusMissingDetail")}</span>;
+  if (status.state === "unreachable") return <span>{t("statusUnreachableDetail", { reason: status.reason })}</span>;
+  return null;
+}

@@ -1,0 +1,109 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { Button } from "~/components/ui/button";
+import { describeError } from "~/components/ui/trpc-error";
+import { cn } from "~/lib/utils";
+import { api } from "~/trpc/react";
+import { canStop, type WorkloadView } from "./options";
+
+/**
+ * Deploy / start / stop for one workload. Each returns the fresh view, which goes straight
+ * into the detail query; the list and the project counts are refetched.
+ */
+export function useWorkloadLifecycle(id: string) {
+  const utils = api.useUtils();
+  const onSuccess = async (view: WorkloadView) => {
+    utils.workload.get.setData({ id }, view);
+    await utils.workload.list.invalidate();
+  };
+  // A failed action may still have changed something (a container removed, then not started).
+  const onError = () => Promise.all([utils.workload.list.invalidate(), utils.workload.get.invalidate({ id })]);
+  const deploy = api.workload.deploy.useMutation({ onSuccess, onError });
+  const start = api.workload.start.useMutation({ onSuccess, onError });
+  const stop = api.workload.stop.useMutation({ onSuccess, onError });
+  const all = [deploy, start, stop];
+  const run = (which: typeof deploy | typeof start | typeof stop) => {
+    for (const m of all) if (m !== which) m.reset();
+    which.mutate({ id });
+  };
+  return {
+    deploy,
+    start,
+    stop,
+    run,
+    pending: all.some((m) => m.isPending),
+    error: describeError(deploy.error ?? start.error ?? stop.error),
+  };
+}
+
+/**
+ * The quick actions: Deploy (or Redeploy), and Start or Stop depending on the state. While
+ * one runs, or while the server holds the workload's lock (busy), all are disabled.
+ */
+export function WorkloadLifecycleActions({
+  workload,
+  size = "sm",
+  className,
+  errorClassName,
+}: {
+  workload: WorkloadView;
+  size?: "sm" | "default";
+  className?: string;
+  errorClassName?: string;
+}) {
+  const t = useTranslations("workloads");
+  const { deploy, start, stop, run, pending, error } = useWorkloadLifecycle(workload.id);
+  const locked = workload.busy && !pending;
+  const disabled = pending || locked;
+  const title = locked ? t("busyHint") : undefined;
+  const missing = workload.status.state === "missing";
+
+  return (
+    <div className={cn("flex flex-col gap-1", className)}>
+      <div className="flex flex-wrap items-center gap-2" aria-busy={pending || undefined}>
+        <Button
+          size={size}
+          variant={missing ? "default" : "outline"}
+          busy={deploy.isPending}
+          disabled={disabled}
+          title={title}
+          aria-label={t(missing ? "deployName" : "redeployName", { name: workload.name })}
+          onClick={() => run(deploy)}
+        >
+          {deploy.isPending ? t("deploying") : missing ? t("deploy") : t("redeploy")}
+        </Button>
+        {canStop(workload.status) ? (
+          <Button
+            size={size}
+            variant="outline"
+            busy={stop.isPending}
+            disabled={disabled}
+            title={title}
+            aria-label={t("stopName", { name: workload.name })}
+            onClick={() => run(stop)}
+          >
+            {stop.isPending ? t("stopping") : t("stop")}
+          </Button>
+        ) : missing ? null : (
+          <Button
+            size={size}
+            variant="outline"
+            busy={start.isPending}
+            disabled={disabled}
+            title={title}
+            aria-label={t("startName", { name: workload.name })}
+            onClick={() => run(start)}
+          >
+            {start.isPending ? t("starting") : t("start")}
+          </Button>
+        )}
+      </div>
+      {error ? (
+        <p role="alert" className={cn("max-w-md text-xs break-words text-destructive-soft-foreground", errorClassName)}>
+          {error.message || t("actionFailed")}
+        </p>
+      ) : null}
+    </div>
+  );
+}
