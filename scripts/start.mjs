@@ -67,7 +67,12 @@ if (!built || process.env.BERTH_REBUILD === "1") {
 
 if (process.argv.includes("--build-only")) process.exit(0);
 
-const server = spawn(bin("next"), ["start", "-p", port, "-H", host], { cwd: root, stdio: "inherit", env });
+// src/server/main.ts serves Next plus the routes Next cannot serve faithfully (downloads).
+const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "src/server/main.ts")], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...env, PORT: port, HOST: host },
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 

@@ -26,6 +26,7 @@ export const env = createEnv({
       .refine((roots) => roots.every((r) => r.startsWith("/") && !r.split("/").includes("..")), {
         message: "must be a colon-separated list of absolute paths without '..'",
       }),
+    BERTH_IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(50 * 1024 ** 3),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   runtimeEnv: process.env,

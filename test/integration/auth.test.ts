@@ -110,7 +110,7 @@ describe("role matrix", () => {
     const mine = allProcedurePaths().filter((p) => /^(me|user|token|system)\./.test(p));
     expect(Object.keys(entries).sort()).toEqual(mine);
     const others = allProcedurePaths().filter((p) => !mine.includes(p));
-    expect(others.every((p) => /^(workload|project|stage)\./.test(p)), `unowned procedures: ${others}`).toBe(true);
+    expect(others.every((p) => /^(workload|project|stage|snapshot)\./.test(p)), `unowned procedures: ${others}`).toBe(true);
   });
 
   it("gives each identity the expected outcome on every procedure", async () => {

@@ -1,6 +1,7 @@
 import { createCallerFactory, router } from "./procedures";
 import { meRouter } from "./routers/me";
 import { projectRouter } from "./routers/project";
+import { snapshotRouter } from "./routers/snapshot";
 import { stageRouter } from "./routers/stage";
 import { workloadRouter } from "./routers/workload";
 import { systemRouter } from "./routers/system";
@@ -15,6 +16,7 @@ export const appRouter = router({
   project: projectRouter,
   stage: stageRouter,
   workload: workloadRouter,
+  snapshot: snapshotRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -17,14 +17,14 @@ export interface WorkloadDeps {
 }
 
 export const SECRET_MASK = "••••••";
-const lockKey = (workloadId: string) => `workload:${workloadId}`;
+export const workloadLockKey = (workloadId: string) => `workload:${workloadId}`;
 
-async function loadWorkload(db: Db, id: string) {
+export async function loadWorkload(db: Db, id: string) {
   const row = await db.workload.findUnique({ where: { id }, include: { project: true, stage: true } });
   if (!row) throw notFound("Workload");
   return { config: workloadFromRow(row), project: row.project, stage: row.stage };
 }
-type LoadedWorkload = Awaited<ReturnType<typeof loadWorkload>>;
+export type LoadedWorkload = Awaited<ReturnType<typeof loadWorkload>>;
 
 export const containerName = (w: Pick<LoadedWorkload, "project" | "stage"> & { config: { name: string } }) =>
   `berth-${w.project.slug}-${w.stage.slug}-${w.config.name}`;
@@ -66,7 +66,7 @@ async function toView(deps: WorkloadDeps, w: LoadedWorkload, isAdmin: boolean): 
     stageSlug: w.stage.slug,
     containerName: name,
     status: await safeInspect(deps.runtime, name),
-    busy: deps.locks.isLocked(lockKey(w.config.id)),
+    busy: deps.locks.isLocked(workloadLockKey(w.config.id)),
     volumePreview: w.config.volumes.map((v, i) => {
       const r = resolved?.[i];
       return { target: v.target, scope: v.scope, source: v.source, readOnly: !!v.readOnly, hostPath: r?.kind === "bind" ? r.hostPath : undefined };
@@ -130,7 +130,7 @@ export async function updateWorkload(
   rawSettings: WorkloadSettings,
   opts: { redeploy: boolean },
 ): Promise<WorkloadView> {
-  return deps.locks.run(lockKey(id), async (lease) => {
+  return deps.locks.run(workloadLockKey(id), async (lease) => {
     const w = await loadWorkload(deps.db, id);
     const settings = keepMaskedSecrets(rawSettings, w.config);
     await checkVolumes(deps, settings, w.project, w.stage);
@@ -167,7 +167,7 @@ async function runtimeCall<T>(what: string, call: () => Promise<T>): Promise<T> 
  * (update, restore): the lease proves it, so nothing re-locks and nothing can deadlock.
  */
 export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: LockLease, id: string): Promise<void> {
-  assertLeaseFor(lease, lockKey(id));
+  assertLeaseFor(lease, workloadLockKey(id));
   const w = await loadWorkload(deps.db, id);
   const volumes = await resolveWorkloadVolumes(deps, w);
   for (const v of volumes) if (v.kind === "bind") await fs.mkdir(v.hostPath, { recursive: true, mode: 0o755 });
@@ -188,7 +188,7 @@ export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: L
 
 export async function deployWorkload(deps: WorkloadDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
-  await deps.locks.run(lockKey(id), (lease) =>
+  await deps.locks.run(workloadLockKey(id), (lease) =>
     audited(deps, actor, "workload.deploy", containerName(w), () => deployUnderLock(deps, actor, lease, id)),
   );
   return getWorkload(deps, actor, id);
@@ -196,7 +196,7 @@ export async function deployWorkload(deps: WorkloadDeps, actor: Actor, id: strin
 
 export async function stopWorkload(deps: WorkloadDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
-  await deps.locks.run(lockKey(id), () =>
+  await deps.locks.run(workloadLockKey(id), () =>
     audited(deps, actor, "workload.stop", containerName(w), async () => {
       await runtimeCall("Stopping the container", () => deps.runtime.stop(containerName(w)));
       await deps.db.workload.update({ where: { id }, data: { desiredState: "stopped" } });
@@ -207,7 +207,7 @@ export async function stopWorkload(deps: WorkloadDeps, actor: Actor, id: string)
 
 export async function startWorkload(deps: WorkloadDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
-  await deps.locks.run(lockKey(id), (lease) =>
+  await deps.locks.run(workloadLockKey(id), (lease) =>
     audited(deps, actor, "workload.start", containerName(w), async () => {
       // No container yet (never deployed, or removed by hand): starting means deploying.
       if ((await safeInspect(deps.runtime, containerName(w))).state === "missing") return deployUnderLock(deps, actor, lease, id);
@@ -225,10 +225,14 @@ export async function deleteWorkload(
   opts: { deleteData: boolean; confirmName?: string },
 ): Promise<{ deletedPaths: number }> {
   const w = await loadWorkload(deps.db, id);
+  const snapshots = await deps.db.snapshot.count({ where: { workloadId: id } });
+  if (snapshots > 0) {
+    throw badRequest(`${w.config.name} has ${snapshots} snapshot(s); download what you want to keep and delete them first`);
+  }
   if (opts.deleteData && opts.confirmName !== w.config.name) {
     throw badRequest(`To delete the data too, confirm by typing the workload name (${w.config.name})`);
   }
-  return deps.locks.run(lockKey(id), () =>
+  return deps.locks.run(workloadLockKey(id), () =>
     audited(deps, actor, "workload.delete", containerName(w), async () => {
       await runtimeCall("Removing the container", () => deps.runtime.remove(containerName(w)));
       let deletedPaths = 0;

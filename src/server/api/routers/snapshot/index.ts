@@ -1,0 +1,16 @@
+import { router } from "../../procedures";
+import { createSnapshotProcedure } from "./create-snapshot";
+import { deleteSnapshotProcedure } from "./delete-snapshot";
+import { getSnapshotProcedure } from "./get-snapshot";
+import { listSnapshotsProcedure } from "./list-snapshots";
+import { snapshotProgressProcedure } from "./snapshot-progress";
+import { snapshotableProcedure } from "./snapshotable";
+
+export const snapshotRouter = router({
+  list: listSnapshotsProcedure,
+  get: getSnapshotProcedure,
+  snapshotable: snapshotableProcedure,
+  create: createSnapshotProcedure,
+  delete: deleteSnapshotProcedure,
+  progress: snapshotProgressProcedure,
+});

@@ -1,0 +1,11 @@
+import { z } from "zod";
+import { idSchema } from "../schemas";
+
+export const snapshotIdInput = z.object({ id: idSchema });
+export const workloadSnapshotsInput = z.object({ workloadId: idSchema });
+export const listSnapshotsInput = z.object({ workloadId: idSchema.optional() }).default({});
+export const createSnapshotInput = z.object({
+  workloadId: idSchema,
+  label: z.string().trim().max(100, "Label must be at most 100 characters").optional(),
+  quiesce: z.boolean().default(false),
+});

@@ -1,0 +1,363 @@
+import { createHash } from "node:crypto";
+import { constants, existsSync } from "node:fs";
+import fsp, { type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { Readable, Transform, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { DomainError } from "../errors";
+import { ArchiveSourceChangedError } from "./errors";
+import { declaredAllowance, DEFAULT_ARCHIVE_LIMITS } from "./limits";
+import {
+  MANIFEST_MAX_BYTES,
+  MANIFEST_MAX_SKIPPED,
+  MANIFEST_NAME,
+  parseManifest,
+  type ManifestSkipped,
+  type SkippedType,
+  type SnapshotManifest,
+} from "./manifest";
+import { segmentProblem, volumeEntryPath } from "./paths";
+import { encodeHeader, END_OF_ARCHIVE, paddingFor } from "./ustar";
+
+export { ArchiveSourceChangedError };
+
+export interface ArchiveVolumeInput {
+  index: number;
+  target: string;
+  scope: string;
+  source: string;
+  /** Host directory to capture (resolved by the caller from the workload's config). */
+  hostPath: string;
+}
+
+export interface ArchiveMeta {
+  snapshotId: string;
+  workloadId: string;
+  workloadName: string;
+  createdAt: Date | string;
+}
+
+export interface ArchiveProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  volumeIndex: number;
+}
+
+export interface WriteSnapshotArchiveOptions {
+  volumes: ArchiveVolumeInput[];
+  meta: ArchiveMeta;
+  /** Receives the .tar.gz bytes; it is ended when the archive is complete. */
+  output: Writable;
+  gzipLevel?: number;
+  /** Called after every chunk of file data handed to gzip. */
+  onProgress?: (progress: ArchiveProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface WriteSnapshotArchiveResult {
+  manifest: SnapshotManifest;
+  /** Hex sha256 of the compressed bytes written to `output`. */
+  sha256: string;
+  /** Compressed bytes written to `output`. */
+  size: number;
+}
+
+interface WalkedEntry {
+  volumeIndex: number;
+  kind: "file" | "directory";
+  relativePath: string;
+  archivePath: string;
+  mode: number;
+  mtime: number; // seconds
+  size: number;
+  dev: bigint;
+  ino: bigint;
+  hostPath: string;
+}
+
+interface WalkState {
+  entries: WalkedEntry[];
+  skipped: ManifestSkipped[];
+  signal?: AbortSignal;
+}
+
+const READ_CHUNK = 256 * 1024;
+// Room the skipped list may take in the manifest; the rest is only counted.
+const SKIPPED_BUDGET_BYTES = 256 * 1024;
+const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY;
+// O_NONBLOCK: a FIFO swapped in after the walk must fail the fstat check, not hang open().
+const OPEN_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+// On Linux, `/proc/self/fd/<dirfd>/<name>` resolves <name> inside the directory we hold
+// open, like openat(2): a directory swapped for a symlink mid-walk cannot lead us outside
+// the volume. Elsewhere we fall back to plain paths.
+let procFd: string | null | undefined;
+const dirBase = (handle: FileHandle, dirPath: Buffer): Buffer => {
+  procFd ??= existsSync("/proc/self/fd") ? "/proc/self/fd" : null;
+  return procFd ? Buffer.from(`${procFd}/${handle.fd}`) : dirPath;
+};
+
+const isGone = (err: unknown) => ["ENOENT", "ENOTDIR", "ELOOP"].includes((err as NodeJS.ErrnoException).code ?? "");
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeName(raw: Buffer): string | null {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return null;
+  }
+}
+
+function skippedType(st: { isSymbolicLink(): boolean; isSocket(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): SkippedType {
+  if (st.isSymbolicLink()) return "symlink";
+  if (st.isSocket()) return "socket";
+  if (st.isFIFO()) return "fifo";
+  if (st.isCharacterDevice()) return "character-device";
+  if (st.isBlockDevice()) return "block-device";
+  return "other";
+}
+
+/** Would the default strict reader refuse this path? Such names are skipped, not archived. */
+function nameProblem(name: string | null, archivePath: string): boolean {
+  if (name === null || segmentProblem(name) !== null) return true;
+  return (
+    Buffer.byteLength(archivePath) > DEFAULT_ARCHIVE_LIMITS.maxPathLength ||
+    archivePath.replace(/\/$/, "").split("/").length > DEFAULT_ARCHIVE_LIMITS.maxPathDepth
+  );
+}
+
+async function walkDirectory(
+  state: WalkState,
+  volume: ArchiveVolumeInput,
+  dirPath: Buffer,
+  expected: { dev: bigint; ino: bigint },
+  relativePath: string,
+  isRoot: boolean,
+): Promise<void> {
+  state.signal?.throwIfAborted();
+  // Symlinks are never followed; only the configured volume root itself may be one.
+  const handle = await fsp.open(dirPath, isRoot ? OPEN_DIR : OPEN_DIR | constants.O_NOFOLLOW).catch((err: unknown) => {
+    throw isGone(err) ? new ArchiveSourceChangedError(volume.index, relativePath, "vanished") : err;
+  });
+  try {
+    const st = await handle.stat({ bigint: true });
+    if (st.dev !== expected.dev || st.ino !== expected.ino) {
+      throw new ArchiveSourceChangedError(volume.index, relativePath, "was replaced");
+    }
+    const base = dirBase(handle, dirPath);
+    const names = (await fsp.readdir(base, { encoding: "buffer" })).sort(Buffer.compare);
+    const seen = new Set<string>(); // NFC forms: the reader refuses normalization twins
+    for (const raw of names) {
+      const name = decodeName(raw);
+      const shownName = name ?? raw.toString("utf8");
+      const childRelative = relativePath ? `${relativePath}/${shownName}` : shownName;
+      const childFsPath = Buffer.concat([base, Buffer.from("/"), raw]);
+      const lst = await fsp.lstat(childFsPath, { bigint: true }).catch((err: unknown) => {
+        if (isGone(err)) return null; // vanished before we looked: it was never captured
+        throw err;
+      });
+      if (!lst) continue;
+      const kind = lst.isDirectory() ? "directory" : lst.isFile() ? "file" : null;
+      const skip = (type: SkippedType) => state.skipped.push({ volume: volume.index, path: childRelative, type });
+      if (!kind) {
+        skip(skippedType(lst));
+        continue;
+      }
+      const archivePath = volumeEntryPath(volume.index, childRelative, kind === "directory");
+      const nfc = name?.normalize("NFC") ?? "";
+      if (nameProblem(name, archivePath) || seen.has(nfc)) {
+        skip("unsupported-name");
+        continue;
+      }
+      seen.add(nfc);
+      // +1: the manifest is an entry too. Checked here so a huge tree fails before memory does.
+      if (state.entries.length + 1 >= DEFAULT_ARCHIVE_LIMITS.maxEntries) {
+        throw new DomainError("PAYLOAD_TOO_LARGE", `cannot write snapshot: more than ${DEFAULT_ARCHIVE_LIMITS.maxEntries} entries`);
+      }
+      state.entries.push({
+        volumeIndex: volume.index,
+        kind,
+        relativePath: childRelative,
+        archivePath,
+        mode: Number(lst.mode) & 0o777,
+        mtime: Number(lst.mtimeMs / 1000n),
+        size: kind === "file" ? Number(lst.size) : 0,
+        dev: lst.dev,
+        ino: lst.ino,
+        hostPath: path.join(volume.hostPath, childRelative),
+      });
+      if (kind === "directory") await walkDirectory(state, volume, childFsPath, lst, childRelative, false);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function walkVolume(state: WalkState, volume: ArchiveVolumeInput): Promise<void> {
+  const root = await fsp.stat(volume.hostPath, { bigint: true }).catch(() => null);
+  if (!root?.isDirectory()) {
+    throw new DomainError("PRECONDITION_FAILED", `Volume "${volume.target}": its host folder is missing or not a folder`);
+  }
+  state.entries.push({
+    volumeIndex: volume.index,
+    kind: "directory",
+    relativePath: "",
+    archivePath: volumeEntryPath(volume.index, "", true),
+    mode: Number(root.mode) & 0o777,
+    mtime: Number(root.mtimeMs / 1000n),
+    size: 0,
+    dev: root.dev,
+    ino: root.ino,
+    hostPath: volume.hostPath,
+  });
+  await walkDirectory(state, volume, Buffer.from(volume.hostPath), root, "", true);
+}
+
+function buildManifest(options: WriteSnapshotArchiveOptions, state: WalkState): SnapshotManifest {
+  const { meta } = options;
+  const listed: ManifestSkipped[] = [];
+  let budget = SKIPPED_BUDGET_BYTES;
+  for (const s of state.skipped.sort((a, b) => a.volume - b.volume || (a.path < b.path ? -1 : 1))) {
+    const item = { ...s, path: s.path.length > 1024 ? `${s.path.slice(0, 1023)}…` : s.path };
+    budget -= Buffer.byteLength(JSON.stringify(item));
+    if (budget < 0 || listed.length >= MANIFEST_MAX_SKIPPED) break;
+    listed.push(item);
+  }
+  const manifest: SnapshotManifest = {
+    format: "berth-snapshot",
+    version: 1,
+    snapshotId: meta.snapshotId,
+    workloadId: meta.workloadId,
+    workloadName: meta.workloadName,
+    createdAt: new Date(meta.createdAt).toISOString(),
+    volumes: options.volumes.map((v) => {
+      const files = state.entries.filter((e) => e.volumeIndex === v.index && e.kind === "file");
+      return {
+        index: v.index,
+        target: v.target,
+        scope: v.scope,
+        source: v.source,
+        files: files.length,
+        bytes: files.reduce((sum, e) => sum + e.size, 0),
+      };
+    }),
+    skipped: listed,
+    ...(state.skipped.length > listed.length ? { skippedOmitted: state.skipped.length - listed.length } : {}),
+  };
+  // Never write an archive our own reader would refuse.
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  const checked = parseManifest(bytes);
+  if (!checked.ok) throw new DomainError("BAD_REQUEST", `cannot write snapshot: ${checked.reason}`);
+  if (bytes.length > MANIFEST_MAX_BYTES) throw new DomainError("PAYLOAD_TOO_LARGE", "cannot write snapshot: manifest too large");
+  return manifest;
+}
+
+async function* fileData(entry: WalkedEntry, onChunk: (bytes: number) => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const changed = (what: string) => new ArchiveSourceChangedError(entry.volumeIndex, entry.relativePath, what);
+  const handle = await fsp.open(entry.hostPath, OPEN_FILE).catch((err: unknown) => {
+    // ELOOP: O_NOFOLLOW met a symlink where the walk saw a regular file.
+    if ((err as NodeJS.ErrnoException).code === "ELOOP") throw changed("was replaced");
+    throw isGone(err) ? changed("vanished") : err;
+  });
+  try {
+    // Same inode as walked: a path swapped (or re-pointed via a parent symlink) is refused.
+    const st = await handle.stat({ bigint: true });
+    if (!st.isFile() || st.dev !== entry.dev || st.ino !== entry.ino) throw changed("was replaced");
+    if (Number(st.size) !== entry.size) throw changed("changed size");
+    let position = 0;
+    while (position < entry.size) {
+      signal?.throwIfAborted();
+      // A fresh buffer per chunk: downstream may still hold the previous one.
+      const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, entry.size - position));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) throw changed("shrank");
+      position += bytesRead;
+      onChunk(bytesRead);
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+    const probe = await handle.read(Buffer.alloc(1), 0, 1, position);
+    if (probe.bytesRead !== 0) throw changed("grew");
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Capture volumes into a gzip-compressed POSIX tar: `berth-manifest.json` first, then
+ * `volumes/<index>/...` sorted by path. Walks everything first (metadata only is held in
+ * memory: about 200 bytes per entry), then streams file data with backpressure.
+ * Symlinks, sockets, FIFOs and devices are listed in `manifest.skipped`, never followed;
+ * so are names the strict reader would refuse (invalid UTF-8, control characters,
+ * backslashes, Unicode-normalization twins, too long or too deep).
+ * A file that changes size, vanishes or is replaced during the run fails the whole write
+ * with ArchiveSourceChangedError (the partial output must be discarded by the caller).
+ * So does an archive the default strict reader would refuse (over its size or ratio caps):
+ * that check runs after the output is complete, so discard the output on any rejection.
+ */
+export async function writeSnapshotArchive(options: WriteSnapshotArchiveOptions): Promise<WriteSnapshotArchiveResult> {
+  const { volumes, output, signal, onProgress } = options;
+  const state: WalkState = { entries: [], skipped: [], signal };
+  let manifest: SnapshotManifest;
+  try {
+    for (const volume of volumes) await walkVolume(state, volume);
+    state.entries.sort((a, b) => (a.archivePath < b.archivePath ? -1 : a.archivePath > b.archivePath ? 1 : 0));
+    manifest = buildManifest(options, state);
+  } catch (err) {
+    output.destroy(); // as pipeline() does on a later failure: the output is never half-ended
+    throw err;
+  }
+  const bytesTotal = manifest.volumes.reduce((sum, v) => sum + v.bytes, 0);
+
+  async function* tarStream(): AsyncGenerator<Buffer> {
+    const body = Buffer.from(JSON.stringify(manifest, null, 2));
+    const createdAt = Math.floor(new Date(manifest.createdAt).getTime() / 1000);
+    yield encodeHeader({ path: MANIFEST_NAME, type: "file", size: body.length, mode: 0o644, mtime: createdAt });
+    yield Buffer.concat([body, Buffer.alloc(paddingFor(body.length))]);
+    let bytesDone = 0;
+    for (const entry of state.entries) {
+      yield encodeHeader({ path: entry.archivePath, type: entry.kind, size: entry.size, mode: entry.mode, mtime: entry.mtime });
+      if (entry.kind !== "file" || entry.size === 0) continue;
+      const onChunk = (n: number) => {
+        bytesDone += n;
+        onProgress?.({ bytesDone, bytesTotal, volumeIndex: entry.volumeIndex });
+      };
+      yield* fileData(entry, onChunk, signal);
+      const padding = paddingFor(entry.size);
+      if (padding) yield Buffer.alloc(padding);
+    }
+    yield END_OF_ARCHIVE;
+  }
+
+  let tarBytes = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of tarStream()) {
+      tarBytes += chunk.length;
+      yield chunk;
+    }
+  }
+
+  const hash = createHash("sha256");
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  await pipeline(Readable.from(counted(), { objectMode: false }), createGzip({ level: options.gzipLevel ?? 6 }), meter, output, {
+    ...(signal ? { signal } : {}),
+  });
+  // Never hand back an archive the default strict reader would refuse: huge runs of zeros
+  // (preallocated or sparse files) can exceed its zip-bomb ratio cap.
+  const { maxTotalBytes, maxDecompressionRatio, decompressionAllowanceBytes } = DEFAULT_ARCHIVE_LIMITS;
+  const allowance = decompressionAllowanceBytes + declaredAllowance(manifest.volumes);
+  if (tarBytes > maxTotalBytes || tarBytes > maxDecompressionRatio * size + allowance) {
+    throw new DomainError(
+      "PAYLOAD_TOO_LARGE",
+      `cannot write snapshot: ${tarBytes} bytes compress to ${size}, beyond what restore accepts (at most ${maxTotalBytes} bytes, ratio ${maxDecompressionRatio}:1)`,
+    );
+  }
+  return { manifest, sha256: hash.digest("hex"), size };
+}

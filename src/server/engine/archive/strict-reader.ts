@@ -1,0 +1,173 @@
+import { once } from "node:events";
+import { PassThrough, Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { Parser, type ReadEntry } from "tar";
+import { ArchiveRejectedError } from "./errors";
+import { resolveLimits, type ArchiveLimits } from "./limits";
+import type { SnapshotManifest } from "./manifest";
+import { TarGuard } from "./tar-guard";
+
+export interface ArchiveEntry {
+  kind: "file" | "directory";
+  volumeIndex: number;
+  /** Relative to the volume, no trailing slash; "" for the volume's root directory. */
+  relativePath: string;
+  /** Permission bits only (mode & 0o777): setuid/setgid/sticky are dropped. */
+  mode: number;
+  /** Clamped to [1970-01-01, now + 1 day]. */
+  mtime: Date;
+  size: number;
+}
+
+export interface ReadSnapshotArchiveOptions {
+  limits?: Partial<ArchiveLimits>;
+  /**
+   * Called for each data entry, in archive order, one at a time. `body` is the file's data
+   * (null for directories); whatever is left unread when the promise settles is drained.
+   * A throw stops the read, which rejects with that error.
+   */
+  onEntry?: (entry: ArchiveEntry, body: Readable | null) => Promise<void>;
+}
+
+export interface ReadSnapshotArchiveResult {
+  manifest: SnapshotManifest;
+  /** Data entries (files and directories), not counting the manifest. */
+  entries: number;
+  /** Bytes of file data. */
+  bytes: number;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b, 0x08]; // ID1 ID2 CM=deflate
+
+function gzipReason(err: Error): string {
+  const message = err.message;
+  if (/unexpected end of file/.test(message)) return "truncated gzip stream";
+  if (/incorrect data check/.test(message)) return "gzip CRC mismatch (corrupt data)";
+  if (/incorrect length check/.test(message)) return "gzip length mismatch (corrupt data)";
+  // Node's gunzip reads on after each member: what follows must be another gzip member.
+  if (/incorrect header check|unknown compression method|unknown header flags/.test(message)) {
+    return "trailing data after a gzip member (not a valid gzip member)";
+  }
+  return `corrupt gzip data (${message})`;
+}
+
+/**
+ * Validate a snapshot archive while streaming it, and hand each data entry to `onEntry`
+ * (or just drain it: the validation-only pass import uses). Any problem rejects the whole
+ * archive with ArchiveRejectedError; see tar-guard.ts for the rules and DESIGN.md
+ * "Restore protocol" for why. Layers: gzip magic check → zlib gunzip (multi-member, CRC)
+ * → TarGuard (raw header checks, caps) → node-tar Parser (strict; cross-checked).
+ */
+export async function readSnapshotArchive(input: Readable, options: ReadSnapshotArchiveOptions = {}): Promise<ReadSnapshotArchiveResult> {
+  const limits = resolveLimits(options.limits);
+  const controller = new AbortController();
+  let failure: unknown;
+  let activeBody: PassThrough | null = null;
+  const fail = (err: unknown) => {
+    if (failure !== undefined) return;
+    failure = err;
+    controller.abort(err);
+    // No error passed: a body nobody listens to must not throw; readers see a premature close.
+    activeBody?.destroy();
+  };
+
+  let compressed = 0;
+  let head: Buffer | null = Buffer.alloc(0); // bytes held until the magic is checked
+  let gunzipEnded = false;
+  const front = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (gunzipEnded) return callback(new ArchiveRejectedError("trailing data after the gzip stream"));
+      if (head) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < GZIP_MAGIC.length) return callback();
+        if (!GZIP_MAGIC.every((byte, i) => head![i] === byte)) return callback(new ArchiveRejectedError("not a gzip archive"));
+        chunk = head;
+        head = null;
+      }
+      compressed += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      callback(head ? new ArchiveRejectedError("not a gzip archive") : null);
+    },
+  });
+  const gunzip = createGunzip();
+  const guard = new TarGuard(limits, () => compressed);
+  // Listeners run before pipeline's, so the first, most specific error wins.
+  front.on("error", fail);
+  guard.on("error", fail);
+  gunzip.on("error", (err) => fail(new ArchiveRejectedError(gzipReason(err), guard.location, { cause: err })));
+  // Trailing zero bytes make Node's gunzip stop early and quietly; more input after that is garbage.
+  gunzip.on("end", () => (gunzipEnded = true));
+
+  const tarFailure = (message: string) => new ArchiveRejectedError(`tar parser: ${message}`, guard.location);
+  // strict: node-tar turns its warnings (bad checksum, invalid entry, truncation) into errors.
+  const parser = new Parser({
+    strict: true,
+    zstd: false,
+    brotli: false,
+    maxMetaEntrySize: limits.maxExtendedHeaderBytes,
+    onwarn: (code, message) => fail(tarFailure(`${code}: ${message}`)),
+  });
+  parser.on("error", (err: Error) => fail(tarFailure(err.message)));
+  parser.on("ignoredEntry", (entry: ReadEntry) => fail(tarFailure(`ignored entry '${entry.path}' (${entry.type})`)));
+
+  let chain: Promise<void> = Promise.resolve();
+  const onEntry = options.onEntry;
+  parser.on("entry", (entry: ReadEntry) => {
+    // node-tar must see exactly what the guard validated: a parser differential is an attack.
+    const expected = guard.expected.shift();
+    const type = expected?.kind === "directory" ? "Directory" : "File";
+    if (!expected || entry.path !== expected.path || entry.type !== type || entry.size !== expected.size) {
+      fail(new ArchiveRejectedError("tar parser disagrees with the header checks", expected && { entryNumber: expected.number, entryPath: expected.path }));
+      entry.resume();
+      return;
+    }
+    if (expected.isManifest || !onEntry) {
+      entry.resume();
+      return;
+    }
+    chain = chain
+      .then(async () => {
+        if (failure !== undefined) return void entry.resume();
+        const { kind, volumeIndex, relativePath, mode, mtime, size } = expected;
+        const body = kind === "file" ? new PassThrough() : null;
+        if (body) entry.pipe(body);
+        else entry.resume();
+        activeBody = body;
+        try {
+          await onEntry({ kind, volumeIndex, relativePath, mode, mtime, size }, body);
+        } finally {
+          activeBody = null;
+          if (body) entry.unpipe(body);
+          entry.resume(); // drain what onEntry left unread
+        }
+      })
+      .catch(fail);
+  });
+
+  const sink = async (source: AsyncIterable<Buffer>) => {
+    const { signal } = controller;
+    for await (const chunk of source) {
+      if (!parser.write(chunk)) await once(parser, "drain", { signal });
+    }
+    const ended = once(parser, "end", { signal });
+    parser.end();
+    await ended;
+    await chain;
+  };
+
+  try {
+    await pipeline(input, front, gunzip, guard, sink, { signal: controller.signal });
+  } catch (err) {
+    fail(err);
+  }
+  if (failure === undefined && gunzip.bytesWritten !== compressed) fail(new ArchiveRejectedError("trailing data after the gzip stream"));
+  if (failure === undefined && guard.expected.length) fail(new ArchiveRejectedError("tar parser disagrees with the header checks: entries missing"));
+  if (failure !== undefined) {
+    await chain; // let a running onEntry settle before the caller cleans up
+    throw failure;
+  }
+  return { manifest: guard.manifest!, entries: guard.dataEntries, bytes: guard.dataBytes };
+}

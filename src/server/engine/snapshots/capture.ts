@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import path from "node:path";
+import { finished } from "node:stream/promises";
+import type { Actor } from "../actor";
+import { ArchiveSourceChangedError, writeSnapshotArchive } from "../archive/archive-writer";
+import { recordAudit } from "../audit";
+import { DomainError } from "../errors";
+import { assertLeaseFor, type LockLease } from "../keyed-lock";
+import type { OperationHub } from "../operations";
+import { containerName, workloadLockKey, type WorkloadDeps } from "../workloads/workloads";
+import { assertSomethingToSnapshot, snapshotCoverage } from "./coverage";
+import { snapshotDir, snapshotFileName, snapshotView, type SnapshotKind, type SnapshotView } from "./snapshot-store";
+
+export interface SnapshotDeps extends WorkloadDeps {
+  operations: OperationHub;
+}
+
+export interface CaptureRequest {
+  workloadId: string;
+  label?: string;
+  /** stop the containers during capture (and always start them again) */
+  quiesce?: boolean;
+  kind?: SnapshotKind;
+}
+
+// A live capture can race a writer; a second or third pass usually finds the files still.
+const LIVE_CAPTURE_ATTEMPTS = 3;
+
+/** fsync a file or a directory: the rename that follows must not outlive the data it names. */
+export async function fsyncPath(p: string): Promise<void> {
+  const handle = await fs.open(p, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function createSnapshot(deps: SnapshotDeps, actor: Actor, request: CaptureRequest): Promise<SnapshotView> {
+  return deps.locks.run(workloadLockKey(request.workloadId), (lease) => captureUnderLock(deps, actor, lease, request));
+}
+
+/**
+ * Captures the workload's covered volumes into `<dataDir>/snapshots/<workloadId>/<id>.tar.gz`:
+ * written as `.tmp`, hashed while written, fsynced, renamed, directory fsynced, and only
+ * then recorded. On any failure the `.tmp` is removed, no row exists, and the containers
+ * are as they were. The caller holds the workload's lock (restore takes its pre-restore
+ * snapshot this way).
+ */
+export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: LockLease, request: CaptureRequest): Promise<SnapshotView> {
+  assertLeaseFor(lease, workloadLockKey(request.workloadId));
+  const kind = request.kind ?? "manual";
+  const { workload, ...coverage } = await snapshotCoverage(deps, request.workloadId);
+  assertSomethingToSnapshot(coverage);
+
+  const id = randomUUID();
+  const op = deps.operations.start(id, request.workloadId, "capture");
+  const name = containerName(workload);
+  const wasRunning = (await deps.runtime.inspect(name).catch(() => ({ state: "unreachable" as const }))).state === "running";
+  const stopFirst = Boolean(request.quiesce && wasRunning);
+  const dir = snapshotDir(deps.dataDir, request.workloadId);
+  const finalPath = path.join(dir, snapshotFileName(id));
+  const tmpPath = `${finalPath}.tmp`;
+
+  try {
+    if (stopFirst) {
+      op.progress({ phase: "stopping" });
+      await deps.runtime.stop(name).catch((error: unknown) => {
+        throw new DomainError("PRECONDITION_FAILED", `Stopping the container before the snapshot failed: ${(error as Error).message}`);
+      });
+    }
+    let restartError: unknown;
+    let written: Awaited<ReturnType<typeof writeSnapshotArchive>>;
+    try {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      written = await writeWithRetries(deps, id, request, workload.config.name, coverage.volumes, tmpPath, op, !stopFirst && wasRunning);
+      await fsyncPath(tmpPath);
+      await fs.rename(tmpPath, finalPath);
+      await fsyncPath(dir);
+    } finally {
+      if (stopFirst) {
+        op.progress({ phase: "starting containers" });
+        await deps.runtime.start(name).catch((error: unknown) => (restartError = error));
+      }
+    }
+    const row = await deps.db.snapshot.create({
+      data: {
+        id,
+        workloadId: request.workloadId,
+        label: request.label?.trim() ?? "",
+        kind,
+        fileName: snapshotFileName(id),
+        size: BigInt(written.size),
+        sha256: written.sha256,
+        manifest: JSON.stringify({ volumes: written.manifest.volumes, skipped: written.manifest.skipped }),
+        capturedLive: !stopFirst && wasRunning,
+        createdBy: actor.label,
+      },
+    });
+    await recordAudit(deps.db, actor, { action: `snapshot.${kind === "pre-restore" ? "preRestore" : "create"}`, target: id, outcome: "success" });
+    op.finish();
+    if (restartError) {
+      throw new DomainError("PRECONDITION_FAILED", `The snapshot was saved, but the container did not start again: ${(restartError as Error).message}`);
+    }
+    return snapshotView(row);
+  } catch (error) {
+    await fs.rm(tmpPath, { force: true });
+    if (!(await deps.db.snapshot.findUnique({ where: { id } }))) await fs.rm(finalPath, { force: true });
+    op.finish((error as Error).message);
+    await recordAudit(deps.db, actor, { action: "snapshot.create", target: request.workloadId, outcome: "failure", detail: { message: (error as Error).message } });
+    if (error instanceof DomainError) throw error;
+    throw new DomainError("PRECONDITION_FAILED", `Snapshot failed: ${captureFailureReason(error)}`, { cause: error });
+  }
+}
+
+function captureFailureReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOSPC") return "the disk holding the snapshots is full";
+  if (code === "EDQUOT") return "the disk quota for the snapshots is exhausted";
+  if (code === "EACCES" || code === "EPERM") return "permission denied while reading the volumes or writing the snapshot";
+  if (error instanceof ArchiveSourceChangedError) return error.message;
+  return "an unexpected error occurred (details are in the server log)";
+}
+
+async function writeWithRetries(
+  deps: SnapshotDeps,
+  id: string,
+  request: CaptureRequest,
+  workloadName: string,
+  volumes: Parameters<typeof writeSnapshotArchive>[0]["volumes"],
+  tmpPath: string,
+  op: ReturnType<OperationHub["start"]>,
+  live: boolean,
+) {
+  for (let attempt = 1; ; attempt++) {
+    const output = createWriteStream(tmpPath, { flags: "w", mode: 0o600 });
+    try {
+      op.progress({ phase: attempt === 1 ? "capturing" : `capturing (attempt ${attempt}: files changed while reading)` });
+      const result = await writeSnapshotArchive({
+        volumes,
+        meta: { snapshotId: id, workloadId: request.workloadId, workloadName, createdAt: new Date().toISOString() },
+        output,
+        onProgress: (p) => op.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, volume: volumes[p.volumeIndex]?.target }),
+      });
+      if (!output.writableEnded) output.end();
+      await finished(output);
+      return result;
+    } catch (error) {
+      output.destroy();
+      await fs.rm(tmpPath, { force: true });
+      if (!(error instanceof ArchiveSourceChangedError) || !live || attempt >= LIVE_CAPTURE_ATTEMPTS) {
+        if (error instanceof ArchiveSourceChangedError && live) {
+          throw new DomainError(
+            "CONFLICT",
+            `Files kept changing while the workload was running (${error.message}); take the snapshot with "stop containers during capture"`,
+          );
+        }
+        throw error;
+      }
+    }
+  }
+}

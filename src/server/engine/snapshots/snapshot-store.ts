@@ -1,0 +1,111 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Snapshot } from "~/generated/prisma/client";
+import type { Db } from "../../db";
+import type { Actor } from "../actor";
+import { recordAudit } from "../audit";
+import { DomainError, notFound } from "../errors";
+import { isInside } from "../volumes";
+
+export const SNAPSHOT_KINDS = ["manual", "pre-restore", "scheduled", "imported"] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+
+// File names are generated from the id, never taken from a user or an archive.
+const FILE_NAME = /^[A-Za-z0-9_-]{1,64}\.tar\.gz$/;
+export const snapshotFileName = (id: string) => `${id}.tar.gz`;
+
+export const snapshotsRoot = (dataDir: string) => path.join(dataDir, "snapshots");
+export const snapshotDir = (dataDir: string, workloadId: string) => path.join(snapshotsRoot(dataDir), workloadId);
+
+/**
+ * Where a stored snapshot's file is. The row is not trusted: its workload id and file name
+ * must form a plain path inside the snapshots folder, else nothing is opened.
+ */
+export function snapshotFilePath(dataDir: string, row: Pick<Snapshot, "workloadId" | "fileName">): string {
+  const root = snapshotsRoot(dataDir);
+  const file = path.resolve(root, row.workloadId, row.fileName);
+  if (!FILE_NAME.test(row.fileName) || !/^[A-Za-z0-9_-]+$/.test(row.workloadId) || !isInside(root, file) || file === root) {
+    throw new DomainError("PRECONDITION_FAILED", "This snapshot's stored file name is invalid; refusing to open it");
+  }
+  return file;
+}
+
+export interface SnapshotManifestSummary {
+  volumes: { index: number; target: string; scope: string; source: string; files: number; bytes: number }[];
+  skipped: { volume: number | string; path: string; type: string }[];
+}
+
+export interface SnapshotView {
+  id: string;
+  workloadId: string;
+  label: string;
+  kind: string;
+  size: bigint;
+  sha256: string;
+  manifest: SnapshotManifestSummary;
+  capturedLive: boolean;
+  createdAt: Date;
+  createdBy: string;
+}
+
+export function snapshotView(row: Snapshot): SnapshotView {
+  const { fileName: _file, manifest, ...rest } = row;
+  return { ...rest, manifest: JSON.parse(manifest) as SnapshotManifestSummary };
+}
+
+export async function listSnapshots(db: Db, workloadId?: string): Promise<SnapshotView[]> {
+  const rows = await db.snapshot.findMany({ where: workloadId ? { workloadId } : {}, orderBy: { createdAt: "desc" } });
+  return rows.map(snapshotView);
+}
+
+export async function getSnapshotRow(db: Db, id: string): Promise<Snapshot> {
+  const row = await db.snapshot.findUnique({ where: { id } });
+  if (!row) throw notFound("Snapshot");
+  return row;
+}
+
+export async function getSnapshot(db: Db, id: string): Promise<SnapshotView> {
+  return snapshotView(await getSnapshotRow(db, id));
+}
+
+/** Removes the file, then the row; a file already gone still lets the row go, and says so. */
+export async function deleteSnapshot(db: Db, dataDir: string, actor: Actor, id: string): Promise<{ fileWasMissing: boolean }> {
+  const row = await getSnapshotRow(db, id);
+  let fileWasMissing = false;
+  try {
+    await fs.unlink(snapshotFilePath(dataDir, row));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    fileWasMissing = true;
+  }
+  await db.snapshot.delete({ where: { id } });
+  await recordAudit(db, actor, {
+    action: "snapshot.delete",
+    target: id,
+    outcome: "success",
+    detail: fileWasMissing ? { note: "file was already missing" } : undefined,
+  });
+  return { fileWasMissing };
+}
+
+export interface SnapshotFile {
+  path: string;
+  size: number;
+  sha256: string;
+  lastModified: Date;
+  downloadName: string;
+}
+
+const safeNamePart = (s: string) => s.replace(/[/\\\u0000-\u001f\u007f]+/g, "_").trim();
+
+/** Opens a stored snapshot for download (checked path, current size); audits every download. */
+export async function openSnapshotFile(db: Db, dataDir: string, actor: Actor, id: string, opts: { audit: boolean }): Promise<SnapshotFile> {
+  const row = await db.snapshot.findUnique({ where: { id }, include: { workload: { select: { name: true } } } });
+  if (!row) throw notFound("Snapshot");
+  const file = snapshotFilePath(dataDir, row);
+  const stat = await fs.stat(file).catch(() => null);
+  if (!stat?.isFile()) throw new DomainError("NOT_FOUND", "This snapshot's file is missing from the server");
+  const label = safeNamePart(row.label) || row.createdAt.toISOString().replace(/[:.]/g, "-");
+  if (opts.audit) await recordAudit(db, actor, { action: "snapshot.download", target: id, outcome: "success" });
+  return { path: file, size: stat.size, sha256: row.sha256, lastModified: stat.mtime, downloadName: `${row.workload.name}-${label}.tar.gz` };
+}
