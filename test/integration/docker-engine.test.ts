@@ -21,17 +21,18 @@ describe("private test Docker engine + adapter", () => {
   });
 
   it("runs a container that writes into a bind-mounted host dir", async () => {
+    const name = `berth-it-${process.pid}-${Date.now()}`;
     const result = await adapter.runToCompletion({
       image,
       cmd: ["sh", "-c", "echo hello-berth > /data/out.txt && echo done"],
       binds: [`${hostDir}:/data`],
-      name: `berth-it-${process.pid}-${Date.now()}`,
+      name,
     });
     expect(result.exitCode, result.logs).toBe(0);
     expect(result.logs).toBe("done\n");
     expect(await fs.readFile(path.join(hostDir, "out.txt"), "utf8")).toBe("hello-berth\n");
-    // the container is removed afterwards
-    expect(await adapter.docker.listContainers({ all: true })).toEqual([]);
+    // the container is removed afterwards (other test files share this engine: look for ours only)
+    expect(await adapter.docker.listContainers({ all: true, filters: { name: [name] } })).toEqual([]);
   });
 
   it("reports a failing command's exit code and stderr", async () => {

@@ -11,6 +11,7 @@ import { createSnapshot, type SnapshotDeps } from "~/server/engine/snapshots/cap
 import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
 import { deleteSnapshot, listSnapshots, snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
+import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { createIdentities } from "../support/identities";
 import { allProcedurePaths, runRoleMatrix, type MatrixEntry } from "../support/role-matrix";
 import { longRunning, makeWorkload, testActor } from "../support/workload-fixtures";
@@ -50,6 +51,7 @@ async function writeTree(root: string, seed: string) {
   execFileSync("mkfifo", [path.join(root, "pipe")]);
 }
 
+removeWorkloadContainersAfterAll();
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { createDockerClient } from "~/server/docker";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
@@ -16,6 +16,7 @@ import {
   workloadLogs,
   type WorkloadDeps,
 } from "~/server/engine/workloads/workloads";
+import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { createIdentities } from "../support/identities";
 import { allProcedurePaths, runRoleMatrix, type MatrixEntry } from "../support/role-matrix";
 import { longRunning, makeStage, makeWorkload, testActor } from "../support/workload-fixtures";
@@ -37,11 +38,7 @@ async function waitForFile(file: string, timeoutMs = 10_000): Promise<string> {
   }
 }
 
-afterAll(async () => {
-  for (const c of await docker.listContainers({ all: true, filters: { label: ["berth.workload"] } })) {
-    await docker.getContainer(c.Id).remove({ force: true });
-  }
-});
+removeWorkloadContainersAfterAll();
 
 describe("deploy on the real engine", () => {
   it("writes into stage and project volumes at their resolved host paths", async () => {
