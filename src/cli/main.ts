@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import password from "@inquirer/password";
 import fs from "node:fs";
-import { databaseUrl } from "~/server/database-url";
+import { databaseUrl, dataDir } from "~/server/database-url";
+import { createEngineDeps } from "~/server/create-engine-deps";
+import { recoverInterruptedRestores } from "~/server/engine/restore/recovery";
 import { createDb } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
 import { createApiToken } from "~/server/engine/api-tokens";
@@ -82,6 +84,27 @@ program
     const { secret } = await withDb((db) => createApiToken(db, actor, opts));
     console.error(`created ${opts.role.toLowerCase()} token '${opts.name}'; the secret is shown only now:`);
     console.log(secret);
+  });
+
+program
+  .command("recover")
+  .description("finish or undo restores cut short by a crash (the server also does this at start)")
+  .action(async () => {
+    const reports = await withDb((db) =>
+      recoverInterruptedRestores(
+        createEngineDeps(db, {
+          dataDir: dataDir(),
+          dockerHost: process.env.DOCKER_HOST || undefined,
+          dockerNetwork: process.env.BERTH_DOCKER_NETWORK || "bridge",
+          absoluteRoots: (process.env.BERTH_ABSOLUTE_ROOTS ?? "").split(":").filter(Boolean),
+        }),
+        systemActor("cli:recover"),
+      ),
+    );
+    if (reports.length === 0) console.log("no interrupted restores");
+    for (const r of reports) {
+      console.log(`${r.restoreId}: ${r.outcome}${r.workloadId ? ` (workload ${r.workloadId})` : ""}${r.redeployError ? `; redeploy failed: ${r.redeployError}` : ""}`);
+    }
   });
 
 try {

@@ -1,23 +1,25 @@
 import path from "node:path";
 import { env } from "~/env";
+import { createEngineDeps } from "./create-engine-deps";
 import { db } from "./db";
-import { createDockerRuntime } from "./docker/container-runtime";
-import { dockerEngine } from "./docker/instance";
 import { KeyedLock } from "./engine/keyed-lock";
 import { OperationHub } from "./engine/operations";
-import type { SnapshotDeps } from "./engine/snapshots/capture";
 
-// The server's one set of engine adapters. The lock map must be process-wide: every
-// deploy entrypoint (API, UI, boot recovery) has to see the same locks.
+// The server's one set of engine adapters. Locks and progress must be process-wide: every
+// deploy entrypoint (API, UI, boot recovery) has to see the same locks, and they survive
+// dev-mode module reloads on globalThis.
 const globalForDeps = globalThis as unknown as { berthLocks?: KeyedLock; berthOperations?: OperationHub };
-const locks = (globalForDeps.berthLocks ??= new KeyedLock());
-const operations = (globalForDeps.berthOperations ??= new OperationHub());
 
-export const engineDeps: SnapshotDeps = {
+export const engineDeps = createEngineDeps(
   db,
-  runtime: createDockerRuntime(dockerEngine.client, { networkMode: env.BERTH_DOCKER_NETWORK }),
-  locks,
-  dataDir: path.resolve(env.BERTH_DATA_DIR),
-  absoluteRoots: env.BERTH_ABSOLUTE_ROOTS,
-  operations,
-};
+  {
+    dataDir: path.resolve(env.BERTH_DATA_DIR),
+    dockerHost: env.DOCKER_HOST,
+    dockerNetwork: env.BERTH_DOCKER_NETWORK,
+    absoluteRoots: env.BERTH_ABSOLUTE_ROOTS,
+  },
+  {
+    locks: (globalForDeps.berthLocks ??= new KeyedLock()),
+    operations: (globalForDeps.berthOperations ??= new OperationHub()),
+  },
+);

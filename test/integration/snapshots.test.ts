@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,30 +12,13 @@ import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
 import { deleteSnapshot, listSnapshots, snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
+import { hashTree } from "../support/hash-tree";
 import { createIdentities } from "../support/identities";
 import { allProcedurePaths, runRoleMatrix, type MatrixEntry } from "../support/role-matrix";
 import { longRunning, makeWorkload, testActor } from "../support/workload-fixtures";
 
 const volumePath = (project: string, source: string) => path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
 
-/** sha256 of every regular file under `dir`, with modes, keyed by relative path; dirs too. */
-async function hashTree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  async function walk(rel: string) {
-    for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
-      const r = path.join(rel, entry.name);
-      const st = await fs.lstat(path.join(dir, r));
-      if (entry.isDirectory()) {
-        out[`${r}/`] = `dir ${(st.mode & 0o777).toString(8)}`;
-        await walk(r);
-      } else if (entry.isFile()) {
-        out[r] = `${(st.mode & 0o777).toString(8)} ${createHash("sha256").update(await fs.readFile(path.join(dir, r))).digest("hex")}`;
-      }
-    }
-  }
-  await walk("");
-  return out;
-}
 
 async function writeTree(root: string, seed: string) {
   await fs.mkdir(path.join(root, "nested/deeper/deepest"), { recursive: true });
@@ -233,6 +216,7 @@ describe("role matrix for snapshot procedures", () => {
       "snapshot.snapshotable": { role: "VIEWER", input: async () => ({ workloadId: (await withData()).id }) },
       "snapshot.create": { role: "ADMIN", input: async () => ({ workloadId: (await withData()).id, label: "matrix" }) },
       "snapshot.delete": { role: "ADMIN", input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id }) },
+      "snapshot.restoreRuns": { role: "VIEWER", input: async () => ({ workloadId: (await withData()).id }) },
     };
     const covered = allProcedurePaths().filter((p) => p.startsWith("snapshot.") && p !== "snapshot.progress");
     expect(Object.keys(entries).sort()).toEqual(covered);

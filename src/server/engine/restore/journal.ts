@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { crc32 } from "node:zlib";
+import { fsyncPath } from "../durable-fs";
 
 /**
  * The restore write-ahead journal: one file per restore, a sequence of framed records
@@ -57,14 +58,6 @@ export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; torn: 
   return { records, torn: false };
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 export interface Journal {
   path: string;
@@ -86,7 +79,7 @@ function journalAt(file: string): Journal {
     },
     async remove() {
       await fs.rm(file, { force: true });
-      await fsyncDir(path.dirname(file));
+      await fsyncPath(path.dirname(file));
     },
   };
 }
@@ -103,7 +96,7 @@ export async function createJournal(dataDir: string, intent: Extract<JournalReco
   } finally {
     await handle.close();
   }
-  await fsyncDir(dir);
+  await fsyncPath(dir);
   return journalAt(file);
 }
 

@@ -6,6 +6,7 @@ import { finished } from "node:stream/promises";
 import type { Actor } from "../actor";
 import { ArchiveSourceChangedError, writeSnapshotArchive } from "../archive/archive-writer";
 import { recordAudit } from "../audit";
+import { fsyncPath } from "../durable-fs";
 import { DomainError } from "../errors";
 import { assertLeaseFor, type LockLease } from "../keyed-lock";
 import type { OperationHub } from "../operations";
@@ -27,16 +28,6 @@ export interface CaptureRequest {
 
 // A live capture can race a writer; a second or third pass usually finds the files still.
 const LIVE_CAPTURE_ATTEMPTS = 3;
-
-/** fsync a file or a directory: the rename that follows must not outlive the data it names. */
-export async function fsyncPath(p: string): Promise<void> {
-  const handle = await fs.open(p, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 export async function createSnapshot(deps: SnapshotDeps, actor: Actor, request: CaptureRequest): Promise<SnapshotView> {
   return deps.locks.run(workloadLockKey(request.workloadId), (lease) => captureUnderLock(deps, actor, lease, request));

@@ -9,7 +9,8 @@ import { readSnapshotArchive } from "../archive/strict-reader";
 import { recordAudit } from "../audit";
 import { DomainError } from "../errors";
 import { loadWorkload } from "../workloads/workloads";
-import { fsyncPath, type SnapshotDeps } from "./capture";
+import { fsyncPath } from "../durable-fs";
+import type { SnapshotDeps } from "./capture";
 import { snapshotDir, snapshotFileName, snapshotView, type SnapshotView } from "./snapshot-store";
 
 export interface ImportRequest {

@@ -3,6 +3,7 @@ import { createSnapshotProcedure } from "./create-snapshot";
 import { deleteSnapshotProcedure } from "./delete-snapshot";
 import { getSnapshotProcedure } from "./get-snapshot";
 import { listSnapshotsProcedure } from "./list-snapshots";
+import { restoreRunsProcedure } from "./restore-runs";
 import { snapshotProgressProcedure } from "./snapshot-progress";
 import { snapshotableProcedure } from "./snapshotable";
 
@@ -13,4 +14,5 @@ export const snapshotRouter = router({
   create: createSnapshotProcedure,
   delete: deleteSnapshotProcedure,
   progress: snapshotProgressProcedure,
+  restoreRuns: restoreRunsProcedure,
 });

@@ -9,3 +9,8 @@ export const createSnapshotInput = z.object({
   label: z.string().trim().max(100, "Label must be at most 100 characters").optional(),
   quiesce: z.boolean().default(false),
 });
+export const restoreSnapshotInput = z.object({
+  workloadId: idSchema,
+  snapshotId: idSchema,
+  confirm: z.string().max(100),
+});

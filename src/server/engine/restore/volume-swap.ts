@@ -1,0 +1,55 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { crashPoint } from "./crash-points";
+import { fsyncPath } from "../durable-fs";
+import type { Journal, VolumePlan } from "./journal";
+
+const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+
+/**
+ * Forward: live → backup, staged → live, parent fsynced and a STEP appended after each
+ * rename. Each rename is atomic on one filesystem, and every step checks what is already
+ * done, so running it again after a crash finishes the job instead of repeating it.
+ */
+export async function swapInVolume(plan: VolumePlan, index: number, journal: Journal | null): Promise<void> {
+  const parent = path.dirname(plan.live);
+  if (await exists(plan.staged)) {
+    if ((await exists(plan.live)) && !(await exists(plan.backup))) {
+      await fs.rename(plan.live, plan.backup);
+      await fsyncPath(parent);
+      crashPoint(`swap-${index}-after-backup`);
+      await journal?.append({ type: "STEP", volume: index, action: "live-to-backup" });
+    }
+    await fs.rename(plan.staged, plan.live);
+    await fsyncPath(parent);
+    crashPoint(`swap-${index}-after-live`);
+    await journal?.append({ type: "STEP", volume: index, action: "staged-to-live" });
+  }
+}
+
+/**
+ * Backward, for a restore that never committed: whatever sits at `live` came from staging
+ * if a backup exists, so it goes, and the backup comes back; staging is removed.
+ */
+export async function rollBackVolume(plan: VolumePlan): Promise<void> {
+  const parent = path.dirname(plan.live);
+  if (await exists(plan.backup)) {
+    if (await exists(plan.live)) {
+      // Rename first, then delete: the live name is never missing the old data for longer
+      // than one rename, and a crash mid-delete leaves only a discard dir to remove later.
+      const discard = `${plan.staged}.discard`;
+      await fs.rm(discard, { recursive: true, force: true });
+      await fs.rename(plan.live, discard);
+    }
+    await fs.rename(plan.backup, plan.live);
+    await fsyncPath(parent);
+  }
+  await fs.rm(`${plan.staged}.discard`, { recursive: true, force: true });
+  await fs.rm(plan.staged, { recursive: true, force: true });
+}
+
+/** After COMMIT: the old data is no longer needed. */
+export async function dropBackup(plan: VolumePlan): Promise<void> {
+  await fs.rm(plan.backup, { recursive: true, force: true });
+  await fs.rm(plan.staged, { recursive: true, force: true });
+}
