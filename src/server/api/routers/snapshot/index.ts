@@ -4,6 +4,7 @@ import { deleteSnapshotProcedure } from "./delete-snapshot";
 import { getSnapshotProcedure } from "./get-snapshot";
 import { listSnapshotsProcedure } from "./list-snapshots";
 import { restoreRunsProcedure } from "./restore-runs";
+import { restoreSnapshotProcedure } from "./restore-snapshot";
 import { snapshotProgressProcedure } from "./snapshot-progress";
 import { snapshotableProcedure } from "./snapshotable";
 
@@ -14,5 +15,6 @@ export const snapshotRouter = router({
   create: createSnapshotProcedure,
   delete: deleteSnapshotProcedure,
   progress: snapshotProgressProcedure,
+  restore: restoreSnapshotProcedure,
   restoreRuns: restoreRunsProcedure,
 });

@@ -1,0 +1,244 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import type { Actor } from "../actor";
+import { extractSnapshotArchive } from "../archive/extractor";
+import { readSnapshotArchive } from "../archive/strict-reader";
+import type { SnapshotManifest } from "../archive/manifest";
+import { recordAudit } from "../audit";
+import { badRequest, conflict, DomainError } from "../errors";
+import type { LockLease } from "../keyed-lock";
+import { captureUnderLock, type SnapshotDeps } from "../snapshots/capture";
+import { getSnapshotRow, snapshotFilePath } from "../snapshots/snapshot-store";
+import { containerName, deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey } from "../workloads/workloads";
+import { crashPoint } from "./crash-points";
+import { createJournal, type VolumePlan } from "./journal";
+import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
+
+export interface RestoreRequest {
+  workloadId: string;
+  snapshotId: string;
+  confirm: string;
+}
+
+export interface RestoreResult {
+  restoreRunId: string;
+  preRestoreSnapshotId: string | null;
+  restored: string[];
+  /** current volumes the snapshot does not cover: left exactly as they were */
+  untouched: string[];
+  redeployError?: string;
+}
+
+// Restores in flight, claimed before pre-flight so a second request is refused at once.
+const inFlight = new Set<string>();
+
+export const stagingPrefix = (restoreId: string) => `.berth-staging-${restoreId}-`;
+export const backupName = (restoreId: string, index: number) => `.berth-backup-${restoreId}-${index}`;
+const MARGIN_BYTES = 64 * 1024 * 1024;
+
+/** Pre-flight: everything that can refuse the restore, before anything is touched. */
+async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
+  const row = await getSnapshotRow(deps.db, request.snapshotId);
+  if (row.workloadId !== request.workloadId) throw badRequest("This snapshot belongs to another workload");
+  const workload = await loadWorkload(deps.db, request.workloadId);
+  if (workload.config.sourceKind !== "image") throw badRequest("Only image workloads can be restored");
+  const file = snapshotFilePath(deps.dataDir, row);
+
+  // One read: the sha256 of the stored bytes, and a full strict validation of the archive.
+  const hash = createHash("sha256");
+  const tee = new PassThrough();
+  tee.on("data", (chunk: Buffer) => hash.update(chunk));
+  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  source.on("error", (error) => tee.destroy(error));
+  source.pipe(tee);
+  let manifest: SnapshotManifest;
+  try {
+    manifest = (await readSnapshotArchive(tee, {})).manifest;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server");
+    throw error;
+  }
+  if (hash.digest("hex") !== row.sha256) {
+    throw new DomainError("PRECONDITION_FAILED", "The snapshot file does not match its recorded checksum (sha256); it was changed or damaged, refusing to restore");
+  }
+
+  // Map by target onto the CURRENT config; the manifest's scope/source are never used.
+  const current = await resolveWorkloadVolumes(deps, workload);
+  const mapped = manifest.volumes.map((mv) => ({ manifestVolume: mv, current: current.find((c) => c.target === mv.target) }));
+  const unmapped = mapped.filter((m) => !m.current || m.current.kind !== "bind" || m.current.readOnly).map((m) => m.manifestVolume.target);
+  if (unmapped.length > 0) {
+    throw badRequest(`The snapshot has volumes this workload no longer has as writable binds: ${unmapped.join(", ")}; nothing was changed`);
+  }
+  const volumes = mapped.map((m) => ({ index: m.manifestVolume.index, target: m.manifestVolume.target, live: (m.current as { hostPath: string }).hostPath, manifestVolume: m.manifestVolume }));
+  const untouched = current.filter((c) => !volumes.some((v) => v.target === c.target)).map((c) => c.target);
+  await checkFreeSpace(volumes);
+  return { row, workload, manifest, volumes, untouched };
+}
+
+async function treeSize(dir: string): Promise<{ bytes: number; inodes: number }> {
+  let bytes = 0;
+  let inodes = 0;
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      inodes++;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) bytes += (await fs.lstat(p)).size;
+    }
+  };
+  await walk(dir);
+  return { bytes, inodes };
+}
+
+/**
+ * Per filesystem: the extracted data (staged beside the live one) plus a margin must fit in
+ * bytes and inodes. The pre-restore snapshot lands in the data dir, so its filesystem also
+ * needs room for a copy of the current data (its compressed size is not known in advance).
+ */
+async function checkFreeSpace(volumes: { target: string; live: string; manifestVolume: { files: number; bytes: number } }[]) {
+  const need = new Map<number, { dir: string; bytes: number; inodes: number; targets: string[] }>();
+  for (const v of volumes) {
+    let dir = path.dirname(v.live);
+    while (!(await fs.stat(dir).then(() => true, () => false))) dir = path.dirname(dir);
+    const dev = (await fs.stat(dir)).dev;
+    const entry = need.get(dev) ?? { dir, bytes: MARGIN_BYTES, inodes: 1000, targets: [] };
+    entry.bytes += v.manifestVolume.bytes;
+    entry.inodes += v.manifestVolume.files * 2 + 10;
+    entry.targets.push(v.target);
+    need.set(dev, entry);
+  }
+  for (const { dir, bytes, inodes, targets } of need.values()) {
+    const fsStat = await fs.statfs(dir);
+    const freeBytes = fsStat.bavail * fsStat.bsize;
+    if (freeBytes < bytes) {
+      throw new DomainError("PRECONDITION_FAILED", `Not enough free space for ${targets.join(", ")}: the restore needs ${bytes} bytes, ${freeBytes} are free; nothing was changed`);
+    }
+    if (fsStat.files > 0 && fsStat.ffree < inodes) {
+      throw new DomainError("PRECONDITION_FAILED", `Not enough free inodes for ${targets.join(", ")}: the restore needs ${inodes}, ${fsStat.ffree} are free; nothing was changed`);
+    }
+  }
+}
+
+export async function restoreSnapshot(deps: SnapshotDeps, actor: Actor, request: RestoreRequest): Promise<RestoreResult> {
+  if (request.confirm !== request.snapshotId) throw badRequest("To restore, confirm must equal the snapshot id");
+  if (inFlight.has(request.workloadId)) throw conflict("A restore of this workload is already running");
+  inFlight.add(request.workloadId);
+  try {
+    const plan = await preflight(deps, request);
+    // The deploy lock: a deploy in progress finishes first, and none starts until we are done.
+    return await deps.locks.run(workloadLockKey(request.workloadId), (lease) => restoreUnderLock(deps, actor, lease, request, plan));
+  } finally {
+    inFlight.delete(request.workloadId);
+  }
+}
+
+async function restoreUnderLock(
+  deps: SnapshotDeps,
+  actor: Actor,
+  lease: LockLease,
+  request: RestoreRequest,
+  plan: Awaited<ReturnType<typeof preflight>>,
+): Promise<RestoreResult> {
+  const restoreId = randomUUID();
+  const started = Date.now();
+  const op = deps.operations.start(restoreId, request.workloadId, "restore", plan.manifest.volumes.reduce((s, v) => s + v.bytes, 0));
+  const run = await deps.db.restoreRun.create({
+    data: { id: restoreId, workloadId: request.workloadId, snapshotId: request.snapshotId, actor: actor.label, phase: "stopping" },
+  });
+  const setPhase = async (phase: string) => {
+    op.progress({ phase });
+    await deps.db.restoreRun.update({ where: { id: run.id }, data: { phase } });
+  };
+  const volumePlans: VolumePlan[] = [];
+  let committed = false;
+  let preRestoreSnapshotId: string | null = null;
+  try {
+    await deps.runtime.stop(containerName(plan.workload)).catch((error: unknown) => {
+      throw new DomainError("PRECONDITION_FAILED", `Stopping the container failed: ${(error as Error).message}`);
+    });
+    crashPoint("after-stop");
+
+    await setPhase("pre-restore-snapshot");
+    const hasData = await Promise.all(plan.volumes.map((v) => fs.stat(v.live).then((s) => s.isDirectory(), () => false)));
+    if (hasData.some(Boolean)) {
+      const label = `before restoring ${plan.row.label || plan.row.id.slice(0, 8)}`;
+      preRestoreSnapshotId = (await captureUnderLock(deps, actor, lease, { workloadId: request.workloadId, kind: "pre-restore", label })).id;
+      await deps.db.restoreRun.update({ where: { id: run.id }, data: { preRestoreSnapshotId } });
+    }
+    crashPoint("after-pre-restore-snapshot");
+
+    await setPhase("staging");
+    const targets = new Map<number, string>();
+    for (const v of plan.volumes) {
+      const parent = path.dirname(v.live);
+      await fs.mkdir(parent, { recursive: true, mode: 0o755 });
+      const staged = await fs.mkdtemp(path.join(parent, stagingPrefix(restoreId)));
+      volumePlans.push({ target: v.target, live: v.live, staged, backup: path.join(parent, backupName(restoreId, v.index)) });
+      targets.set(v.index, staged);
+    }
+    await extractSnapshotArchive(createReadStream(snapshotFilePath(deps.dataDir, plan.row), { highWaterMark: 1024 * 1024 }), {
+      targets,
+      onProgress: (p: { bytesDone: number; volumeIndex: number }) => op.progress({ bytesDone: p.bytesDone, volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target }),
+    });
+    crashPoint("after-staging");
+
+    await setPhase("swapping");
+    const journal = await createJournal(deps.dataDir, {
+      type: "INTENT",
+      restoreId,
+      workloadId: request.workloadId,
+      snapshotId: request.snapshotId,
+      preRestoreSnapshotId: preRestoreSnapshotId ?? "",
+      volumes: volumePlans,
+    });
+    crashPoint("after-intent");
+    for (const [i, vp] of volumePlans.entries()) await swapInVolume(vp, i, journal);
+    await journal.append({ type: "COMMIT" });
+    committed = true;
+    crashPoint("after-commit");
+
+    await setPhase("redeploying");
+    let redeployError: string | undefined;
+    await deployUnderLock(deps, actor, lease, request.workloadId).catch((error: unknown) => (redeployError = (error as Error).message));
+    crashPoint("after-redeploy");
+    for (const vp of volumePlans) await dropBackup(vp);
+    crashPoint("after-cleanup");
+    await journal.append({ type: "DONE" });
+    await finishRun(deps, run.id, started, "succeeded", redeployError ? `redeploy failed: ${redeployError}` : undefined);
+    crashPoint("after-done");
+    await journal.remove();
+
+    await recordAudit(deps.db, actor, { action: "snapshot.restore", target: request.snapshotId, outcome: "success", detail: { workloadId: request.workloadId, preRestoreSnapshotId } });
+    op.finish();
+    return { restoreRunId: run.id, preRestoreSnapshotId, restored: volumePlans.map((v) => v.target), untouched: plan.untouched, redeployError };
+  } catch (error) {
+    if (!committed) {
+      // Not committed: put every volume back as it was, then bring the workload back up.
+      for (const vp of volumePlans) await rollBackVolume(vp).catch(() => {});
+      const { listJournals } = await import("./journal");
+      for (const j of await listJournals(deps.dataDir)) if (j.intent?.restoreId === restoreId) await j.remove();
+      await deployUnderLock(deps, actor, lease, request.workloadId).catch(() => {});
+    }
+    const message = (error as Error).message;
+    await finishRun(deps, run.id, started, "failed", message);
+    await recordAudit(deps.db, actor, { action: "snapshot.restore", target: request.snapshotId, outcome: "failure", detail: { message } });
+    op.finish(message);
+    if (error instanceof DomainError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      code === "ENOSPC" || code === "EDQUOT" ? "The disk filled up during the restore; the live data was left as it was" : "The restore failed; the live data was left as it was (details are in the server log)",
+      { cause: error },
+    );
+  }
+}
+
+export async function finishRun(deps: SnapshotDeps, id: string, started: number, outcome: string, detail?: string) {
+  await deps.db.restoreRun.update({
+    where: { id },
+    data: { outcome, detail: detail ?? null, phase: "done", finishedAt: new Date(), durationMs: Date.now() - started },
+  });
+}

@@ -1,0 +1,212 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { db } from "~/server/db";
+import { engineDeps } from "~/server/engine-deps";
+import { journalDir } from "~/server/engine/restore/journal";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { createSnapshot } from "~/server/engine/snapshots/capture";
+import { snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
+import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
+import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
+import { hashTree } from "../support/hash-tree";
+import { makeWorkload, testActor } from "../support/workload-fixtures";
+
+removeWorkloadContainersAfterAll();
+const root = path.resolve(import.meta.dirname, "../..");
+const volumeDir = (project: string, source: string) => path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
+
+
+async function fill(dir: string, version: "snapshot" | "current") {
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(path.join(dir, "sub/deeper"), { recursive: true });
+  await fs.writeFile(path.join(dir, "common.txt"), `${version} common\n`);
+  await fs.writeFile(path.join(dir, "sub/deeper/file.bin"), Buffer.alloc(200_000, version === "snapshot" ? 1 : 2));
+  await fs.writeFile(path.join(dir, `only-${version}.txt`), version);
+  await fs.chmod(path.join(dir, "common.txt"), version === "snapshot" ? 0o600 : 0o644);
+}
+
+/** A running two-volume workload whose snapshot holds "snapshot" data and whose live data is "current". */
+async function scenario(name: string) {
+  const w = await makeWorkload({
+    name,
+    volumes: [
+      { target: "/a", scope: "stage", source: "a" },
+      { target: "/b", scope: "stage", source: "b" },
+    ],
+  });
+  await deployWorkload(engineDeps, testActor, w.id);
+  const a = volumeDir(w.projectSlug, "a");
+  const b = volumeDir(w.projectSlug, "b");
+  await fill(a, "snapshot");
+  await fill(b, "snapshot");
+  const snapshot = await createSnapshot(engineDeps, testActor, { workloadId: w.id, label: `${name} good` });
+  const expected = { a: await hashTree(a), b: await hashTree(b) };
+  await fill(a, "current");
+  await fill(b, "current");
+  const current = { a: await hashTree(a), b: await hashTree(b) };
+  return { w, a, b, snapshot, expected, current };
+}
+
+async function leftovers(...volumeDirs: string[]) {
+  const parents = new Set(volumeDirs.map((d) => path.dirname(d)));
+  const names: string[] = [];
+  for (const p of parents) names.push(...(await fs.readdir(p)).filter((n) => n.startsWith(".berth-")));
+  names.push(...(await fs.readdir(journalDir(engineDeps.dataDir)).catch(() => [] as string[])));
+  return names;
+}
+
+describe("restore", () => {
+  it("replaces the live data with the snapshot's, byte for byte, and the pre-restore snapshot undoes it", async () => {
+    const s = await scenario("happy");
+    const result = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
+    expect(result).toMatchObject({ restored: ["/a", "/b"], untouched: [] });
+    expect(await hashTree(s.a)).toEqual(s.expected.a);
+    expect(await hashTree(s.b)).toEqual(s.expected.b);
+    expect((await fs.stat(s.a)).mode & 0o777).toBe(0o755);
+    expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
+    expect(await leftovers(s.a, s.b)).toEqual([]);
+    const run = await db.restoreRun.findUniqueOrThrow({ where: { id: result.restoreRunId } });
+    expect(run).toMatchObject({ outcome: "succeeded", phase: "done", preRestoreSnapshotId: result.preRestoreSnapshotId });
+    const pre = await db.snapshot.findUniqueOrThrow({ where: { id: result.preRestoreSnapshotId! } });
+    expect(pre.kind).toBe("pre-restore");
+
+    // Undo: restoring the pre-restore snapshot brings back the bytes from before.
+    await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: pre.id, confirm: pre.id });
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+    expect(await hashTree(s.b)).toEqual(s.current.b);
+  });
+
+  it("checks the confirm rule and that the snapshot belongs to the workload", async () => {
+    const s = await scenario("rules");
+    const other = await makeWorkload({ name: "other" });
+    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: "yes" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/confirm must equal the snapshot id/),
+    });
+    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: other.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/belongs to another workload/),
+    });
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+  });
+
+  it("refuses a stored file whose sha256 no longer matches, before touching anything", async () => {
+    const s = await scenario("tampered");
+    const file = snapshotFilePath(engineDeps.dataDir, { workloadId: s.w.id, fileName: `${s.snapshot.id}.tar.gz` });
+    const bytes = await fs.readFile(file);
+    bytes[bytes.length - 20]! ^= 0xff;
+    await fs.writeFile(file, bytes);
+    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+      message: expect.stringMatching(/checksum|gzip|crc/i),
+    });
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+    expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
+    expect(await db.snapshot.count({ where: { workloadId: s.w.id, kind: "pre-restore" } })).toBe(0);
+  });
+
+  it("refuses a snapshot volume the current config no longer has, naming it", async () => {
+    const s = await scenario("renamed");
+    await db.workload.update({ where: { id: s.w.id }, data: { volumes: JSON.stringify([{ target: "/a", scope: "stage", source: "a" }, { target: "/c", scope: "stage", source: "b" }]) } });
+    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/no longer has as writable binds: \/b; nothing was changed/),
+    });
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+  });
+
+  it("writes only to the current config's paths, whatever the manifest's source says", async () => {
+    const s = await scenario("moved");
+    // The volume /b now lives elsewhere; the snapshot's manifest still says source "b".
+    await db.workload.update({ where: { id: s.w.id }, data: { volumes: JSON.stringify([{ target: "/a", scope: "stage", source: "a" }, { target: "/b", scope: "stage", source: "b-moved" }]) } });
+    await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
+    expect(await hashTree(volumeDir(s.w.projectSlug, "b-moved"))).toEqual(s.expected.b);
+    expect(await hashTree(s.b)).toEqual(s.current.b); // the old location is not written
+  });
+
+  it("runs one restore per workload at a time: 20 parallel calls, one runs, the rest CONFLICT; a deploy waits", async () => {
+    const s = await scenario("busy");
+    const t = await scenario("parallel");
+    const calls = Array.from({ length: 20 }, () =>
+      restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }).then(
+        () => "ok",
+        (e: { code?: string }) => e.code,
+      ),
+    );
+    const otherWorkload = restoreSnapshot(engineDeps, testActor, { workloadId: t.w.id, snapshotId: t.snapshot.id, confirm: t.snapshot.id });
+    await new Promise((r) => setTimeout(r, 300));
+    let deployFinishedAt = 0;
+    const deploy = deployWorkload(engineDeps, testActor, s.w.id).then(() => (deployFinishedAt = Date.now()));
+    const outcomes = await Promise.all(calls);
+    const restoreFinishedAt = Date.now();
+    expect(outcomes.filter((o) => o === "ok")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "CONFLICT")).toHaveLength(19);
+    await Promise.all([deploy, otherWorkload]);
+    expect(deployFinishedAt).toBeGreaterThanOrEqual(restoreFinishedAt - 5);
+    expect(await hashTree(t.a)).toEqual(t.expected.a);
+  });
+});
+
+const RESTORE_POINTS = [
+  "after-stop",
+  "after-pre-restore-snapshot",
+  "after-staging",
+  "after-intent",
+  "swap-0-after-backup",
+  "swap-0-after-live",
+  "swap-1-after-backup",
+  "swap-1-after-live",
+  "after-commit",
+  "after-redeploy",
+  "after-cleanup",
+  "after-done",
+];
+const COMMITTED = new Set(["after-commit", "after-redeploy", "after-cleanup", "after-done"]);
+
+function child(args: string[], crashAt?: string) {
+  return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), ...args], {
+    cwd: root,
+    env: { ...process.env, BERTH_CRASH_AT: crashAt ?? "" },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+describe("crash matrix: SIGKILL at every step, then recovery in a fresh process", () => {
+  it.each(RESTORE_POINTS)("killed at %s: all volumes entirely old or entirely new, nothing left over", async (point) => {
+    const s = await scenario(`crash-${RESTORE_POINTS.indexOf(point)}`);
+    const killed = child(["restore", s.w.id, s.snapshot.id], point);
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
+
+    const recovered = child(["recover"]);
+    expect(recovered.status, recovered.stderr).toBe(0);
+    const want = COMMITTED.has(point) ? s.expected : s.current;
+    expect(await hashTree(s.a)).toEqual(want.a);
+    expect(await hashTree(s.b)).toEqual(want.b);
+    expect(await leftovers(s.a, s.b)).toEqual([]);
+    expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
+    const runs = await db.restoreRun.findMany({ where: { workloadId: s.w.id } });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.outcome).toMatch(COMMITTED.has(point) ? /^(succeeded|completed-at-boot)$/ : /^rolled-back-at-boot$/);
+  });
+
+  const RECOVERY_POINTS = ["recovery-after-volume-rollback", "recovery-after-forward-swaps", "recovery-before-redeploy", "recovery-before-journal-removal"];
+  it.each([
+    ["swap-1-after-backup", "current"],
+    ["after-commit", "expected"],
+  ] as const)("recovery killed at each of its own steps after a crash at %s, then rerun, still converges", async (point, outcome) => {
+    for (const recoveryPoint of RECOVERY_POINTS) {
+      const s = await scenario(`rc-${point.length}-${RECOVERY_POINTS.indexOf(recoveryPoint)}`);
+      expect(child(["restore", s.w.id, s.snapshot.id], point).signal).toBe("SIGKILL");
+      const first = child(["recover"], recoveryPoint);
+      expect([0, null], first.stderr).toContain(first.status);
+      const second = child(["recover"]);
+      expect(second.status, second.stderr).toBe(0);
+      expect(await hashTree(s.a), recoveryPoint).toEqual(s[outcome].a);
+      expect(await hashTree(s.b), recoveryPoint).toEqual(s[outcome].b);
+      expect(await leftovers(s.a, s.b)).toEqual([]);
+      expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
+    }
+  });
+});
