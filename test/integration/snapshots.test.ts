@@ -217,6 +217,15 @@ describe("role matrix for snapshot procedures", () => {
       "snapshot.create": { role: "ADMIN", input: async () => ({ workloadId: (await withData()).id, label: "matrix" }) },
       "snapshot.delete": { role: "ADMIN", input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id }) },
       "snapshot.restoreRuns": { role: "VIEWER", input: async () => ({ workloadId: (await withData()).id }) },
+      "snapshot.restore": {
+        role: "ADMIN",
+        input: async () => {
+          const w = await withData();
+          await deployWorkload(engineDeps, testActor, w.id);
+          const snapshot = await createSnapshot(engineDeps, testActor, { workloadId: w.id });
+          return { workloadId: w.id, snapshotId: snapshot.id, confirm: snapshot.id };
+        },
+      },
     };
     const covered = allProcedurePaths().filter((p) => p.startsWith("snapshot.") && p !== "snapshot.progress");
     expect(Object.keys(entries).sort()).toEqual(covered);

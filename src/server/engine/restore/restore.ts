@@ -37,7 +37,10 @@ const inFlight = new Set<string>();
 
 export const stagingPrefix = (restoreId: string) => `.berth-staging-${restoreId}-`;
 export const backupName = (restoreId: string, index: number) => `.berth-backup-${restoreId}-${index}`;
-const MARGIN_BYTES = 64 * 1024 * 1024;
+const MARGIN_BYTES = 32 * 1024 * 1024;
+const MARGIN_INODES = 100;
+// Allocation unit assumed when estimating the staged copy's size (ext4/xfs/tmpfs default).
+const BLOCK = 4096;
 
 /** Pre-flight: everything that can refuse the restore, before anything is touched. */
 async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
@@ -54,9 +57,20 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
   const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
   source.on("error", (error) => tee.destroy(error));
   source.pipe(tee);
+  // Per volume, what the staged copy will take on disk: an inode per entry, whole blocks per file.
+  const usage = new Map<number, { bytes: number; inodes: number }>();
   let manifest: SnapshotManifest;
   try {
-    manifest = (await readSnapshotArchive(tee, {})).manifest;
+    manifest = (
+      await readSnapshotArchive(tee, {
+        async onEntry(entry) {
+          const u = usage.get(entry.volumeIndex) ?? { bytes: 0, inodes: 0 };
+          u.inodes++;
+          u.bytes += Math.ceil(entry.size / BLOCK) * BLOCK || BLOCK;
+          usage.set(entry.volumeIndex, u);
+        },
+      })
+    ).manifest;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server");
     throw error;
@@ -72,9 +86,14 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
   if (unmapped.length > 0) {
     throw badRequest(`The snapshot has volumes this workload no longer has as writable binds: ${unmapped.join(", ")}; nothing was changed`);
   }
-  const volumes = mapped.map((m) => ({ index: m.manifestVolume.index, target: m.manifestVolume.target, live: (m.current as { hostPath: string }).hostPath, manifestVolume: m.manifestVolume }));
+  const volumes = mapped.map((m) => ({
+    index: m.manifestVolume.index,
+    target: m.manifestVolume.target,
+    live: (m.current as { hostPath: string }).hostPath,
+    staged: usage.get(m.manifestVolume.index) ?? { bytes: 0, inodes: 0 },
+  }));
   const untouched = current.filter((c) => !volumes.some((v) => v.target === c.target)).map((c) => c.target);
-  await checkFreeSpace(volumes);
+  await checkFreeSpace(deps.dataDir, volumes);
   return { row, workload, manifest, volumes, untouched };
 }
 
@@ -93,34 +112,47 @@ async function treeSize(dir: string): Promise<{ bytes: number; inodes: number }>
   return { bytes, inodes };
 }
 
+async function existingAncestor(p: string): Promise<string> {
+  while (!(await fs.stat(p).then(() => true, () => false))) p = path.dirname(p);
+  return p;
+}
+
 /**
- * Per filesystem: the extracted data (staged beside the live one) plus a margin must fit in
- * bytes and inodes. The pre-restore snapshot lands in the data dir, so its filesystem also
- * needs room for a copy of the current data (its compressed size is not known in advance).
+ * Per filesystem, before anything is touched: the staged copies (extracted beside the live
+ * data) and the pre-restore snapshot (in the data dir; its compressed size is unknown, so the
+ * live data's size bounds it) plus a margin must fit, in bytes and in inodes.
  */
-async function checkFreeSpace(volumes: { target: string; live: string; manifestVolume: { files: number; bytes: number } }[]) {
+async function checkFreeSpace(dataDir: string, volumes: { target: string; live: string; staged: { bytes: number; inodes: number } }[]) {
   const need = new Map<number, { dir: string; bytes: number; inodes: number; targets: string[] }>();
-  for (const v of volumes) {
-    let dir = path.dirname(v.live);
-    while (!(await fs.stat(dir).then(() => true, () => false))) dir = path.dirname(dir);
+  const add = async (dir: string, bytes: number, inodes: number, target?: string) => {
+    dir = await existingAncestor(dir);
     const dev = (await fs.stat(dir)).dev;
-    const entry = need.get(dev) ?? { dir, bytes: MARGIN_BYTES, inodes: 1000, targets: [] };
-    entry.bytes += v.manifestVolume.bytes;
-    entry.inodes += v.manifestVolume.files * 2 + 10;
-    entry.targets.push(v.target);
+    const entry = need.get(dev) ?? { dir, bytes: MARGIN_BYTES, inodes: MARGIN_INODES, targets: [] };
+    entry.bytes += bytes;
+    entry.inodes += inodes;
+    if (target) entry.targets.push(target);
     need.set(dev, entry);
+  };
+  for (const v of volumes) {
+    await add(path.dirname(v.live), v.staged.bytes, v.staged.inodes, v.target);
+    const live = await treeSize(v.live);
+    await add(dataDir, live.bytes, 2);
   }
   for (const { dir, bytes, inodes, targets } of need.values()) {
+    const where = targets.length > 0 ? targets.join(", ") : "the pre-restore snapshot";
     const fsStat = await fs.statfs(dir);
     const freeBytes = fsStat.bavail * fsStat.bsize;
     if (freeBytes < bytes) {
-      throw new DomainError("PRECONDITION_FAILED", `Not enough free space for ${targets.join(", ")}: the restore needs ${bytes} bytes, ${freeBytes} are free; nothing was changed`);
+      throw new DomainError("PRECONDITION_FAILED", `Not enough free disk space for ${where}: the restore needs ${formatMiB(bytes)}, ${formatMiB(freeBytes)} are free; nothing was changed`);
     }
+    // Filesystems without an inode limit (btrfs, some tmpfs) report 0 files.
     if (fsStat.files > 0 && fsStat.ffree < inodes) {
-      throw new DomainError("PRECONDITION_FAILED", `Not enough free inodes for ${targets.join(", ")}: the restore needs ${inodes}, ${fsStat.ffree} are free; nothing was changed`);
+      throw new DomainError("PRECONDITION_FAILED", `Not enough free inodes for ${where}: the restore needs ${inodes}, ${fsStat.ffree} are free; nothing was changed`);
     }
   }
 }
+
+const formatMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export async function restoreSnapshot(deps: SnapshotDeps, actor: Actor, request: RestoreRequest): Promise<RestoreResult> {
   if (request.confirm !== request.snapshotId) throw badRequest("To restore, confirm must equal the snapshot id");
