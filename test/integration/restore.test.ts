@@ -76,6 +76,11 @@ describe("restore", () => {
     await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: pre.id, confirm: pre.id });
     expect(await hashTree(s.a)).toEqual(s.current.a);
     expect(await hashTree(s.b)).toEqual(s.current.b);
+    const audit = await db.auditEvent.findMany({ where: { target: { in: [s.snapshot.id, pre.id] }, action: { startsWith: "snapshot.restore" } }, orderBy: { at: "asc" } });
+    expect(audit.map((e) => [e.action, e.target, e.outcome])).toEqual([
+      ["snapshot.restore", s.snapshot.id, "success"],
+      ["snapshot.restore.undo", pre.id, "success"],
+    ]);
   });
 
   it("checks the confirm rule and that the snapshot belongs to the workload", async () => {
@@ -189,6 +194,9 @@ describe("crash matrix: SIGKILL at every step, then recovery in a fresh process"
     const runs = await db.restoreRun.findMany({ where: { workloadId: s.w.id } });
     expect(runs).toHaveLength(1);
     expect(runs[0]!.outcome).toMatch(COMMITTED.has(point) ? /^(succeeded|completed-at-boot)$/ : /^rolled-back-at-boot$/);
+    // Boot recovery leaves an audit trail whenever it had something to finish or undo.
+    const recoveries = await db.auditEvent.count({ where: { action: "snapshot.restore.recover", target: s.snapshot.id } });
+    expect(recoveries).toBe(point === "after-done" ? 0 : 1);
   });
 
   const RECOVERY_POINTS = ["recovery-after-volume-rollback", "recovery-after-forward-swaps", "recovery-before-redeploy", "recovery-before-journal-removal"];

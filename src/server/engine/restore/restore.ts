@@ -243,7 +243,7 @@ async function restoreUnderLock(
     crashPoint("after-done");
     await journal.remove();
 
-    await recordAudit(deps.db, actor, { action: "snapshot.restore", target: request.snapshotId, outcome: "success", detail: { workloadId: request.workloadId, preRestoreSnapshotId } });
+    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "success", detail: { workloadId: request.workloadId, preRestoreSnapshotId } });
     op.finish();
     return { restoreRunId: run.id, preRestoreSnapshotId, restored: volumePlans.map((v) => v.target), untouched: plan.untouched, redeployError };
   } catch (error) {
@@ -256,7 +256,7 @@ async function restoreUnderLock(
     }
     const message = (error as Error).message;
     await finishRun(deps, run.id, started, "failed", message);
-    await recordAudit(deps.db, actor, { action: "snapshot.restore", target: request.snapshotId, outcome: "failure", detail: { message } });
+    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "failure", detail: { workloadId: request.workloadId, message } });
     op.finish(message);
     if (error instanceof DomainError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -267,6 +267,9 @@ async function restoreUnderLock(
     );
   }
 }
+
+// Restoring a pre-restore snapshot is how the UI undoes a restore.
+const auditAction = (kind: string) => (kind === "pre-restore" ? "snapshot.restore.undo" : "snapshot.restore");
 
 export async function finishRun(deps: SnapshotDeps, id: string, started: number, outcome: string, detail?: string) {
   await deps.db.restoreRun.update({
