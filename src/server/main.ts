@@ -14,6 +14,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 const app = next({ dev, dir: root, hostname, port });
 const handleWithNext = app.getRequestHandler();
 await app.prepare();
+// Recovery of interrupted restores (and the first-admin seed) finish before the first request.
+await (await import("./startup")).runStartupTasks();
 const { snapshotDownload } = await import("./http/snapshot-download");
 
 const DOWNLOAD = /^\/api\/snapshots\/([A-Za-z0-9_-]{1,64})\/download\/?$/;

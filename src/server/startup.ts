@@ -6,7 +6,14 @@ import { seedFirstAdmin } from "./engine/users";
 import { engineDeps } from "./engine-deps";
 import { logger } from "./logger";
 
-export async function runStartupTasks(): Promise<void> {
+// Once per process: the custom server (main.ts) runs these before it listens, and Next's
+// instrumentation hook, loaded from its own bundle, must find them done rather than repeat them.
+const once = globalThis as unknown as { berthStartup?: Promise<void> };
+export function runStartupTasks(): Promise<void> {
+  return (once.berthStartup ??= startupTasks());
+}
+
+async function startupTasks(): Promise<void> {
   // Before anything is served: a restore cut short by a crash is finished or undone.
   const recovered = await recoverInterruptedRestores(engineDeps, systemActor("berth:recovery"));
   for (const r of recovered) logger.warn(r, "recovered an interrupted restore");

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -6,6 +5,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { dir, file, flipByte, gzip, record, snapshotTar, truncate } from "../support/archive-builder";
 import { type AppServer, startAppServer } from "../support/app-server";
+import { createApiToken, trpcHttp } from "../support/trpc-http";
 
 // Download and import routes over real HTTP, against `next start`.
 const IMPORT_LIMIT = 8 * 1024 * 1024;
@@ -16,25 +16,8 @@ let workloadId: string;
 let snapshotId: string;
 let snapshotFile: string;
 
-async function trpc<T>(procedure: string, input: unknown, token = admin): Promise<T> {
-  const res = await fetch(`${app.url}/api/trpc/${procedure}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ json: input }),
-  });
-  const body = (await res.json()) as { result?: { data: { json: T } }; error?: unknown };
-  if (!res.ok) throw new Error(`${procedure}: ${res.status} ${JSON.stringify(body.error)}`);
-  return body.result!.data.json;
-}
-
-async function trpcQuery<T>(procedure: string, input: unknown, token = admin): Promise<T> {
-  const res = await fetch(`${app.url}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const body = (await res.json()) as { result?: { data: { json: T } }; error?: unknown };
-  if (!res.ok) throw new Error(`${procedure}: ${res.status} ${JSON.stringify(body.error)}`);
-  return body.result!.data.json;
-}
+const trpc = <T>(procedure: string, input: unknown, token = admin) => trpcHttp(app.url, token).mutate<T>(procedure, input);
+const trpcQuery = <T>(procedure: string, input: unknown, token = admin) => trpcHttp(app.url, token).query<T>(procedure, input);
 
 const download = (headers: Record<string, string> = {}, method = "GET", id = snapshotId) =>
   fetch(`${app.url}/api/snapshots/${id}/download`, { method, headers: { authorization: `Bearer ${admin}`, ...headers } });
@@ -48,13 +31,8 @@ const importArchive = (body: Buffer, query = "", headers: Record<string, string>
 
 beforeAll(async () => {
   app = await startAppServer({ BERTH_IMPORT_MAX_BYTES: String(IMPORT_LIMIT) });
-  const token = (role: string) =>
-    execFileSync(path.resolve("bin/berth.mjs"), ["token", "create", "--name", `e2e-${role}`, "--role", role], {
-      env: { ...process.env, BERTH_DATA_DIR: app.dataDir, DATABASE_URL: "" },
-      encoding: "utf8",
-    }).trim();
-  admin = token("admin");
-  viewer = token("viewer");
+  admin = createApiToken(app.dataDir, "admin");
+  viewer = createApiToken(app.dataDir, "viewer");
   const project = await trpc<{ id: string }>("project.create", { slug: "dl" });
   const stage = await trpc<{ id: string }>("stage.create", { projectId: project.id, slug: "production" });
   const w = await trpc<{ id: string }>("workload.create", {

@@ -10,7 +10,8 @@ export interface AppServer {
   dataDir: string;
   admin: { email: string; password: string };
   logs: () => string;
-  stop: () => Promise<void>;
+  /** Stops the server; its data dir is deleted unless `keepData` (to boot again on it). */
+  stop: (options?: { keepData?: boolean }) => Promise<void>;
 }
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -31,8 +32,8 @@ export async function freePort(): Promise<number> {
  * `next start`) on a free port with its own data dir, against the private Docker engine. The build must already exist
  * (scripts/test.sh runs `node scripts/start.mjs --build-only`).
  */
-export async function startAppServer(extraEnv: Record<string, string> = {}): Promise<AppServer> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "berth-app-"));
+export async function startAppServer(extraEnv: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<AppServer> {
+  const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "berth-app-")));
   const port = await freePort();
   const admin = { email: "admin@berth.test", password: "correct-horse-battery" };
   let output = "";
@@ -77,12 +78,12 @@ export async function startAppServer(extraEnv: Record<string, string> = {}): Pro
     dataDir,
     admin,
     logs: () => output,
-    async stop() {
+    async stop({ keepData = false } = {}) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
