@@ -4,6 +4,7 @@ import fs from "node:fs";
 import { databaseUrl, dataDir } from "~/server/database-url";
 import { createEngineDeps } from "~/server/create-engine-deps";
 import { recoverInterruptedRestores } from "~/server/engine/restore/recovery";
+import { runningServerPid } from "~/server/server-pid-file";
 import { createDb } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
 import { createApiToken } from "~/server/engine/api-tokens";
@@ -90,6 +91,12 @@ program
   .command("recover")
   .description("finish or undo restores cut short by a crash (the server also does this at start)")
   .action(async () => {
+    const serverPid = runningServerPid(dataDir());
+    if (serverPid !== null) {
+      console.error(`berth: the server (pid ${serverPid}) is running on this data dir and recovers at start; stop it before running recover`);
+      process.exitCode = 1;
+      return;
+    }
     const reports = await withDb((db) =>
       recoverInterruptedRestores(
         createEngineDeps(db, {

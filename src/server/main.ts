@@ -16,6 +16,7 @@ const handleWithNext = app.getRequestHandler();
 await app.prepare();
 // Recovery of interrupted restores (and the first-admin seed) finish before the first request.
 await (await import("./startup")).runStartupTasks();
+(await import("./server-pid-file")).writeServerPidFile((await import("./database-url")).dataDir());
 const { snapshotDownload } = await import("./http/snapshot-download");
 
 const DOWNLOAD = /^\/api\/snapshots\/([A-Za-z0-9_-]{1,64})\/download\/?$/;
