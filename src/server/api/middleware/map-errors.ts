@@ -12,6 +12,8 @@ export const mapErrors = t.middleware(async ({ ctx, path, type, next }) => {
   if (result.ok) return result;
   const { error } = result;
   if (error.cause instanceof DomainError) {
+    // The user gets the domain message; the underlying error (paths, errno) only the log.
+    if (error.cause.cause) logger.warn({ err: error.cause.cause, path, requestId: ctx.requestId }, error.cause.message);
     throw new TRPCError({ code: error.cause.code, message: error.cause.message, cause: error.cause });
   }
   if (error.code === "INTERNAL_SERVER_ERROR") {

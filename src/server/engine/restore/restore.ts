@@ -14,7 +14,7 @@ import { captureUnderLock, type SnapshotDeps } from "../snapshots/capture";
 import { getSnapshotRow, snapshotFilePath } from "../snapshots/snapshot-store";
 import { containerName, deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey } from "../workloads/workloads";
 import { crashPoint } from "./crash-points";
-import { createJournal, type VolumePlan } from "./journal";
+import { createJournal, listJournals, type VolumePlan } from "./journal";
 import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
 
 export interface RestoreRequest {
@@ -249,23 +249,29 @@ async function restoreUnderLock(
   } catch (error) {
     if (!committed) {
       // Not committed: put every volume back as it was, then bring the workload back up.
-      for (const vp of volumePlans) await rollBackVolume(vp).catch(() => {});
-      const { listJournals } = await import("./journal");
-      for (const j of await listJournals(deps.dataDir)) if (j.intent?.restoreId === restoreId) await j.remove();
+      const rollbacks = await Promise.allSettled(volumePlans.map((vp) => rollBackVolume(vp)));
+      // A rollback that failed keeps its journal: boot recovery (or `berth recover`) retries it.
+      if (rollbacks.every((r) => r.status === "fulfilled")) {
+        for (const j of await listJournals(deps.dataDir)) if (j.intent?.restoreId === restoreId) await j.remove();
+      }
       await deployUnderLock(deps, actor, lease, request.workloadId).catch(() => {});
     }
-    const message = (error as Error).message;
-    await finishRun(deps, run.id, started, "failed", message);
-    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "failure", detail: { workloadId: request.workloadId, message } });
-    op.finish(message);
-    if (error instanceof DomainError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DomainError(
-      "PRECONDITION_FAILED",
-      code === "ENOSPC" || code === "EDQUOT" ? "The disk filled up during the restore; the live data was left as it was" : "The restore failed; the live data was left as it was (details are in the server log)",
-      { cause: error },
-    );
+    // What the user (and the RestoreRun, which viewers read) sees is path-free; the cause is logged.
+    const failure = error instanceof DomainError ? error : unexpectedFailure(error);
+    await finishRun(deps, run.id, started, "failed", failure.message);
+    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "failure", detail: { workloadId: request.workloadId, message: failure.message } });
+    op.finish(failure.message);
+    throw failure;
   }
+}
+
+function unexpectedFailure(error: unknown): DomainError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message =
+    code === "ENOSPC" || code === "EDQUOT"
+      ? "The disk filled up during the restore; the live data was left as it was"
+      : "The restore failed; the live data was left as it was (details are in the server log)";
+  return new DomainError("PRECONDITION_FAILED", message, { cause: error });
 }
 
 // Restoring a pre-restore snapshot is how the UI undoes a restore.
