@@ -38,3 +38,55 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Signs in through the login form and waits for the workloads page it lands on. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/workloads");
+}
+
+export type TrpcCall = <T>(procedure: string, input: unknown) => Promise<T>;
+
+/**
+ * The workload the snapshot and restore pages are tested with, made through the API (fast)
+ * and deployed: a stage folder at /data (covered by snapshots) and a Docker named volume at
+ * /cache (never covered). Returns the workload id.
+ */
+export async function deployDataWorkload(
+  call: TrpcCall,
+  names: { project: string; stage: string; name: string; namedVolume: string; image: string },
+): Promise<string> {
+  const project = await call<{ id: string }>("project.create", { slug: names.project });
+  const stage = await call<{ id: string }>("stage.create", { projectId: project.id, slug: names.stage });
+  const workload = await call<{ id: string }>("workload.create", {
+    projectId: project.id,
+    stageId: stage.id,
+    name: names.name,
+    image: names.image,
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+    volumes: [
+      { target: "/data", scope: "stage", source: "data" },
+      { target: "/cache", scope: "named", source: names.namedVolume },
+    ],
+  });
+  await call("workload.deploy", { id: workload.id });
+  return workload.id;
+}
+
+/**
+ * A fresh session in English whose page records uncaught errors and console errors into
+ * `errors` (failed requests are left out: tests provoke refusals on purpose).
+ */
+export async function newEnglishPage(browser: Browser, baseURL: string, errors: string[]): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await newContext(browser, baseURL);
+  await context.addCookies([{ name: "berth-locale", value: "en", url: baseURL }]);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) errors.push(msg.text());
+  });
+  return { context, page };
+}

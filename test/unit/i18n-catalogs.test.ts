@@ -10,6 +10,16 @@ import { describe, expect, it } from "vitest";
 import { Role } from "~/generated/prisma/enums";
 import { LOCALES as APP_LOCALES } from "~/i18n/locales";
 import { CONTAINER_STATES, RESTART_POLICIES, VOLUME_SCOPES } from "~/components/workloads/options";
+import {
+  COVERAGE_REASONS,
+  OPERATION_KINDS,
+  OPERATION_PHASES,
+  RESTORE_OUTCOMES,
+  RESTORE_STEP_STATES,
+  RESTORE_STEPS,
+  SKIPPED_ENTRY_TYPES,
+  SNAPSHOT_KINDS,
+} from "~/components/snapshots/options";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const LOCALES = ["en", "ru"] as const;
@@ -207,6 +217,14 @@ const DYNAMIC_FAMILIES: Record<string, readonly string[]> = {
   "workloads.scopes.": VOLUME_SCOPES,
   "workloads.scopeHints.": VOLUME_SCOPES,
   "workloads.restartPolicies.": RESTART_POLICIES,
+  "snapshots.kinds.": SNAPSHOT_KINDS,
+  "snapshots.skippedTypes.": SKIPPED_ENTRY_TYPES,
+  "snapshotCoverage.reasons.": COVERAGE_REASONS,
+  "snapshotProgress.kinds.": OPERATION_KINDS,
+  "snapshotProgress.phases.": OPERATION_PHASES,
+  "restoreDialog.steps.": RESTORE_STEPS,
+  "restoreDialog.stepStates.": RESTORE_STEP_STATES,
+  "restoreHistory.outcomes.": RESTORE_OUTCOMES,
 };
 
 const usages = listFiles(path.join(root, "src"), /\.tsx$/).flatMap((file) => scanSource(file, fs.readFileSync(file, "utf8")));

@@ -3,6 +3,9 @@
 import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { SnapshotCoverageCard } from "~/components/snapshots/coverage-panel";
+import { RestoreHistoryCard } from "~/components/snapshots/restore-history";
+import { WorkloadSnapshotsCard } from "~/components/snapshots/workload-snapshots-panel";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { buttonVariants } from "~/components/ui/button";
@@ -106,6 +109,9 @@ export function WorkloadDetail({ id, isAdmin }: { id: string; isAdmin: boolean }
 
       <Overview workload={w} />
       <VolumesCard workload={w} isAdmin={isAdmin} />
+      <SnapshotCoverageCard workloadId={w.id} statusKey={w.status.state} />
+      <WorkloadSnapshotsCard workload={w} isAdmin={isAdmin} />
+      <RestoreHistoryCard workload={w} isAdmin={isAdmin} />
       <LogsPanel workloadId={w.id} status={w.status} />
     </div>
   );

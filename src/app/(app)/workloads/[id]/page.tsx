@@ -15,7 +15,12 @@ export default async function WorkloadPage({ params }: { params: Promise<{ id: s
   if (!me?.user) redirect("/login");
   const { id } = await params;
   // A missing workload is not dehydrated; the client shows "not found" from its own fetch.
-  await api.workload.get.prefetch({ id });
+  await Promise.all([
+    api.workload.get.prefetch({ id }),
+    api.snapshot.snapshotable.prefetch({ workloadId: id }),
+    api.snapshot.list.prefetch({ workloadId: id }),
+    api.snapshot.restoreRuns.prefetch({ workloadId: id }),
+  ]);
   return (
     <HydrateClient>
       <WorkloadDetail id={id} isAdmin={me.role === "ADMIN"} />

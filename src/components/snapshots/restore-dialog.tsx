@@ -1,0 +1,193 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { useId, useState } from "react";
+import type * as React from "react";
+import type { WorkloadView } from "~/components/workloads/options";
+import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
+import { Input } from "~/components/ui/input";
+import { Label } from "~/components/ui/label";
+import { describeError } from "~/components/ui/trpc-error";
+import { api } from "~/trpc/react";
+import { ActionDialog, ConfirmFooter } from "./action-dialog";
+import { planRestore, restoreConfirmationText, type RestorePlan, type RestoreResultView, type SnapshotView } from "./options";
+import { RestoreOutcome } from "./restore-outcome";
+import { RestoreSteps, useRestoreProgress } from "./restore-progress";
+import { markOwnRestore } from "./snapshot-progress";
+import { useFormatBytes, useSnapshotName } from "./use-format";
+
+export type RestorePurpose = "restore" | "undo";
+
+/**
+ * The one restore dialog, for a snapshot row's Restore and the history's Undo (which
+ * restores that run's pre-restore snapshot). It says exactly what will happen, asks for the
+ * snapshot's label (or id) to be typed, sends `confirm` = the snapshot id, shows the steps
+ * as they run and then the outcome. It cannot be closed or submitted twice while running.
+ */
+export function RestoreDialog({
+  workload,
+  snapshot,
+  purpose,
+  trigger,
+}: {
+  workload: WorkloadView;
+  snapshot: SnapshotView;
+  purpose: RestorePurpose;
+  trigger: React.ReactElement;
+}) {
+  const t = useTranslations("restoreDialog");
+  const name = useSnapshotName()(snapshot);
+  const inputId = useId();
+  const utils = api.useUtils();
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState("");
+  const [result, setResult] = useState<RestoreResultView | null>(null);
+  const progress = useRestoreProgress(workload.id, open);
+  const restore = api.snapshot.restore.useMutation({
+    onMutate: () => {
+      markOwnRestore(workload.id, true);
+      progress.arm();
+    },
+    onSuccess: setResult,
+    onSettled: async () => {
+      markOwnRestore(workload.id, false);
+      // A failed restore still records its run, and may have saved a pre-restore snapshot.
+      await Promise.all([
+        utils.snapshot.list.invalidate(),
+        utils.snapshot.restoreRuns.invalidate({ workloadId: workload.id }),
+        utils.snapshot.snapshotable.invalidate({ workloadId: workload.id }),
+        utils.workload.get.invalidate({ id: workload.id }),
+      ]);
+    },
+  });
+  const busy = restore.isPending;
+  const expected = restoreConfirmationText(snapshot);
+  const plan = planRestore(snapshot.manifest, workload.volumes);
+  const notImage = workload.sourceKind !== "image";
+  const refused = notImage || plan.refused.length > 0;
+  const confirmed = typed.trim() === expected;
+  const error = restore.error
+    ? restore.error.data?.code === "CONFLICT"
+      ? t("conflict")
+      : describeError(restore.error)?.message || t("failedUnknown")
+    : null;
+
+  // Every way out (×, Esc, Cancel, Done) forgets the last attempt: the next opening starts fresh.
+  const changeOpen = (next: boolean) => {
+    setOpen(next);
+    if (!next) {
+      setTyped("");
+      setResult(null);
+      restore.reset();
+      progress.reset();
+    }
+  };
+
+  return (
+    <ActionDialog
+      open={open}
+      onOpenChange={changeOpen}
+      busy={busy}
+      trigger={trigger}
+      className="max-w-xl"
+      title={purpose === "undo" ? t("undoTitle") : t("title", { name })}
+      description={
+        purpose === "undo" ? t("undoDescription", { workload: workload.name, name }) : t("description", { workload: workload.name })
+      }
+    >
+      {result ? (
+        <RestoreOutcome result={result} name={name} purpose={purpose} onClose={() => changeOpen(false)} />
+      ) : busy ? (
+        <>
+          <RestoreSteps restore={progress.restore} capture={progress.capture} />
+          <ConfirmFooter destructive busy confirmLabel={t("restoring")} />
+        </>
+      ) : (
+        <form
+          className="flex flex-col gap-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (busy || refused || !confirmed) return;
+            restore.mutate({ workloadId: workload.id, snapshotId: snapshot.id, confirm: snapshot.id });
+          }}
+        >
+          <WhatHappens plan={plan} containerName={workload.containerName} />
+          {refused ? (
+            <Alert variant="destructive">
+              <AlertTitle>{t("refusedTitle")}</AlertTitle>
+              <AlertDescription>
+                {notImage ? t("refusedNotImage") : t("refused", { count: plan.refused.length, targets: plan.refused.join(", ") })}
+              </AlertDescription>
+            </Alert>
+          ) : (
+            <div className="flex flex-col gap-2">
+              <Label htmlFor={inputId}>{t("confirmLabel", { text: expected })}</Label>
+              <Input
+                id={inputId}
+                autoComplete="off"
+                spellCheck={false}
+                className="font-mono"
+                aria-describedby={`${inputId}-hint`}
+                value={typed}
+                onChange={(e) => setTyped(e.target.value)}
+              />
+              <p id={`${inputId}-hint`} className="text-xs text-muted-foreground">
+                {snapshot.label ? t("confirmHintLabel") : t("confirmHintId")}
+              </p>
+            </div>
+          )}
+          {error ? (
+            <Alert variant="destructive" role="alert">
+              <AlertTitle>{t("failedTitle")}</AlertTitle>
+              <AlertDescription className="break-words">{error}</AlertDescription>
+            </Alert>
+          ) : null}
+          <ConfirmFooter destructive disabled={refused || !confirmed} confirmLabel={purpose === "undo" ? t("undoConfirm") : t("confirm")} />
+        </form>
+      )}
+    </ActionDialog>
+  );
+}
+
+/** The restore, step by step, in the engine's order, naming every volume it touches or keeps. */
+function WhatHappens({ plan, containerName }: { plan: RestorePlan; containerName: string }) {
+  const t = useTranslations("restoreDialog");
+  const tw = useTranslations("workloads");
+  const bytes = useFormatBytes();
+  return (
+    <Alert variant="warning">
+      <ol className="flex list-decimal flex-col gap-2 pl-5">
+        <li>{t("stepStop", { container: containerName })}</li>
+        <li>{t("stepPreRestore")}</li>
+        <li>
+          {t("stepReplace", { count: plan.replaced.length })}
+          <ul className="mt-1 list-disc pl-5">
+            {plan.replaced.map((v) => (
+              <li key={v.target} className="break-all">
+                <code className="font-mono text-xs font-semibold">{v.target}</code>{" "}
+                <span className="text-xs">({t("volumeContents", { files: v.files, size: bytes(v.bytes) })})</span>
+              </li>
+            ))}
+          </ul>
+        </li>
+        <li>
+          {plan.kept.length === 0 ? (
+            t("stepKeepNone")
+          ) : (
+            <>
+              {t("stepKeep", { count: plan.kept.length })}
+              <ul className="mt-1 list-disc pl-5">
+                {plan.kept.map((v) => (
+                  <li key={v.target} className="break-all">
+                    <code className="font-mono text-xs font-semibold">{v.target}</code> <span className="text-xs">({tw(`scopes.${v.scope}`)})</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </li>
+        <li>{t("stepRedeploy")}</li>
+      </ol>
+    </Alert>
+  );
+}

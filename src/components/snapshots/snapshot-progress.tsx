@@ -1,0 +1,202 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { useRef, useState } from "react";
+import { cn } from "~/lib/utils";
+import { api } from "~/trpc/react";
+import {
+  estimateSecondsLeft,
+  operationPhaseKey,
+  progressFraction,
+  type OperationEvent,
+  type PhaseSample,
+} from "./options";
+import { useFormatBytes, useFormatDuration, useFormatPercent } from "./use-format";
+
+export interface TrackedOperation {
+  event: OperationEvent;
+  /** where the current phase started, for the rate and the ETA */
+  sample: PhaseSample;
+  /** started from this browser tab (its outcome is shown by the action that started it) */
+  own: boolean;
+  /** browser time of the last event */
+  updatedAt: number;
+}
+
+const KEEP_FINISHED = 5;
+
+/**
+ * The next state of a watched operation: the phase's starting sample (for the rate and the
+ * ETA) is kept while the phase and its byte count go on, and restarted when they do not.
+ */
+export function trackEvent(old: TrackedOperation | null | undefined, event: OperationEvent, own: boolean): TrackedOperation {
+  const now = Date.now();
+  const samePhase = old && old.event.phase === event.phase && event.bytesDone >= old.event.bytesDone;
+  return {
+    event,
+    sample: samePhase ? old.sample : { phase: event.phase, at: now, bytes: event.bytesDone },
+    own: old?.own ?? own,
+    updatedAt: now,
+  };
+}
+
+// Restores started from this browser tab, per workload. Their progress and outcome show in
+// the restore dialog that started them, so the snapshot panel must not also report them as
+// work "started elsewhere". Module state on purpose: it is per tab, like the dialogs.
+const ownRestores = new Map<string, number>();
+export function markOwnRestore(workloadId: string, active: boolean) {
+  const count = (ownRestores.get(workloadId) ?? 0) + (active ? 1 : -1);
+  if (count > 0) ownRestores.set(workloadId, count);
+  else ownRestores.delete(workloadId);
+}
+export const isOwnRestore = (workloadId: string) => ownRestores.has(workloadId);
+
+/**
+ * The workload's captures, imports and restores as they run, from the server-sent progress
+ * stream. An operation that had already ended before this page subscribed is ignored (the
+ * server replays recent outcomes to late subscribers); one that ends while watched refreshes
+ * the snapshot list (and after a restore, the restore history), so work started elsewhere
+ * (another tab, the CLI) shows up too.
+ */
+export function useOperationProgress(workloadId: string, isOwn: (kind: OperationEvent["kind"]) => boolean) {
+  const utils = api.useUtils();
+  const [operations, setOperations] = useState<ReadonlyMap<string, TrackedOperation>>(new Map());
+  const seen = useRef(new Set<string>());
+  const restoresRunning = useRef(new Set<string>());
+  const partOfRestore = useRef(new Set<string>());
+  const isOwnRef = useRef(isOwn);
+  isOwnRef.current = isOwn;
+
+  api.snapshot.progress.useSubscription(
+    { workloadId },
+    {
+      onData: (event) => {
+        if (event.kind === "restore") {
+          if (event.done) restoresRunning.current.delete(event.operationId);
+          else restoresRunning.current.add(event.operationId);
+        }
+        // A capture that starts while a restore runs is that restore's pre-restore snapshot
+        // (the restore holds the workload's lock, so no other capture can start): it is part
+        // of the restore's progress, not an operation of its own.
+        if (partOfRestore.current.has(event.operationId)) return;
+        const known = seen.current.has(event.operationId);
+        if (!known && event.kind === "capture" && restoresRunning.current.size > 0) {
+          partOfRestore.current.add(event.operationId);
+          return;
+        }
+        if (!known && event.done) return;
+        seen.current.add(event.operationId);
+        const own = !known && isOwnRef.current(event.kind);
+        setOperations((previous) => {
+          const next = new Map(previous);
+          next.set(event.operationId, trackEvent(previous.get(event.operationId), event, own));
+          // Keep the few latest outcomes; running operations always stay.
+          const finished = [...next.values()].filter((o) => o.event.done).sort((a, b) => b.updatedAt - a.updatedAt);
+          for (const o of finished.slice(KEEP_FINISHED)) next.delete(o.event.operationId);
+          return next;
+        });
+        if (event.done) {
+          void Promise.all([
+            utils.snapshot.list.invalidate(),
+            utils.workload.get.invalidate({ id: workloadId }),
+            event.kind === "restore" ? utils.snapshot.restoreRuns.invalidate({ workloadId }) : null,
+          ]);
+        }
+      },
+    },
+  );
+
+  const all = [...operations.values()];
+  return {
+    running: all.filter((o) => !o.event.done).sort((a, b) => a.event.startedAt - b.event.startedAt),
+    /** the latest outcome of an operation started elsewhere */
+    lastForeignOutcome: all.filter((o) => o.event.done && !o.own).sort((a, b) => b.updatedAt - a.updatedAt)[0] ?? null,
+    dismiss: (operationId: string) =>
+      setOperations((previous) => {
+        const next = new Map(previous);
+        next.delete(operationId);
+        return next;
+      }),
+  };
+}
+
+/** A bar: filled to `fraction`, or pulsing while the total is not known yet. */
+export function ProgressBar({ fraction, label, valueText, className }: { fraction: number | null; label: string; valueText?: string; className?: string }) {
+  return (
+    <div
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
+      aria-valuetext={valueText}
+      className={cn("h-2 w-full overflow-hidden rounded-full bg-secondary", className)}
+    >
+      {fraction === null ? (
+        <div className="h-full w-full animate-pulse rounded-full bg-primary/50 motion-reduce:animate-none" />
+      ) : (
+        <div className="h-full rounded-full bg-primary transition-[width] duration-200 motion-reduce:transition-none" style={{ width: `${fraction * 100}%` }} />
+      )}
+    </div>
+  );
+}
+
+/** "45% · 12 MB of 27 MB · about 8 seconds left", or what is known of it. */
+export function useProgressText() {
+  const t = useTranslations("snapshotProgress");
+  const bytes = useFormatBytes();
+  const percent = useFormatPercent();
+  const duration = useFormatDuration();
+  return (done: number, total: number, secondsLeft: number | null) => {
+    const fraction = progressFraction(done, total);
+    if (fraction === null) return done > 0 ? t("bytesSoFar", { done: bytes(done) }) : "";
+    const parts = [percent(fraction), t("bytesOf", { done: bytes(done), total: bytes(total) })];
+    if (secondsLeft !== null) parts.push(t("timeLeft", { time: duration(secondsLeft) }));
+    return parts.join(" · ");
+  };
+}
+
+export function usePhaseLabel() {
+  const t = useTranslations("snapshotProgress");
+  return (phase: string) => {
+    const key = operationPhaseKey(phase);
+    return key ? t(`phases.${key}`) : phase;
+  };
+}
+
+/** One running operation: what it is, its phase and volume, and the bar with numbers and ETA. */
+export function OperationProgress({ operation }: { operation: TrackedOperation }) {
+  const t = useTranslations("snapshotProgress");
+  const phaseLabel = usePhaseLabel();
+  const progressText = useProgressText();
+  const { event, sample } = operation;
+  // Validation reads the stored file without reporting bytes, and a restore counts bytes only
+  // while unpacking: the other phases show as indeterminate, not as "0%" or a stale count.
+  const measured = !(event.phase === "validating" && event.bytesDone === 0) && (event.kind !== "restore" || event.phase === "staging");
+  const done = measured ? event.bytesDone : 0;
+  const total = measured ? event.bytesTotal : 0;
+  const fraction = progressFraction(done, total);
+  const numbers = progressText(done, total, estimateSecondsLeft(sample, Date.now(), done, total));
+  const title = t(`kinds.${event.kind}`);
+  return (
+    <div className="flex flex-col gap-2 rounded-md border border-border bg-muted/40 p-3">
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1 text-sm">
+        <p role="status" className="font-medium">
+          {title}
+          <span className="font-normal text-muted-foreground">
+            {" · "}
+            {phaseLabel(event.phase)}
+            {event.volume ? (
+              <>
+                {" · "}
+                <code className="font-mono text-xs">{event.volume}</code>
+              </>
+            ) : null}
+          </span>
+        </p>
+        {numbers ? <p className="text-xs text-muted-foreground tabular-nums">{numbers}</p> : null}
+      </div>
+      <ProgressBar fraction={fraction} label={title} valueText={numbers || phaseLabel(event.phase)} />
+    </div>
+  );
+}

@@ -1,0 +1,197 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { DateTime } from "~/components/settings/date-time";
+import { Badge } from "~/components/ui/badge";
+import { Button, buttonVariants } from "~/components/ui/button";
+import { DialogClose, DialogFooter } from "~/components/ui/dialog";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import type { WorkloadView } from "~/components/workloads/options";
+import { ActionDialog } from "./action-dialog";
+import { DeleteSnapshotDialog, type DeletedSnapshot } from "./delete-snapshot-dialog";
+import { downloadUrl, isKnownKind, isKnownSkippedType, skippedCount, type SnapshotView } from "./options";
+import { RestoreDialog } from "./restore-dialog";
+import { useFormatBytes, useSnapshotName } from "./use-format";
+
+export function KindBadge({ kind }: { kind: string }) {
+  const t = useTranslations("snapshots");
+  const variant = kind === "imported" ? "default" : kind === "pre-restore" ? "outline" : "secondary";
+  return <Badge variant={variant}>{isKnownKind(kind) ? t(`kinds.${kind}`) : kind}</Badge>;
+}
+
+/**
+ * Snapshots newest first: label and the volumes inside, kind, size, when and by whom, and
+ * what to know about it (taken while running, entries skipped). Admins get restore (when
+ * the workload is known), the download link and delete.
+ */
+export function SnapshotsTable({
+  snapshots,
+  workload,
+  isAdmin,
+  onDeleted,
+  focusAfterDelete,
+}: {
+  snapshots: SnapshotView[];
+  /** the snapshots' workload, when known: admins can then restore them */
+  workload: WorkloadView | undefined;
+  isAdmin: boolean;
+  onDeleted: (deleted: DeletedSnapshot) => void;
+  focusAfterDelete: () => void;
+}) {
+  const t = useTranslations("snapshots");
+  return (
+    <Table>
+      <TableHeader>
+        <TableRow>
+          <TableHead>{t("columns.label")}</TableHead>
+          <TableHead>{t("columns.kind")}</TableHead>
+          <TableHead className="text-right">{t("columns.size")}</TableHead>
+          <TableHead>{t("columns.created")}</TableHead>
+          <TableHead>{t("columns.createdBy")}</TableHead>
+          <TableHead>{t("columns.notes")}</TableHead>
+          {isAdmin ? (
+            <TableHead>
+              <span className="sr-only">{t("columns.actions")}</span>
+            </TableHead>
+          ) : null}
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {snapshots.map((s) => (
+          <SnapshotRow key={s.id} snapshot={s} workload={workload} isAdmin={isAdmin} onDeleted={onDeleted} focusAfterDelete={focusAfterDelete} />
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+function SnapshotRow({
+  snapshot: s,
+  workload,
+  isAdmin,
+  onDeleted,
+  focusAfterDelete,
+}: {
+  snapshot: SnapshotView;
+  workload: WorkloadView | undefined;
+  isAdmin: boolean;
+  onDeleted: (deleted: DeletedSnapshot) => void;
+  focusAfterDelete: () => void;
+}) {
+  const t = useTranslations("snapshots");
+  const tr = useTranslations("restoreDialog");
+  const bytes = useFormatBytes();
+  const name = useSnapshotName()(s);
+  const skipped = skippedCount(s.manifest);
+  return (
+    <TableRow>
+      <TableCell className="max-w-[18rem] min-w-[9rem]">
+        <div className="flex flex-col gap-0.5">
+          {s.label ? <span className="font-medium break-words">{s.label}</span> : <span className="text-muted-foreground">{t("noLabel")}</span>}
+          {s.manifest.volumes.length > 0 ? (
+            <span className="font-mono text-xs break-all text-muted-foreground" title={t("volumesInside")}>
+              <span className="sr-only">{t("volumesInside")}: </span>
+              <span>{s.manifest.volumes.map((v) => v.target).join(", ")}</span>
+            </span>
+          ) : null}
+        </div>
+      </TableCell>
+      <TableCell>
+        <KindBadge kind={s.kind} />
+      </TableCell>
+      <TableCell className="text-right whitespace-nowrap tabular-nums" title={t("sizeExact", { bytes: Number(s.size) })}>
+        {bytes(s.size)}
+      </TableCell>
+      <TableCell className="min-w-[7rem]">
+        <DateTime value={s.createdAt} />
+      </TableCell>
+      <TableCell className="break-words">{s.createdBy}</TableCell>
+      <TableCell>
+        <div className="flex flex-wrap items-center gap-1.5">
+          {s.capturedLive ? (
+            <Badge variant="outline" className="border-warning-border" title={t("capturedLiveHint")}>
+              {t("capturedLive")}
+            </Badge>
+          ) : null}
+          {skipped > 0 ? <SkippedEntriesDialog snapshot={s} name={name} count={skipped} /> : null}
+          {!s.capturedLive && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
+        </div>
+      </TableCell>
+      {isAdmin ? (
+        <TableCell className="text-right">
+          <div className="flex flex-wrap justify-end gap-2">
+            {workload ? (
+              <RestoreDialog
+                workload={workload}
+                snapshot={s}
+                purpose="restore"
+                trigger={
+                  <Button variant="outline" size="sm" aria-label={tr("openName", { name })}>
+                    {tr("open")}
+                  </Button>
+                }
+              />
+            ) : null}
+            <a
+              href={downloadUrl(s.id)}
+              download
+              className={buttonVariants({ variant: "outline", size: "sm" })}
+              aria-label={t("downloadName", { name })}
+            >
+              {t("download")}
+            </a>
+            <DeleteSnapshotDialog snapshot={s} name={name} onDeleted={onDeleted} focusAfterDelete={focusAfterDelete} />
+          </div>
+        </TableCell>
+      ) : null}
+    </TableRow>
+  );
+}
+
+/** What the archive leaves out (links, sockets, devices, unsafe names), entry by entry. */
+function SkippedEntriesDialog({ snapshot: s, name, count }: { snapshot: SnapshotView; name: string; count: number }) {
+  const t = useTranslations("snapshots");
+  const tc = useTranslations("common");
+  const targetOf = (volume: number | string) =>
+    typeof volume === "number" ? (s.manifest.volumes.find((v) => v.index === volume)?.target ?? `#${volume}`) : volume;
+  const unlisted = count - s.manifest.skipped.length;
+  return (
+    <ActionDialog
+      className="max-w-2xl"
+      trigger={
+        <Button variant="link" size="sm" className="h-auto px-0 py-0 text-xs" aria-label={t("skippedShow", { count, name })}>
+          {t("skippedCount", { count })}
+        </Button>
+      }
+      title={t("skippedTitle", { name })}
+      description={t("skippedDescription")}
+    >
+      <div className="max-h-[50vh] overflow-y-auto">
+        <Table>
+          <TableHeader>
+            <TableRow>
+              <TableHead>{t("skippedColumns.volume")}</TableHead>
+              <TableHead>{t("skippedColumns.path")}</TableHead>
+              <TableHead>{t("skippedColumns.type")}</TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {s.manifest.skipped.map((entry, i) => (
+              <TableRow key={`${entry.volume}:${entry.path}:${i}`}>
+                <TableCell className="font-mono text-xs break-all">{targetOf(entry.volume)}</TableCell>
+                <TableCell className="font-mono text-xs break-all">{entry.path}</TableCell>
+                <TableCell className="whitespace-nowrap">{isKnownSkippedType(entry.type) ? t(`skippedTypes.${entry.type}`) : entry.type}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </div>
+      {unlisted > 0 ? <p className="text-sm text-muted-foreground">{t("skippedUnlisted", { count: unlisted })}</p> : null}
+      <DialogFooter>
+        <DialogClose asChild>
+          <Button variant="outline">{tc("close")}</Button>
+        </DialogClose>
+      </DialogFooter>
+    </ActionDialog>
+  );
+}

@@ -1,0 +1,42 @@
+"use client";
+
+import { useFormatter } from "next-intl";
+import { useCallback } from "react";
+import { scaleBytes, type SnapshotView } from "./options";
+
+/** Sizes in the user's language with SI units: "1.2 MB", "1,2 МБ". */
+export function useFormatBytes() {
+  const format = useFormatter();
+  return useCallback(
+    (bytes: number | bigint) => {
+      const { value, unit, fractionDigits } = scaleBytes(Number(bytes));
+      return format.number(value, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: fractionDigits });
+    },
+    [format],
+  );
+}
+
+/** A duration for "about … left": seconds under a minute, then whole minutes, then hours. */
+export function useFormatDuration() {
+  const format = useFormatter();
+  return useCallback(
+    (seconds: number) => {
+      if (seconds < 60) return format.number(Math.ceil(seconds), { style: "unit", unit: "second", unitDisplay: "long" });
+      if (seconds < 3600) return format.number(Math.ceil(seconds / 60), { style: "unit", unit: "minute", unitDisplay: "long" });
+      return format.number(seconds / 3600, { style: "unit", unit: "hour", unitDisplay: "long", maximumFractionDigits: 1 });
+    },
+    [format],
+  );
+}
+
+export function useFormatPercent() {
+  const format = useFormatter();
+  return useCallback((fraction: number) => format.number(fraction, { style: "percent", maximumFractionDigits: 0 }), [format]);
+}
+
+/** How a snapshot is named in buttons and dialogs: its label, or when it was taken. */
+export function useSnapshotName() {
+  const format = useFormatter();
+  return (s: Pick<SnapshotView, "label" | "createdAt">) =>
+    s.label || format.dateTime(s.createdAt, { dateStyle: "medium", timeStyle: "short" });
+}

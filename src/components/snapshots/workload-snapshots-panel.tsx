@@ -1,0 +1,166 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { useId, useRef, useState } from "react";
+import type { WorkloadView } from "~/components/workloads/options";
+import { Alert } from "~/components/ui/alert";
+import { Button } from "~/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { describeError, firstFieldError } from "~/components/ui/trpc-error";
+import { api } from "~/trpc/react";
+import { useSnapshotCoverage } from "./coverage-panel";
+import { DeletedNotice, type DeletedSnapshot } from "./delete-snapshot-dialog";
+import { ImportSnapshotDialog } from "./import-snapshot-dialog";
+import { totalSize, type SnapshotView } from "./options";
+import { isOwnRestore, OperationProgress, useOperationProgress } from "./snapshot-progress";
+import { SnapshotsTable } from "./snapshots-table";
+import { TakeSnapshotDialog } from "./take-snapshot-dialog";
+import { useFormatBytes, useSnapshotName } from "./use-format";
+
+type Notice =
+  | { type: "captured"; snapshot: SnapshotView }
+  | { type: "captureFailed"; message: string }
+  | { type: "deleted"; deleted: DeletedSnapshot };
+
+/**
+ * The workload's snapshots: take one (admins), import an archive (admins), watch captures
+ * and imports run (everyone), and the list with downloads and delete (admins).
+ */
+export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: WorkloadView; isAdmin: boolean }) {
+  const t = useTranslations("snapshotPanel");
+  const tw = useTranslations("workloads");
+  const tp = useTranslations("snapshotProgress");
+  const tc = useTranslations("common");
+  const bytes = useFormatBytes();
+  const snapshotName = useSnapshotName();
+  const titleId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const utils = api.useUtils();
+  const list = api.snapshot.list.useQuery({ workloadId: workload.id });
+  const coverage = useSnapshotCoverage(workload.id);
+  const [notice, setNotice] = useState<Notice | null>(null);
+
+  // Operations this tab starts: their outcome is shown from the request's own answer.
+  const own = useRef({ capture: false, import: false });
+  const progress = useOperationProgress(workload.id, (kind) => (kind === "restore" ? isOwnRestore(workload.id) : own.current[kind]));
+
+  const capture = api.snapshot.create.useMutation({
+    onMutate: () => {
+      own.current.capture = true;
+      setNotice(null);
+    },
+    onSuccess: (snapshot) => setNotice({ type: "captured", snapshot }),
+    onError: (error) => {
+      const shown = describeError(error);
+      setNotice({ type: "captureFailed", message: shown?.message || firstFieldError(shown, "label") || t("captureFailedUnknown") });
+    },
+    onSettled: async () => {
+      own.current.capture = false;
+      await Promise.all([utils.snapshot.list.invalidate(), utils.workload.get.invalidate({ id: workload.id })]);
+    },
+  });
+
+  // Own imports and restores show in their dialogs; an own capture is over once its request
+  // answered, even if the stream's last event has not arrived (yet).
+  const running = progress.running.filter((o) => !(o.own && (o.event.kind !== "capture" || !capture.isPending)));
+  const ownImport = progress.running.find((o) => o.own && o.event.kind === "import") ?? null;
+  const blockingOperation = running.some((o) => o.event.kind === "capture" || o.event.kind === "restore");
+  const nothingCovered = coverage.data !== undefined && coverage.data.volumes.length === 0;
+  const takeDisabled = !capture.isPending && (blockingOperation || workload.busy || nothingCovered);
+  const takeHint = nothingCovered ? t("nothingToSnapshot") : blockingOperation ? t("operationRunning") : workload.busy ? tw("busyHint") : undefined;
+  const foreign = progress.lastForeignOutcome;
+
+  return (
+    <Card role="region" aria-labelledby={titleId}>
+      <CardHeader className="flex-row flex-wrap items-start justify-between gap-3">
+        <div className="flex flex-col gap-1.5">
+          <CardTitle id={titleId} ref={headingRef} tabIndex={-1} className="focus:outline-none">
+            {t("title")}
+          </CardTitle>
+          <CardDescription>
+            {list.data && list.data.length > 0
+              ? t("summary", { count: list.data.length, size: bytes(totalSize(list.data)) })
+              : t("description")}
+          </CardDescription>
+        </div>
+        {isAdmin ? (
+          <div className="flex flex-wrap items-start gap-2">
+            <TakeSnapshotDialog
+              workloadName={workload.name}
+              running={workload.status.state === "running"}
+              pending={capture.isPending}
+              disabled={takeDisabled}
+              disabledHint={takeHint}
+              onSubmit={(request) => capture.mutate({ workloadId: workload.id, ...request })}
+              focusAfterSubmit={() => headingRef.current?.focus()}
+            />
+            <ImportSnapshotDialog
+              workloadId={workload.id}
+              serverOperation={ownImport}
+              onActiveChange={(active) => (own.current.import = active)}
+            />
+          </div>
+        ) : null}
+      </CardHeader>
+      <CardContent className="flex flex-col gap-3">
+        {isAdmin && takeDisabled && nothingCovered ? <p className="text-sm text-muted-foreground">{t("nothingToSnapshot")}</p> : null}
+        {running.map((o) => (
+          <OperationProgress key={o.event.operationId} operation={o} />
+        ))}
+        {notice?.type === "captured" ? (
+          <Alert variant="success" role="status" className="flex flex-wrap items-start justify-between gap-2">
+            <span>
+              {t("captured", { name: snapshotName(notice.snapshot), size: bytes(notice.snapshot.size) })}
+              {notice.snapshot.capturedLive ? ` ${t("capturedLive")}` : null}
+            </span>
+            <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => setNotice(null)}>
+              {tc("dismiss")}
+            </Button>
+          </Alert>
+        ) : null}
+        {notice?.type === "captureFailed" ? (
+          <Alert variant="destructive" role="alert" className="flex flex-wrap items-start justify-between gap-2">
+            <span className="break-words">{t("captureFailed", { message: notice.message })}</span>
+            <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => setNotice(null)}>
+              {tc("dismiss")}
+            </Button>
+          </Alert>
+        ) : null}
+        {notice?.type === "deleted" ? <DeletedNotice deleted={notice.deleted} onDismiss={() => setNotice(null)} /> : null}
+        {foreign ? (
+          <Alert
+            variant={foreign.event.error ? "destructive" : "info"}
+            role={foreign.event.error ? "alert" : "status"}
+            className="flex flex-wrap items-start justify-between gap-2"
+          >
+            <span className="break-words">
+              {foreign.event.error
+                ? tp("otherFailed", { kind: foreign.event.kind, message: foreign.event.error })
+                : tp("otherFinished", { kind: foreign.event.kind })}
+            </span>
+            <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => progress.dismiss(foreign.event.operationId)}>
+              {tc("dismiss")}
+            </Button>
+          </Alert>
+        ) : null}
+        {list.isPending ? (
+          <p className="text-sm text-muted-foreground">{t("loading")}</p>
+        ) : !list.data ? (
+          <Alert variant="destructive" role="alert">
+            {t("loadFailed", { message: list.error?.message ?? "" })}
+          </Alert>
+        ) : list.data.length === 0 ? (
+          <p className="text-sm text-muted-foreground">{isAdmin ? t("emptyAdmin") : t("empty")}</p>
+        ) : (
+          <SnapshotsTable
+            snapshots={list.data}
+            workload={workload}
+            isAdmin={isAdmin}
+            onDeleted={(deleted) => setNotice({ type: "deleted", deleted })}
+            focusAfterDelete={() => headingRef.current?.focus()}
+          />
+        )}
+      </CardContent>
+    </Card>
+  );
+}
