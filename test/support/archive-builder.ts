@@ -20,7 +20,12 @@ export interface HeaderSpec {
   linkname?: string;
   /** 8 bytes at offset 257. */
   magic?: string;
-  checksum?: "valid" | "invalid";
+  /** "signed": summed as signed bytes, as some old tars did (differs once a byte is ≥ 0x80). */
+  checksum?: "valid" | "invalid" | "signed";
+  uid?: number;
+  gid?: number;
+  uname?: string;
+  gname?: string;
 }
 
 const octal = (value: number, width: number) => `${value.toString(8).padStart(width - 1, "0")}\0`;
@@ -35,16 +40,21 @@ export function header(spec: HeaderSpec): Buffer {
   const block = Buffer.alloc(BLOCK);
   put(block, 0, 100, spec.name);
   put(block, 100, 8, octal(spec.mode ?? 0o644, 8));
-  put(block, 108, 8, octal(0, 8));
-  put(block, 116, 8, octal(0, 8));
+  put(block, 108, 8, octal(spec.uid ?? 0, 8));
+  put(block, 116, 8, octal(spec.gid ?? 0, 8));
   put(block, 124, 12, spec.sizeField ?? octal(spec.size ?? 0, 12));
   put(block, 136, 12, octal(spec.mtime ?? 1_700_000_000, 12));
   put(block, 156, 1, spec.type ?? "0");
   if (spec.linkname) put(block, 157, 100, spec.linkname);
   put(block, 257, 8, spec.magic ?? "ustar\u000000");
+  if (spec.uname) put(block, 265, 32, spec.uname);
+  if (spec.gname) put(block, 297, 32, spec.gname);
   if (spec.prefix) put(block, 345, 155, spec.prefix);
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    sum += spec.checksum === "signed" && byte >= 0x80 ? byte - 0x100 : byte;
+  }
   if (spec.checksum === "invalid") sum += 1;
   put(block, 148, 8, `${sum.toString(8).padStart(6, "0")}\0 `);
   return block;

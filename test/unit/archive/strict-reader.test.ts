@@ -309,11 +309,12 @@ describe("strict reader: accepted archives", () => {
   it("keeps a long non-ASCII pax path intact however the input is chunked", async () => {
     // node-tar alone silently drops this pax record when a chunk boundary splits a
     // multibyte character (e.g. at 1301 bytes) and the entry gets the placeholder name.
-    const long = v0("д".repeat(700));
+    // 1400 bytes in 100-byte names: long, yet within the 255-byte limit per name.
+    const long = v0(Array.from({ length: 7 }, () => "д".repeat(100)).join("/"));
     const archive = snapshotTar([pax({ path: long }), file(v0("placeholder"), "x")]);
     for (const chunk of [700, 1301, 1302, 1303, 4096]) {
       const { entries } = await read(gzipMembers(...chunks(archive, chunk)), { chunk: 61 });
-      expect(entries.map((e) => e.relativePath), `chunk ${chunk}`).toEqual(["д".repeat(700)]);
+      expect(entries.map((e) => e.relativePath), `chunk ${chunk}`).toEqual([long.slice("volumes/0/".length)]);
     }
   });
 

@@ -31,6 +31,11 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
   const dirs: { path: string; mode: number; mtime: Date }[] = [];
   let files = 0;
   let bytes = 0;
+  // Every ancestor of an entry, listed in the archive or not: fsynced at the end with the rest.
+  const parents = new Set<string>();
+  const noteParents = (root: string, full: string) => {
+    for (let d = path.dirname(full); d !== path.resolve(root) && !parents.has(d); d = path.dirname(d)) parents.add(d);
+  };
   const pathFor = (volumeIndex: number, relativePath: string) => {
     const root = opts.targets.get(volumeIndex);
     if (!root) throw new DomainError("BAD_REQUEST", `The archive's volume ${volumeIndex} has no staging folder`);
@@ -44,11 +49,16 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
       async onEntry(entry, body) {
         const { root, full } = pathFor(entry.volumeIndex, entry.relativePath);
         if (entry.kind === "directory") {
-          if (full !== root) await fs.mkdir(full, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => (e.code === "EEXIST" ? undefined : Promise.reject(e)));
+          // recursive: parents may be listed later in the archive, or not at all (the reader allows both).
+          if (full !== path.resolve(root)) {
+            await fs.mkdir(full, { recursive: true, mode: 0o700 });
+            noteParents(root, full);
+          }
           dirs.push({ path: full, mode: entry.mode, mtime: entry.mtime });
           return;
         }
         await fs.mkdir(path.dirname(full), { recursive: true, mode: 0o700 });
+        noteParents(root, full);
         const handle = await fs.open(full, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
         try {
           if (body) {
@@ -69,6 +79,13 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
     });
     const missing = result.manifest.volumes.filter((v) => !opts.targets.has(v.index)).map((v) => v.target);
     if (missing.length > 0) throw new DomainError("BAD_REQUEST", `No staging folder for volumes ${missing.join(", ")}`);
+    // Parents the archive does not list, before any listed directory gets its (maybe closed) mode.
+    const listed = new Set(dirs.map((d) => d.path));
+    for (const d of parents) {
+      if (listed.has(d)) continue;
+      const h = await fs.open(d, "r");
+      await h.sync().finally(() => h.close());
+    }
     // Deepest first, so setting a parent's mtime comes after its children were touched.
     for (const d of dirs.sort((x, y) => y.path.length - x.path.length)) {
       await fs.chmod(d.path, d.mode);

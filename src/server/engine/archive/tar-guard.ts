@@ -63,6 +63,7 @@ const PAX_KEYS = new Set(["path", "size", "mtime", "atime", "ctime", "uid", "gid
 const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 const TIME = /^-?[0-9]{1,15}(\.[0-9]{1,9})?$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const NAME_MAX = 255; // bytes in one file name on Linux filesystems
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 const isZero = (buf: Buffer) => buf.every((b) => b === 0);
@@ -361,6 +362,8 @@ export class TarGuard extends Transform {
     if (!parsed.ok) this.reject(parsed.reason);
     if (Buffer.byteLength(path) > limits.maxPathLength) this.reject(`path is too long (limit ${limits.maxPathLength} bytes)`);
     if (parsed.segments > limits.maxPathDepth) this.reject(`path is too deep (limit ${limits.maxPathDepth} segments)`);
+    // Else it passes import and restore's pre-flight, then fails mid-restore (ENAMETOOLONG).
+    if (parsed.relativePath.split("/").some((name) => Buffer.byteLength(name) > NAME_MAX)) this.reject(`a file or directory name is longer than ${NAME_MAX} bytes`);
     const declared = this.manifest!.volumes.find((v) => v.index === parsed.volumeIndex);
     if (!declared) this.reject(`volume index ${parsed.volumeIndex} is not in the manifest`);
     this.checkUnique(path, kind);
