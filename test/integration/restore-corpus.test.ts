@@ -21,7 +21,7 @@ import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
-import { dir, file, gzip, snapshotTar } from "../support/archive-builder";
+import { dir, file, gzip, gzipMembers, snapshotTar } from "../support/archive-builder";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { hashTree } from "../support/hash-tree";
 import { CORPUS_TARGETS, ESCAPE_DIR, MALICIOUS_ARCHIVES } from "../support/malicious-archives";
@@ -155,6 +155,24 @@ describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.le
     expect((await getWorkload(engineDeps, testActor, workloadId)).status.state).toBe("running");
     expect(await leftovers()).toEqual([]);
     expect(await db.snapshot.count({ where: { workloadId, kind: "pre-restore" } })).toBe(1);
+  });
+});
+
+describe("multi-member gzip from elsewhere", () => {
+  // What a parallel compressor (or `cat a.gz b.gz`) makes: one tar cut into gzip members at
+  // arbitrary offsets, here in the middle of headers and of file data.
+  it("imports an archive compressed as several gzip members, and restores it", async () => {
+    const tar = snapshotTar([dir("volumes/0/"), file("volumes/0/members.txt", "x".repeat(3000)), dir("volumes/1/"), file("volumes/1/other.txt", "from members\n")]);
+    const cuts = [100, 700, 1600, 2900, tar.length];
+    const members = gzipMembers(...cuts.map((end, i) => tar.subarray(i ? cuts[i - 1] : 0, end)));
+    const imported = await importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(await write("members.tar.gz", members)), maxBytes: 1024 * 1024 });
+    expect(imported).toMatchObject({ matched: [...CORPUS_TARGETS], unmatched: [] });
+
+    await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
+    expect(await fs.readFile(path.join(live[0]!, "members.txt"), "utf8")).toBe("x".repeat(3000));
+    expect(await fs.readdir(live[1]!)).toEqual(["other.txt"]);
+    expect((await getWorkload(engineDeps, testActor, workloadId)).status.state).toBe("running");
+    expect(await leftovers()).toEqual([]);
   });
 });
 

@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
-import { constants, existsSync } from "node:fs";
+import { constants, existsSync, lstatSync, type BigIntStats } from "node:fs";
 import fsp, { type FileHandle } from "node:fs/promises";
-import path from "node:path";
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { DomainError } from "../errors";
 import { ArchiveSourceChangedError } from "./errors";
 import { declaredAllowance, DEFAULT_ARCHIVE_LIMITS } from "./limits";
@@ -17,8 +15,9 @@ import {
   type SkippedType,
   type SnapshotManifest,
 } from "./manifest";
+import { ParallelGzip, PARALLEL_GZIP_BLOCK } from "./parallel-gzip";
 import { segmentProblem, volumeEntryPath } from "./paths";
-import { encodeHeader, END_OF_ARCHIVE, paddingFor } from "./ustar";
+import { createSyncSlicer, packTar, type PackedEntry } from "./tar-packer";
 
 export { ArchiveSourceChangedError };
 
@@ -49,6 +48,7 @@ export interface WriteSnapshotArchiveOptions {
   meta: ArchiveMeta;
   /** Receives the .tar.gz bytes; it is ended when the archive is complete. */
   output: Writable;
+  /** Deflate level for compressible data (default 6); data that looks random is stored. */
   gzipLevel?: number;
   /** Called after every chunk of file data handed to gzip. */
   onProgress?: (progress: ArchiveProgress) => void;
@@ -63,31 +63,18 @@ export interface WriteSnapshotArchiveResult {
   size: number;
 }
 
-interface WalkedEntry {
-  volumeIndex: number;
-  kind: "file" | "directory";
-  relativePath: string;
-  archivePath: string;
-  mode: number;
-  mtime: number; // seconds
-  size: number;
-  dev: bigint;
-  ino: bigint;
-  hostPath: string;
-}
+type WalkedEntry = PackedEntry;
 
 interface WalkState {
   entries: WalkedEntry[];
   skipped: ManifestSkipped[];
   signal?: AbortSignal;
+  slicer: ReturnType<typeof createSyncSlicer>;
 }
 
-const READ_CHUNK = 256 * 1024;
 // Room the skipped list may take in the manifest; the rest is only counted.
 const SKIPPED_BUDGET_BYTES = 256 * 1024;
 const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY;
-// O_NONBLOCK: a FIFO swapped in after the walk must fail the fstat check, not hang open().
-const OPEN_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 // On Linux, `/proc/self/fd/<dirfd>/<name>` resolves <name> inside the directory we hold
 // open, like openat(2): a directory swapped for a symlink mid-walk cannot lead us outside
@@ -153,11 +140,15 @@ async function walkDirectory(
       const shownName = name ?? raw.toString("utf8");
       const childRelative = relativePath ? `${relativePath}/${shownName}` : shownName;
       const childFsPath = Buffer.concat([base, Buffer.from("/"), raw]);
-      const lst = await fsp.lstat(childFsPath, { bigint: true }).catch((err: unknown) => {
-        if (isGone(err)) return null; // vanished before we looked: it was never captured
+      // Synchronous, in slices (createSyncSlicer): one lstat per entry is the walk's whole cost.
+      await state.slicer.breathe();
+      let lst: BigIntStats;
+      try {
+        lst = lstatSync(childFsPath, { bigint: true });
+      } catch (err) {
+        if (isGone(err)) continue; // vanished before we looked: it was never captured
         throw err;
-      });
-      if (!lst) continue;
+      }
       const kind = lst.isDirectory() ? "directory" : lst.isFile() ? "file" : null;
       const skip = (type: SkippedType) => state.skipped.push({ volume: volume.index, path: childRelative, type });
       if (!kind) {
@@ -178,14 +169,12 @@ async function walkDirectory(
       state.entries.push({
         volumeIndex: volume.index,
         kind,
-        relativePath: childRelative,
         archivePath,
         mode: Number(lst.mode) & 0o777,
         mtime: Number(lst.mtimeMs / 1000n),
         size: kind === "file" ? Number(lst.size) : 0,
         dev: lst.dev,
         ino: lst.ino,
-        hostPath: path.join(volume.hostPath, childRelative),
       });
       if (kind === "directory") await walkDirectory(state, volume, childFsPath, lst, childRelative, false);
     }
@@ -202,14 +191,12 @@ async function walkVolume(state: WalkState, volume: ArchiveVolumeInput): Promise
   state.entries.push({
     volumeIndex: volume.index,
     kind: "directory",
-    relativePath: "",
     archivePath: volumeEntryPath(volume.index, "", true),
     mode: Number(root.mode) & 0o777,
     mtime: Number(root.mtimeMs / 1000n),
     size: 0,
     dev: root.dev,
     ino: root.ino,
-    hostPath: volume.hostPath,
   });
   await walkDirectory(state, volume, Buffer.from(volume.hostPath), root, "", true);
 }
@@ -253,40 +240,12 @@ function buildManifest(options: WriteSnapshotArchiveOptions, state: WalkState): 
   return manifest;
 }
 
-async function* fileData(entry: WalkedEntry, onChunk: (bytes: number) => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  const changed = (what: string) => new ArchiveSourceChangedError(entry.volumeIndex, entry.relativePath, what);
-  const handle = await fsp.open(entry.hostPath, OPEN_FILE).catch((err: unknown) => {
-    // ELOOP: O_NOFOLLOW met a symlink where the walk saw a regular file.
-    if ((err as NodeJS.ErrnoException).code === "ELOOP") throw changed("was replaced");
-    throw isGone(err) ? changed("vanished") : err;
-  });
-  try {
-    // Same inode as walked: a path swapped (or re-pointed via a parent symlink) is refused.
-    const st = await handle.stat({ bigint: true });
-    if (!st.isFile() || st.dev !== entry.dev || st.ino !== entry.ino) throw changed("was replaced");
-    if (Number(st.size) !== entry.size) throw changed("changed size");
-    let position = 0;
-    while (position < entry.size) {
-      signal?.throwIfAborted();
-      // A fresh buffer per chunk: downstream may still hold the previous one.
-      const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, entry.size - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) throw changed("shrank");
-      position += bytesRead;
-      onChunk(bytesRead);
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-    }
-    const probe = await handle.read(Buffer.alloc(1), 0, 1, position);
-    if (probe.bytesRead !== 0) throw changed("grew");
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Capture volumes into a gzip-compressed POSIX tar: `berth-manifest.json` first, then
  * `volumes/<index>/...` sorted by path. Walks everything first (metadata only is held in
- * memory: about 200 bytes per entry), then streams file data with backpressure.
+ * memory: about 200 bytes per entry), then streams file data with backpressure, packed into
+ * 1 MiB blocks that are compressed on all cores as separate gzip members (parallel-gzip.ts;
+ * still one valid .tar.gz), random-looking blocks stored rather than deflated.
  * Symlinks, sockets, FIFOs and devices are listed in `manifest.skipped`, never followed;
  * so are names the strict reader would refuse (invalid UTF-8, control characters,
  * backslashes, Unicode-normalization twins, too long or too deep).
@@ -297,7 +256,7 @@ async function* fileData(entry: WalkedEntry, onChunk: (bytes: number) => void, s
  */
 export async function writeSnapshotArchive(options: WriteSnapshotArchiveOptions): Promise<WriteSnapshotArchiveResult> {
   const { volumes, output, signal, onProgress } = options;
-  const state: WalkState = { entries: [], skipped: [], signal };
+  const state: WalkState = { entries: [], skipped: [], signal, slicer: createSyncSlicer() };
   let manifest: SnapshotManifest;
   try {
     for (const volume of volumes) await walkVolume(state, volume);
@@ -308,32 +267,23 @@ export async function writeSnapshotArchive(options: WriteSnapshotArchiveOptions)
     throw err;
   }
   const bytesTotal = manifest.volumes.reduce((sum, v) => sum + v.bytes, 0);
-
-  async function* tarStream(): AsyncGenerator<Buffer> {
-    const body = Buffer.from(JSON.stringify(manifest, null, 2));
-    const createdAt = Math.floor(new Date(manifest.createdAt).getTime() / 1000);
-    yield encodeHeader({ path: MANIFEST_NAME, type: "file", size: body.length, mode: 0o644, mtime: createdAt });
-    yield Buffer.concat([body, Buffer.alloc(paddingFor(body.length))]);
-    let bytesDone = 0;
-    for (const entry of state.entries) {
-      yield encodeHeader({ path: entry.archivePath, type: entry.kind, size: entry.size, mode: entry.mode, mtime: entry.mtime });
-      if (entry.kind !== "file" || entry.size === 0) continue;
-      const onChunk = (n: number) => {
-        bytesDone += n;
-        onProgress?.({ bytesDone, bytesTotal, volumeIndex: entry.volumeIndex });
-      };
-      yield* fileData(entry, onChunk, signal);
-      const padding = paddingFor(entry.size);
-      if (padding) yield Buffer.alloc(padding);
-    }
-    yield END_OF_ARCHIVE;
-  }
-
+  const body = Buffer.from(JSON.stringify(manifest, null, 2));
+  const createdAt = Math.floor(new Date(manifest.createdAt).getTime() / 1000);
+  let bytesDone = 0;
+  const blocks = packTar({ header: { path: MANIFEST_NAME, type: "file", size: body.length, mode: 0o644, mtime: createdAt }, body }, state.entries, {
+    blockSize: PARALLEL_GZIP_BLOCK,
+    hostRoots: new Map(volumes.map((v) => [v.index, v.hostPath])),
+    signal,
+    onData: (entry, bytes) => {
+      bytesDone += bytes;
+      onProgress?.({ bytesDone, bytesTotal, volumeIndex: entry.volumeIndex });
+    },
+  });
   let tarBytes = 0;
   async function* counted(): AsyncGenerator<Buffer> {
-    for await (const chunk of tarStream()) {
-      tarBytes += chunk.length;
-      yield chunk;
+    for await (const block of blocks) {
+      tarBytes += block.length;
+      yield block;
     }
   }
 
@@ -346,7 +296,8 @@ export async function writeSnapshotArchive(options: WriteSnapshotArchiveOptions)
       callback(null, chunk);
     },
   });
-  await pipeline(Readable.from(counted(), { objectMode: false }), createGzip({ level: options.gzipLevel ?? 6 }), meter, output, {
+  const gzip = new ParallelGzip({ level: options.gzipLevel ?? 6, blockSize: PARALLEL_GZIP_BLOCK });
+  await pipeline(Readable.from(counted(), { objectMode: false, highWaterMark: PARALLEL_GZIP_BLOCK }), gzip, meter, output, {
     ...(signal ? { signal } : {}),
   });
   // Never hand back an archive the default strict reader would refuse: huge runs of zeros

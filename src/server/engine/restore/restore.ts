@@ -41,6 +41,9 @@ const MARGIN_BYTES = 32 * 1024 * 1024;
 const MARGIN_INODES = 100;
 // Allocation unit assumed when estimating the staged copy's size (ext4/xfs/tmpfs default).
 const BLOCK = 4096;
+// Reads of the archive: large enough for few calls, small enough that the buffered stages
+// between the file and the extractor hold a few MB, not tens (peak RSS).
+export const ARCHIVE_READ_CHUNK = 256 * 1024;
 
 /** Pre-flight: everything that can refuse the restore, before anything is touched. */
 async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
@@ -54,7 +57,7 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
   const hash = createHash("sha256");
   const tee = new PassThrough();
   tee.on("data", (chunk: Buffer) => hash.update(chunk));
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const source = createReadStream(file, { highWaterMark: ARCHIVE_READ_CHUNK });
   source.on("error", (error) => tee.destroy(error));
   source.pipe(tee);
   // Per volume, what the staged copy will take on disk: an inode per entry, whole blocks per file.
@@ -211,7 +214,7 @@ async function restoreUnderLock(
       volumePlans.push({ target: v.target, live: v.live, staged, backup: path.join(parent, backupName(restoreId, v.index)) });
       targets.set(v.index, staged);
     }
-    await extractSnapshotArchive(createReadStream(snapshotFilePath(deps.dataDir, plan.row), { highWaterMark: 1024 * 1024 }), {
+    await extractSnapshotArchive(createReadStream(snapshotFilePath(deps.dataDir, plan.row), { highWaterMark: ARCHIVE_READ_CHUNK }), {
       targets,
       onProgress: (p: { bytesDone: number; volumeIndex: number }) => op.progress({ bytesDone: p.bytesDone, volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target }),
     });

@@ -1,0 +1,136 @@
+// The benchmark's world: a private Docker engine (test/support/docker-engine.ts: its own
+// dockerd, never the user's), a temp data dir with a migrated SQLite database (the same
+// `prisma migrate deploy` `npm start` runs), and Berth's own engine functions on top.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { startTestDockerEngine, TEST_IMAGE, type TestDockerEngine } from "../../test/support/docker-engine";
+
+export interface ChildReport {
+  ms: number;
+  result: unknown;
+  rss: { beforeKb: number; peakKb: number };
+}
+
+export type BenchEnvironment = Awaited<ReturnType<typeof createEnvironment>>;
+
+export async function createEnvironment(root: string, workBase: string) {
+  await fs.mkdir(workBase, { recursive: true });
+  const workDir = await fs.mkdtemp(path.join(workBase, "berth-bench-"));
+  const dataDir = path.join(workDir, "data");
+  await fs.mkdir(dataDir);
+  let engine: TestDockerEngine | undefined;
+  try {
+    engine = await startTestDockerEngine();
+    Object.assign(process.env, {
+      BERTH_DATA_DIR: dataDir,
+      DATABASE_URL: `file:${path.join(dataDir, "berth.db")}`,
+      DOCKER_HOST: engine.dockerHost,
+      BERTH_DOCKER_NETWORK: "none",
+      NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
+      NODE_ENV: "production",
+      LOG_LEVEL: "silent",
+    });
+    execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, stdio: "pipe" });
+  } catch (error) {
+    await engine?.stop();
+    await fs.rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  // Imported only now: they read the environment set above when first loaded.
+  const { db } = await import("../../src/server/db");
+  const { engineDeps: deps } = await import("../../src/server/engine-deps");
+  const { systemActor } = await import("../../src/server/engine/actor");
+  const { createProject, createStage } = await import("../../src/server/engine/workloads/projects");
+  const { createWorkload, deployWorkload, loadWorkload, resolveWorkloadVolumes } = await import("../../src/server/engine/workloads/workloads");
+  const { deleteSnapshot, getSnapshotRow, snapshotFilePath } = await import("../../src/server/engine/snapshots/snapshot-store");
+  const { createApiToken } = await import("../../src/server/engine/api-tokens");
+  const actor = systemActor("bench");
+  const { secret: token } = await createApiToken(db, actor, { name: "bench", role: "ADMIN" });
+  const childEnv = { ...process.env };
+
+  return {
+    workDir,
+    dataDir,
+    token,
+
+    /** A running workload with one stage volume; returns its id and the volume's host folder. */
+    async createWorkload(name: string) {
+      const project = await createProject(db, actor, { slug: name });
+      const stage = await createStage(db, actor, { projectId: project.id, slug: "production" });
+      const workload = await createWorkload(deps, actor, {
+        projectId: project.id,
+        stageId: stage.id,
+        name: "app",
+        image: TEST_IMAGE,
+        // sh as PID 1 ignores SIGTERM: trap it so stop/restore do not wait for the kill timeout.
+        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+        env: [],
+        ports: [],
+        restartPolicy: "no",
+        volumes: [{ target: "/data", scope: "stage", source: "data" }],
+        labels: {},
+      });
+      const [volume] = await resolveWorkloadVolumes(deps, await loadWorkload(db, workload.id));
+      if (volume?.kind !== "bind") throw new Error("expected a bind volume");
+      await fs.mkdir(volume.hostPath, { recursive: true });
+      await deployWorkload(deps, actor, workload.id);
+      return { id: workload.id, volume: volume.hostPath };
+    },
+
+    async snapshotFile(id: string) {
+      return snapshotFilePath(dataDir, await getSnapshotRow(db, id));
+    },
+
+    async deleteSnapshot(id: string) {
+      await deleteSnapshot(db, dataDir, actor, id);
+    },
+
+    /** Runs `scripts/bench/berth-child.ts <args>` and returns its report. */
+    berth(...args: string[]): Promise<ChildReport> {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(root, "scripts/bench/berth-child.ts"), ...args], {
+          cwd: root,
+          env: childEnv,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => {
+          if (process.env.BENCH_DEBUG) process.stderr.write(stderr);
+          const last = stdout.trim().split("\n").at(-1) ?? "";
+          if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as ChildReport);
+          else reject(new Error(`berth ${args[0]} failed (${code}): ${(stderr || stdout).trim().slice(-3000)}`));
+        });
+      });
+    },
+
+    /** The download route in its own process (like the server); resolves with its port and a stop(). */
+    startDownloadServer(): Promise<{ port: number; stop: () => void }> {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/bench/berth-child.ts"), "serve"], {
+          cwd: root,
+          env: childEnv,
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        child.on("error", reject);
+        child.on("exit", (code) => reject(new Error(`download server exited (${code})`)));
+        child.stdout.once("data", (d: Buffer) => {
+          const { port } = JSON.parse(d.toString()) as { port: number };
+          resolve({ port, stop: () => child.kill("SIGTERM") });
+        });
+      });
+    },
+
+    async close(keep: boolean) {
+      await db.$disconnect();
+      await engine!.stop();
+      if (!keep) await fs.rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
