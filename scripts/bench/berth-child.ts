@@ -4,39 +4,18 @@
 //   capture <workloadId>               createSnapshot, as the API runs it
 //   restore <workloadId> <snapshotId>  restoreSnapshot: pre-flight, pre-restore snapshot, staging, swap, redeploy
 //   extract <archive> <stagingDir>     extractSnapshotArchive alone (the staging phase, durability included)
-//   serve                              the download route over HTTP on a free loopback port
+//   serve                              the download route over HTTP on a free loopback port, as src/server/main.ts serves it
 //
-// The last stdout line is JSON: { ms, result, rss: { beforeKb, peakKb } }, peakKb being the
-// peak resident set during the operation (VmHWM, reset just before it).
+// The last stdout line is JSON: { ms, result, rss: { beforeKb, peakKb }, phases }, peakKb being
+// the peak resident set during the operation (VmHWM, reset just before it).
 // Environment: BERTH_DATA_DIR, DATABASE_URL, DOCKER_HOST, NEXTAUTH_SECRET (set by run.ts).
 import { createReadStream } from "node:fs";
 import fs from "node:fs";
 import http from "node:http";
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 
 function status(field: "VmRSS" | "VmHWM"): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync("/proc/self/status", "utf8"));
   return match ? Number(match[1]) : 0;
-}
-
-/** The same request/response bridge as src/server/main.ts's serve(): keep the two alike. */
-async function serve(req: http.IncomingMessage, res: http.ServerResponse, handler: (r: Request) => Promise<Response>) {
-  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
-  const response = await handler(new Request(url, { method: req.method, headers }));
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  if (!response.body || req.method === "HEAD") {
-    res.end();
-    return;
-  }
-  const body = Readable.fromWeb(response.body as unknown as WebReadableStream);
-  res.on("close", () => body.destroy());
-  body.on("error", () => res.destroy());
-  body.pipe(res);
 }
 
 async function main() {
@@ -46,11 +25,11 @@ async function main() {
 
   if (command === "serve") {
     const { snapshotDownload } = await import("../../src/server/http/snapshot-download");
-    const DOWNLOAD = /^\/api\/snapshots\/([A-Za-z0-9_-]{1,64})\/download\/?$/;
+    const { DOWNLOAD_ROUTE, serveFetchHandler } = await import("../../src/server/http/node-bridge");
     const server = http.createServer((req, res) => {
-      const match = DOWNLOAD.exec((req.url ?? "/").split("?")[0]!);
+      const match = DOWNLOAD_ROUTE.exec((req.url ?? "/").split("?")[0]!);
       if (!match) return void res.writeHead(404).end();
-      serve(req, res, (r) => snapshotDownload(r, match[1]!)).catch(() => res.destroy());
+      serveFetchHandler(req, res, (r) => snapshotDownload(r, match[1]!)).catch(() => res.destroy());
     });
     server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: (server.address() as { port: number }).port })));
     process.on("SIGTERM", () => server.close(() => process.exit(0)));
@@ -82,12 +61,24 @@ async function main() {
   (globalThis as { gc?: () => void }).gc?.();
   fs.writeFileSync("/proc/self/clear_refs", "5");
   const beforeKb = status("VmRSS");
+  // When each phase of a restore began (ms from the start), from the progress the UI shows:
+  // "starting" is the end of the pre-flight, "done" the end of the cleanup.
+  const phases: Record<string, number> = {};
+  const watching = new AbortController();
   const started = performance.now();
+  if (command === "restore") {
+    void (async () => {
+      for await (const event of deps.operations.watch(a!, watching.signal)) {
+        if (event.kind === "restore" && !(event.phase in phases)) phases[event.phase] = Math.round(performance.now() - started);
+      }
+    })();
+  }
   const result = await operation();
   const ms = performance.now() - started;
   const peakKb = status("VmHWM");
+  watching.abort();
   await db.$disconnect();
-  console.log(JSON.stringify({ ms, result, rss: { beforeKb, peakKb } }));
+  console.log(JSON.stringify({ ms, result, rss: { beforeKb, peakKb }, phases }));
 }
 
 await main();

@@ -11,6 +11,8 @@ export interface ChildReport {
   ms: number;
   result: unknown;
   rss: { beforeKb: number; peakKb: number };
+  /** restore only: when each phase began, in ms from the start */
+  phases: Record<string, number>;
 }
 
 export type BenchEnvironment = Awaited<ReturnType<typeof createEnvironment>>;
@@ -102,7 +104,6 @@ export async function createEnvironment(root: string, workBase: string) {
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         child.on("error", reject);
         child.on("close", (code) => {
-          if (process.env.BENCH_DEBUG) process.stderr.write(stderr);
           const last = stdout.trim().split("\n").at(-1) ?? "";
           if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as ChildReport);
           else reject(new Error(`berth ${args[0]} failed (${code}): ${(stderr || stdout).trim().slice(-3000)}`));

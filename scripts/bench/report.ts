@@ -15,7 +15,8 @@ export interface TargetRow {
   /** berth / reference (medians), or berth alone when there is no reference. */
   ratio: number;
   target: string;
-  pass: boolean;
+  /** null: context for another row, not a target */
+  pass: boolean | null;
 }
 
 export const min = (values: number[]) => Math.min(...values);
@@ -39,6 +40,11 @@ export function atLeast(metric: string, berth: Samples, reference: Samples, limi
   return { metric, berth, reference, ratio, target: `≥ ${limit.toFixed(2)}`, pass: ratio >= limit };
 }
 
+/** Not a target: a second reference that shows what bounds a row above (higher is better). */
+export function context(metric: string, berth: Samples, reference: Samples): TargetRow {
+  return { metric, berth, reference, ratio: median(berth.values) / median(reference.values), target: "(context)", pass: null };
+}
+
 /** An absolute cap (e.g. peak RSS in MB): the "ratio" column shows the value itself. */
 export function capped(metric: string, berth: Samples, limit: number): TargetRow {
   const value = Math.max(...berth.values);
@@ -60,7 +66,7 @@ export function renderTable(rows: TargetRow[]): string {
     r.reference ? `${r.reference.label}: ${describe(r.reference)}` : "",
     r.reference ? r.ratio.toFixed(3) : format(r.ratio, r.berth.unit),
     r.target,
-    r.pass ? "pass" : "FAIL",
+    r.pass === null ? "" : r.pass ? "pass" : "FAIL",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;

@@ -5,12 +5,13 @@
 // neighbour slows all sides alike) and judged on its median. Berth's operations run in
 // child processes (scripts/bench/berth-child.ts), timed around the engine call and with
 // their own peak RSS; the references are timed around the shell command.
+import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { generateDataset, type DatasetSpec, type DatasetSummary } from "./dataset";
 import { createEnvironment, type BenchEnvironment } from "./environment";
 import { parseOptions, type BenchOptions } from "./options";
-import { atLeast, atMost, capped, renderTable, samples, type TargetRow } from "./report";
+import { atLeast, atMost, capped, context, renderTable, samples, type TargetRow } from "./report";
 import { ensureSystemPackages, machineInfo, settle, shellQuote as q, timeShell } from "./system";
 import { treeDigest } from "./tree-digest";
 
@@ -73,11 +74,30 @@ async function restoreRound(env: BenchEnvironment, workload: { id: string; volum
   const restore = await env.berth("restore", workload.id, snapshotId);
   (raw.berthRestoreS ??= []).push(seconds(restore.ms));
   (raw.berthRestoreRssMB ??= []).push(peakMB(restore.rss.peakKb));
+  const phases = restore.phases;
+  // Where a restore's time goes: pre-flight, stop + pre-restore snapshot, staging, swap,
+  // redeploy + removal of the replaced data.
+  const spans: Record<string, [string, string]> = {
+    preflight: ["", "starting"],
+    stopAndPreRestoreSnapshot: ["starting", "staging"],
+    staging: ["staging", "swapping"],
+    swap: ["swapping", "redeploying"],
+    redeployAndCleanup: ["redeploying", "done"],
+  };
+  const at = (phase: string) => (phase === "" ? 0 : phases[phase]);
+  const breakdown: string[] = [];
+  for (const [name, [from, to]] of Object.entries(spans)) {
+    const [start, end] = [at(from), at(to)];
+    if (start === undefined || end === undefined) continue;
+    (raw[`restorePhase.${name}S`] ??= []).push(seconds(end - start));
+    breakdown.push(`${name} ${seconds(end - start).toFixed(1)} s`);
+  }
   if (typeof restore.result === "string") await env.deleteSnapshot(restore.result); // the pre-restore snapshot
   log(
     `  Berth extraction ${seconds(extract.ms).toFixed(2)} s, tar -xzf + sync -f ${seconds(tarX.ms).toFixed(2)} s, ` +
       `Berth full restore ${seconds(restore.ms).toFixed(2)} s (peak RSS ${peakMB(restore.rss.peakKb).toFixed(0)} MB)`,
   );
+  log(`  restore phases: ${breakdown.join(", ")}`);
   if (verify) {
     const digest = await treeDigest(workload.volume);
     if (digest !== verify) throw new Error("the restored volume differs from the dataset");
@@ -87,6 +107,8 @@ async function restoreRound(env: BenchEnvironment, workload: { id: string; volum
 
 async function downloadRounds(env: BenchEnvironment, snapshotId: string, archive: string, runs: number, raw: Raw) {
   const server = await env.startDownloadServer();
+  // What HTTP over loopback can do here at all: Python's file server, which uses sendfile(2).
+  const sendfile = await startSendfileServer(path.dirname(archive));
   try {
     const size = (await fs.stat(archive)).size;
     const url = `http://127.0.0.1:${server.port}/api/snapshots/${snapshotId}/download`;
@@ -95,13 +117,34 @@ async function downloadRounds(env: BenchEnvironment, snapshotId: string, archive
     for (let i = 0; i < runs; i++) {
       const berth = await timeShell(curl);
       const cat = await timeShell(`cat ${q(archive)} > /dev/null`);
+      const python = await timeShell(`curl -sf -o /dev/null ${q(`http://127.0.0.1:${sendfile.port}/${path.basename(archive)}`)}`);
       (raw.downloadMBs ??= []).push(size / MB / seconds(berth.ms));
       (raw.catMBs ??= []).push(size / MB / seconds(cat.ms));
-      log(`  download ${(size / MB / seconds(berth.ms)).toFixed(0)} MB/s, cat ${(size / MB / seconds(cat.ms)).toFixed(0)} MB/s`);
+      (raw.sendfileMBs ??= []).push(size / MB / seconds(python.ms));
+      log(
+        `  download ${(size / MB / seconds(berth.ms)).toFixed(0)} MB/s, cat ${(size / MB / seconds(cat.ms)).toFixed(0)} MB/s, ` +
+          `python3 http.server (sendfile) ${(size / MB / seconds(python.ms)).toFixed(0)} MB/s`,
+      );
     }
   } finally {
     server.stop();
+    sendfile.stop();
   }
+}
+
+/** `python3 -m http.server` on a free loopback port, serving `dir`. */
+function startSendfileServer(dir: string): Promise<{ port: number; stop: () => void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    child.on("error", reject);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const port = /port (\d+)/.exec(out)?.[1];
+      if (port) resolve({ port: Number(port), stop: () => child.kill() });
+    });
+    child.on("exit", (code) => reject(new Error(`python3 -m http.server exited (${code})`)));
+  });
 }
 
 function spec(options: BenchOptions, scale = 1): DatasetSpec {
@@ -177,7 +220,8 @@ async function main() {
     const results = { date: new Date().toISOString(), machine, options: { ...options, only: [...options.only] }, datasets, raw, targets: rows };
     await fs.mkdir(path.dirname(options.out), { recursive: true });
     await fs.writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
-    log(`wrote ${path.relative(root, options.out)}; ${rows.filter((r) => r.pass).length} of ${rows.length} targets met`);
+    const targets = rows.filter((r) => r.pass !== null);
+    log(`wrote ${path.relative(root, options.out)}; ${targets.filter((r) => r.pass).length} of ${targets.length} targets met`);
   } finally {
     await env.close(options.keep);
     if (options.keep) log(`kept ${env.workDir}`);
@@ -201,6 +245,9 @@ function targetRows(raw: Raw, options: BenchOptions): TargetRow[] {
   }
   if (s("downloadMBs").length) {
     rows.push(atLeast("download throughput", samples("Berth download", "MB/s", s("downloadMBs")), samples("cat > /dev/null", "MB/s", s("catMBs")), 0.8));
+    if (s("sendfileMBs").length) {
+      rows.push(context("download throughput", samples("Berth download", "MB/s", s("downloadMBs")), samples("python3 http.server (sendfile)", "MB/s", s("sendfileMBs"))));
+    }
   }
   if (s("berthCaptureRssMB").length) rows.push(capped(`peak RSS, capture (${size(1)})`, samples("Berth capture", "MB", s("berthCaptureRssMB")), RSS_CAP_MB));
   if (s("berthRestoreRssMB").length) rows.push(capped(`peak RSS, restore (${size(1)})`, samples("Berth restore", "MB", s("berthRestoreRssMB")), RSS_CAP_MB));

@@ -2,8 +2,6 @@
 // would alter (it strips Content-Length from route handlers). Run by `npm start` / `npm run dev`.
 import http from "node:http";
 import path from "node:path";
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import next from "next";
 
 const dev = process.argv.includes("--dev");
@@ -18,35 +16,15 @@ await app.prepare();
 await (await import("./startup")).runStartupTasks();
 (await import("./server-pid-file")).writeServerPidFile((await import("./database-url")).dataDir());
 const { snapshotDownload } = await import("./http/snapshot-download");
+const { DOWNLOAD_ROUTE, serveFetchHandler } = await import("./http/node-bridge");
 
-const DOWNLOAD = /^\/api\/snapshots\/([A-Za-z0-9_-]{1,64})\/download\/?$/;
-
-/** Runs a fetch-style handler on a Node request and sends its Response as-is. */
-async function serve(req: http.IncomingMessage, res: http.ServerResponse, handler: (r: Request) => Promise<Response>) {
-  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
-  const response = await handler(new Request(url, { method: req.method, headers }));
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  if (!response.body || req.method === "HEAD") {
-    res.end();
-    return;
-  }
-  const body = Readable.fromWeb(response.body as unknown as WebReadableStream);
-  // A client that goes away closes the file behind the stream.
-  res.on("close", () => body.destroy());
-  body.on("error", () => res.destroy());
-  body.pipe(res);
-}
 
 http
   .createServer((req, res) => {
     const pathname = (req.url ?? "/").split("?")[0]!;
-    const download = DOWNLOAD.exec(pathname);
+    const download = DOWNLOAD_ROUTE.exec(pathname);
     if (download && (req.method === "GET" || req.method === "HEAD")) {
-      serve(req, res, (r) => snapshotDownload(r, download[1]!)).catch((error: unknown) => {
+      serveFetchHandler(req, res, (r) => snapshotDownload(r, download[1]!)).catch((error: unknown) => {
         console.error(error);
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();

@@ -36,8 +36,33 @@ export function parseRange(header: string | null, size: number): ByteRange {
   return { start, end };
 }
 
-// Large reads keep syscalls few; the web stream's pull-based backpressure keeps memory flat.
+// Large reads keep syscalls few; backpressure (pull-based, or pipe's) keeps memory flat.
 const READ_CHUNK = 1024 * 1024;
+
+// A Node server in front (src/server/main.ts) pipes the file straight into the socket: a
+// web stream costs a promise and a copy per chunk, which caps loopback downloads at a
+// fraction of the disk's rate. The web body stays for fetch-style callers (Next's route
+// handlers) and opens the file only when first read, so skipping it costs nothing.
+const directBodies = new WeakMap<Response, () => Readable>();
+
+/** The file behind a fileResponse() as a Node stream, for servers that can pipe it. */
+export const directBodyOf = (response: Response) => directBodies.get(response);
+
+function lazyWebBody(open: () => Readable): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        reader ??= (Readable.toWeb(open()) as ReadableStream<Uint8Array>).getReader();
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader?.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
 
 /** A streamed file response with ETag / If-None-Match, single ranges (206/416) and HEAD. */
 export function fileResponse(req: Request, file: DownloadableFile): Response {
@@ -66,6 +91,8 @@ export function fileResponse(req: Request, file: DownloadableFile): Response {
   if (range) headers.set("Content-Range", `bytes ${start}-${end}/${file.size}`);
   const status = range ? 206 : 200;
   if (req.method === "HEAD" || file.size === 0) return new Response(null, { status, headers });
-  const stream = fs.createReadStream(file.path, { start, end, highWaterMark: READ_CHUNK });
-  return new Response(Readable.toWeb(stream) as ReadableStream, { status, headers });
+  const open = () => fs.createReadStream(file.path, { start, end, highWaterMark: READ_CHUNK });
+  const response = new Response(lazyWebBody(open), { status, headers });
+  directBodies.set(response, open);
+  return response;
 }

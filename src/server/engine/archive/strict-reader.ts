@@ -28,6 +28,8 @@ export interface ReadSnapshotArchiveOptions {
    * A throw stops the read, which rejects with that error.
    */
   onEntry?: (entry: ArchiveEntry, body: Readable | null) => Promise<void>;
+  /** Called for each data entry, in archive order, without its data: for a pass that only counts. */
+  onEntryHeader?: (entry: ArchiveEntry) => void;
 }
 
 export interface ReadSnapshotArchiveResult {
@@ -124,6 +126,10 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
       fail(new ArchiveRejectedError("tar parser disagrees with the header checks", expected && { entryNumber: expected.number, entryPath: expected.path }));
       entry.resume();
       return;
+    }
+    if (!expected.isManifest && options.onEntryHeader) {
+      const { kind, volumeIndex, relativePath, mode, mtime, size } = expected;
+      options.onEntryHeader({ kind, volumeIndex, relativePath, mode, mtime, size });
     }
     if (expected.isManifest || !onEntry) {
       entry.resume();

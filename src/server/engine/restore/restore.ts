@@ -66,7 +66,7 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
   try {
     manifest = (
       await readSnapshotArchive(tee, {
-        async onEntry(entry) {
+        onEntryHeader(entry) {
           const u = usage.get(entry.volumeIndex) ?? { bytes: 0, inodes: 0 };
           u.inodes++;
           u.bytes += Math.ceil(entry.size / BLOCK) * BLOCK || BLOCK;
