@@ -6,8 +6,8 @@
 //   extract <archive> <stagingDir>     extractSnapshotArchive alone (the staging phase, durability included)
 //   serve                              the download route over HTTP on a free loopback port, as src/server/main.ts serves it
 //
-// The last stdout line is JSON: { ms, result, rss: { beforeKb, peakKb }, phases }, peakKb being
-// the peak resident set during the operation (VmHWM, reset just before it).
+// The last stdout line is JSON: { ms, result, rss: { beforeKb, peakKb }, phases, phasePeakMB },
+// peakKb being the peak resident set during the operation (VmHWM, reset just before it).
 // Environment: BERTH_DATA_DIR, DATABASE_URL, DOCKER_HOST, NEXTAUTH_SECRET (set by run.ts).
 import { createReadStream } from "node:fs";
 import fs from "node:fs";
@@ -66,10 +66,18 @@ async function main() {
   const phases: Record<string, number> = {};
   const watching = new AbortController();
   const started = performance.now();
+  // And the peak RSS within each phase (sampled every 50 ms), keyed by the phase it ended.
+  const phasePeakMB: Record<string, number> = {};
+  let peakSincePhase = 0;
+  const sampler = setInterval(() => (peakSincePhase = Math.max(peakSincePhase, status("VmRSS"))), 50);
   if (command === "restore") {
     void (async () => {
       for await (const event of deps.operations.watch(a!, watching.signal)) {
-        if (event.kind === "restore" && !(event.phase in phases)) phases[event.phase] = Math.round(performance.now() - started);
+        if (event.kind === "restore" && !(event.phase in phases)) {
+          phasePeakMB[`until ${event.phase}`] = Math.round((Math.max(peakSincePhase, status("VmRSS")) * 1024) / 1e6);
+          peakSincePhase = 0;
+          phases[event.phase] = Math.round(performance.now() - started);
+        }
       }
     })();
   }
@@ -77,8 +85,9 @@ async function main() {
   const ms = performance.now() - started;
   const peakKb = status("VmHWM");
   watching.abort();
+  clearInterval(sampler);
   await db.$disconnect();
-  console.log(JSON.stringify({ ms, result, rss: { beforeKb, peakKb }, phases }));
+  console.log(JSON.stringify({ ms, result, rss: { beforeKb, peakKb }, phases, phasePeakMB }));
 }
 
 await main();

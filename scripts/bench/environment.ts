@@ -13,6 +13,8 @@ export interface ChildReport {
   rss: { beforeKb: number; peakKb: number };
   /** restore only: when each phase began, in ms from the start */
   phases: Record<string, number>;
+  /** restore only: peak RSS (MB) of the phase that ended with the named one */
+  phasePeakMB: Record<string, number>;
 }
 
 export type BenchEnvironment = Awaited<ReturnType<typeof createEnvironment>>;

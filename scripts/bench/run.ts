@@ -98,6 +98,8 @@ async function restoreRound(env: BenchEnvironment, workload: { id: string; volum
       `Berth full restore ${seconds(restore.ms).toFixed(2)} s (peak RSS ${peakMB(restore.rss.peakKb).toFixed(0)} MB)`,
   );
   log(`  restore phases: ${breakdown.join(", ")}`);
+  log(`  restore peak RSS by phase (MB): ${JSON.stringify(restore.phasePeakMB)}`);
+  for (const [phase, mb] of Object.entries(restore.phasePeakMB)) (raw[`restorePeakRss.${phase}MB`] ??= []).push(mb);
   if (verify) {
     const digest = await treeDigest(workload.volume);
     if (digest !== verify) throw new Error("the restored volume differs from the dataset");

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { syncFilesystem } from "../durable-fs";
 import { DomainError } from "../errors";
+import { removeTree } from "../remove-tree";
 import { isInside } from "../volumes";
 import type { ArchiveLimits } from "./limits";
 import type { SnapshotManifest } from "./manifest";
@@ -24,7 +25,7 @@ const SMALL_FILE = 256 * 1024;
 const WRITE_BATCH = 1024 * 1024;
 
 async function emptyDir(dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir).catch(() => [] as string[])) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) await removeTree(path.join(dir, name));
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Actor } from "../actor";
 import { recordAudit } from "../audit";
+import { removeTree } from "../remove-tree";
 import type { SnapshotDeps } from "../snapshots/capture";
 import { deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey } from "../workloads/workloads";
 import { crashPoint } from "./crash-points";
@@ -114,7 +115,7 @@ async function removeStrays(deps: SnapshotDeps): Promise<void> {
   for (const parent of parents) {
     for (const name of await fs.readdir(parent).catch(() => [] as string[])) {
       const match = STRAY.exec(name);
-      if (match && !live.has(match[2])) await fs.rm(path.join(parent, name), { recursive: true, force: true });
+      if (match && !live.has(match[2])) await removeTree(path.join(parent, name));
     }
   }
 }

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { crashPoint } from "./crash-points";
 import { fsyncPath } from "../durable-fs";
+import { removeTree } from "../remove-tree";
 import type { Journal, VolumePlan } from "./journal";
 
 const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
@@ -38,18 +39,18 @@ export async function rollBackVolume(plan: VolumePlan): Promise<void> {
       // Rename first, then delete: the live name is never missing the old data for longer
       // than one rename, and a crash mid-delete leaves only a discard dir to remove later.
       const discard = `${plan.staged}.discard`;
-      await fs.rm(discard, { recursive: true, force: true });
+      await removeTree(discard);
       await fs.rename(plan.live, discard);
     }
     await fs.rename(plan.backup, plan.live);
     await fsyncPath(parent);
   }
-  await fs.rm(`${plan.staged}.discard`, { recursive: true, force: true });
-  await fs.rm(plan.staged, { recursive: true, force: true });
+  await removeTree(`${plan.staged}.discard`);
+  await removeTree(plan.staged);
 }
 
 /** After COMMIT: the old data is no longer needed. */
 export async function dropBackup(plan: VolumePlan): Promise<void> {
-  await fs.rm(plan.backup, { recursive: true, force: true });
-  await fs.rm(plan.staged, { recursive: true, force: true });
+  await removeTree(plan.backup);
+  await removeTree(plan.staged);
 }
