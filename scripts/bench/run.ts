@@ -109,8 +109,9 @@ async function restoreRound(env: BenchEnvironment, workload: { id: string; volum
 
 async function downloadRounds(env: BenchEnvironment, snapshotId: string, archive: string, runs: number, raw: Raw) {
   const server = await env.startDownloadServer();
-  // What HTTP over loopback can do here at all: Python's file server, which uses sendfile(2).
-  const sendfile = await startSendfileServer(path.dirname(archive));
+  // What HTTP over loopback can do here at all: Python's file server, which uses sendfile(2)
+  // (context only: skipped where python3 is missing).
+  const sendfile = await startSendfileServer(path.dirname(archive)).catch(() => null);
   try {
     const size = (await fs.stat(archive)).size;
     const url = `http://127.0.0.1:${server.port}/api/snapshots/${snapshotId}/download`;
@@ -119,18 +120,18 @@ async function downloadRounds(env: BenchEnvironment, snapshotId: string, archive
     for (let i = 0; i < runs; i++) {
       const berth = await timeShell(curl);
       const cat = await timeShell(`cat ${q(archive)} > /dev/null`);
-      const python = await timeShell(`curl -sf -o /dev/null ${q(`http://127.0.0.1:${sendfile.port}/${path.basename(archive)}`)}`);
+      const python = sendfile && (await timeShell(`curl -sf -o /dev/null ${q(`http://127.0.0.1:${sendfile.port}/${path.basename(archive)}`)}`));
       (raw.downloadMBs ??= []).push(size / MB / seconds(berth.ms));
       (raw.catMBs ??= []).push(size / MB / seconds(cat.ms));
-      (raw.sendfileMBs ??= []).push(size / MB / seconds(python.ms));
+      if (python) (raw.sendfileMBs ??= []).push(size / MB / seconds(python.ms));
       log(
-        `  download ${(size / MB / seconds(berth.ms)).toFixed(0)} MB/s, cat ${(size / MB / seconds(cat.ms)).toFixed(0)} MB/s, ` +
-          `python3 http.server (sendfile) ${(size / MB / seconds(python.ms)).toFixed(0)} MB/s`,
+        `  download ${(size / MB / seconds(berth.ms)).toFixed(0)} MB/s, cat ${(size / MB / seconds(cat.ms)).toFixed(0)} MB/s` +
+          (python ? `, python3 http.server (sendfile) ${(size / MB / seconds(python.ms)).toFixed(0)} MB/s` : ""),
       );
     }
   } finally {
     server.stop();
-    sendfile.stop();
+    sendfile?.stop();
   }
 }
 

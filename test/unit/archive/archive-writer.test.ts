@@ -201,6 +201,17 @@ describe("writeSnapshotArchive edge cases", () => {
     return { index: 0, target: "/data", scope: "project", source: "data", hostPath: dir };
   }
 
+  it("reads without touching access times (O_NOATIME), small and large files alike", async () => {
+    const volume = await volumeWith({ "small.txt": "small", "large.bin": randomBytes(300 * 1024) });
+    // atime = mtime in the past: under relatime, any ordinary read would move atime to now.
+    const past = new Date("2024-01-01T00:00:00Z");
+    for (const name of ["small.txt", "large.bin"]) await fs.utimes(path.join(volume.hostPath, name), past, past);
+    await writeSnapshotArchive({ volumes: [volume], meta, output: nullSink() });
+    for (const name of ["small.txt", "large.bin"]) {
+      expect((await fs.stat(path.join(volume.hostPath, name))).atime.toISOString(), name).toBe(past.toISOString());
+    }
+  });
+
   it("skips names the strict reader would refuse, and the result is accepted", async () => {
     const volume = await volumeWith({ "back\\slash": "1", "new\nline": "2", "caf\u00e9": "3", "cafe\u0301": "4", ok: "5" });
     await fs.writeFile(Buffer.concat([Buffer.from(`${volume.hostPath}/bad-`), Buffer.from([0xff])]), "6");

@@ -47,6 +47,23 @@ const SMALL_FILE = 64 * 1024;
 const SYNC_SLICE_MS = 5;
 // O_NONBLOCK: a FIFO swapped in after the walk must fail the fstat check, not hang open().
 const OPEN_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+// O_NOATIME (GNU tar's --atime-preserve=system): taking a snapshot does not touch the volume,
+// and the next sync of that filesystem is spared an inode write per file read (measured: a
+// restore's staging sync flushed the pre-restore snapshot's 50,000 atime updates). Only the
+// file's owner or a privileged process may ask for it; for others the open is retried without.
+const NOATIME = constants.O_NOATIME ?? 0;
+const isDenied = (err: unknown) => NOATIME !== 0 && (err as NodeJS.ErrnoException).code === "EPERM";
+
+function openForReadSync(hostPath: string): number {
+  try {
+    return openSync(hostPath, OPEN_FILE | NOATIME);
+  } catch (err) {
+    if (isDenied(err)) return openSync(hostPath, OPEN_FILE);
+    throw err;
+  }
+}
+
+const openForRead = (hostPath: string) => fsp.open(hostPath, OPEN_FILE | NOATIME).catch((err: unknown) => (isDenied(err) ? fsp.open(hostPath, OPEN_FILE) : Promise.reject(err)));
 
 const isGone = (err: unknown) => ["ENOENT", "ENOTDIR", "ELOOP"].includes((err as NodeJS.ErrnoException).code ?? "");
 /** The path inside the volume: `archivePath` without `volumes/<index>/` and a trailing slash. */
@@ -54,7 +71,7 @@ export const relativePathOf = (entry: PackedEntry) => entry.archivePath.slice(en
 const changed = (entry: PackedEntry, what: string) => new ArchiveSourceChangedError(entry.volumeIndex, relativePathOf(entry), what);
 
 async function openChecked(entry: PackedEntry, hostPath: string): Promise<fsp.FileHandle> {
-  const handle = await fsp.open(hostPath, OPEN_FILE).catch((err: unknown) => {
+  const handle = await openForRead(hostPath).catch((err: unknown) => {
     // ELOOP: O_NOFOLLOW met a symlink where the walk saw a regular file.
     if ((err as NodeJS.ErrnoException).code === "ELOOP") throw changed(entry, "was replaced");
     throw isGone(err) ? changed(entry, "vanished") : err;
@@ -78,7 +95,7 @@ async function openChecked(entry: PackedEntry, hostPath: string): Promise<fsp.Fi
 function readSmallFileSync(entry: PackedEntry, hostPath: string, target: Buffer, offset: number): void {
   let fd: number;
   try {
-    fd = openSync(hostPath, OPEN_FILE);
+    fd = openForReadSync(hostPath);
   } catch (err) {
     // ELOOP: O_NOFOLLOW met a symlink where the walk saw a regular file.
     if ((err as NodeJS.ErrnoException).code === "ELOOP") throw changed(entry, "was replaced");
