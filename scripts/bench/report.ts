@@ -67,7 +67,7 @@ export function renderTable(rows: TargetRow[]): string {
     r.reference ? r.ratio.toFixed(3) : format(r.ratio, r.berth.unit),
     r.target,
     r.pass === null ? "" : r.pass ? "pass" : "FAIL",
-  ]);
+  ].map((cell) => cell.replace(/\|/g, "\\|"))); // "tar | pigz" must not split a Markdown cell
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   return [row(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(row)].join("\n");
