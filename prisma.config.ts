@@ -1,13 +1,13 @@
-import fs from "node:fs";
 import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { dataDir, databaseUrl } from "./src/server/database-url";
+import { databaseUrl, restrictDataDir } from "./src/server/database-url";
 
 // The schema's env("DATABASE_URL") must resolve even when only BERTH_DATA_DIR is set.
 process.env.DATABASE_URL ||= databaseUrl();
-// SQLite cannot create the file inside a folder that does not exist yet.
-fs.mkdirSync(dataDir(), { recursive: true });
+// SQLite cannot create the file inside a folder that does not exist yet; the folder is
+// private before the database is created in it (createDb narrows the file itself).
+restrictDataDir();
 
 // The JS schema engine runs migrate deploy/diff/status offline: Prisma's native
 // schema-engine binary would have to be downloaded, which this project never relies on.

@@ -2,6 +2,8 @@
 # Installs the system packages the test suite needs, and nothing else:
 #   docker.io       dockerd + docker (a private engine is started per test run, see test/support/docker-engine.ts)
 #   busybox-static  /bin/busybox, statically linked: the test image is built from it, no registry needed
+#   util-linux      unshare, nsenter: the private engine runs in its own network namespace
+#   iproute2        ip: the tests check that the host's interfaces and routes stay unchanged
 #   chromium        /usr/bin/chromium for the e2e tests (driven by playwright-core)
 #   pigz            parallel gzip, used by snapshots
 # Idempotent and fast when everything is present (no apt call at all). Debian/Ubuntu only.
@@ -43,6 +45,9 @@ check_all() {
   have_sbin dockerd || need docker.io dockerd
   have docker || need docker.io docker
   busybox_is_static || need busybox-static "/bin/busybox (static)"
+  have_sbin unshare || need util-linux unshare
+  have_sbin nsenter || need util-linux nsenter
+  have_sbin ip || need iproute2 ip
   [ -x /usr/bin/chromium ] || need chromium /usr/bin/chromium
   have pigz || need pigz pigz
 }

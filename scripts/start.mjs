@@ -26,6 +26,7 @@ function authSecret() {
   if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
   const file = path.join(dataDir, "auth-secret");
   if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
   return fs.readFileSync(file, "utf8").trim();
 }
 
@@ -45,7 +46,10 @@ function buildFingerprint() {
   return hash.digest("hex");
 }
 
-fs.mkdirSync(dataDir, { recursive: true });
+// Private before anything is written in it (the database and the server narrow the rest:
+// src/server/database-url.ts restrictDataDir).
+fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+fs.chmodSync(dataDir, 0o700);
 const env = { ...process.env, BERTH_DATA_DIR: dataDir, NEXTAUTH_SECRET: authSecret(), NODE_ENV: "production" };
 // Without a fixed public URL, next-auth builds its redirects from the request's Host, so
 // Berth works on whatever address and port the operator reaches it by.

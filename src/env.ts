@@ -1,5 +1,7 @@
 import { createEnv } from "@t3-oss/env-core";
+import { compile as compileProxyTrust } from "proxy-addr";
 import { z } from "zod";
+import { unsafeAbsoluteRoot } from "./server/engine/volumes";
 
 // Parsed once, on first import; a bad or missing setting throws an error that names it.
 export const env = createEnv({
@@ -26,6 +28,22 @@ export const env = createEnv({
       .refine((roots) => roots.every((r) => r.startsWith("/") && !r.split("/").includes("..")), {
         message: "must be a colon-separated list of absolute paths without '..'",
       }),
+    // Proxies whose X-Forwarded-For is believed for the sign-in limiter (auth/client-address.ts).
+    BERTH_TRUSTED_PROXIES: z
+      .string()
+      .default("")
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .superRefine((entries, ctx) => {
+        for (const entry of entries) {
+          try {
+            compileProxyTrust(entry);
+          } catch {
+            ctx.addIssue({ code: "custom", message: `"${entry}" is not an IPv4/IPv6 address or CIDR (e.g. 10.0.0.0/8, fd00::/8)` });
+          }
+        }
+      }),
+    // Named Docker volumes Berth did not create (no berth.managed label) may be mounted.
+    BERTH_ALLOW_FOREIGN_VOLUMES: z.enum(["0", "1"]).default("0").transform((v) => v === "1"),
     BERTH_IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(50 * 1024 ** 3),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
@@ -36,3 +54,8 @@ export const env = createEnv({
     throw new Error(`Invalid Berth configuration:\n${lines.join("\n")}`);
   },
 });
+
+// Roots that would hand a workload the host, the system's configuration, the Docker socket or
+// Berth's own data: refused with the rest of the configuration, before anything runs.
+const unsafeRoots = env.BERTH_ABSOLUTE_ROOTS.map((root) => unsafeAbsoluteRoot(root, env.BERTH_DATA_DIR)).filter(Boolean);
+if (unsafeRoots.length > 0) throw new Error(`Invalid Berth configuration:\n  BERTH_ABSOLUTE_ROOTS: ${unsafeRoots.join("; ")}`);

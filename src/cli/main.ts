@@ -4,12 +4,13 @@ import fs from "node:fs";
 import { databaseUrl, dataDir } from "~/server/database-url";
 import { createEngineDeps } from "~/server/create-engine-deps";
 import { recoverInterruptedRestores } from "~/server/engine/restore/recovery";
-import { runningServerPid } from "~/server/server-pid-file";
+import { lockDataDir } from "~/server/data-dir-lock";
 import { createDb } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
 import { createApiToken } from "~/server/engine/api-tokens";
 import { DomainError } from "~/server/engine/errors";
 import { createUser, setUserPassword } from "~/server/engine/users";
+import { rotateSecretKey } from "~/server/secret-key";
 
 const roleOption = () =>
   new Option("--role <role>", "admin or viewer")
@@ -81,22 +82,32 @@ program
   .description("create an API token and print its secret once")
   .requiredOption("--name <name>")
   .addOption(roleOption())
-  .action(async (opts: { name: string; role: "ADMIN" | "VIEWER" }) => {
+  .option("--expires-in-days <days>", "the token stops working after this many days (default: never)", (v) => Number(v))
+  .action(async (opts: { name: string; role: "ADMIN" | "VIEWER"; expiresInDays?: number }) => {
     const { secret } = await withDb((db) => createApiToken(db, actor, opts));
     console.error(`created ${opts.role.toLowerCase()} token '${opts.name}'; the secret is shown only now:`);
     console.log(secret);
   });
 
 program
+  .command("secrets")
+  .description("manage the key that seals secret env values at rest")
+  .command("rotate-key")
+  .description("replace <data dir>/secret-key with a new random key and re-seal every stored secret with it")
+  .action(async () => {
+    // Refused while the server (or a recover) holds the data dir: it would keep the old key.
+    await lockDataDir(dataDir());
+    const report = await withDb((db) => rotateSecretKey(db, dataDir()));
+    console.log(`new secret key in place; re-sealed the secrets of ${report.resealed} workload(s)`);
+    for (const u of report.unreadable) console.error(`berth: workload ${u.workloadId}: ${u.key} was sealed with an unknown key; enter it again`);
+  });
+
+program
   .command("recover")
   .description("finish or undo restores cut short by a crash (the server also does this at start)")
   .action(async () => {
-    const serverPid = runningServerPid(dataDir());
-    if (serverPid !== null) {
-      console.error(`berth: the server (pid ${serverPid}) is running on this data dir and recovers at start; stop it before running recover`);
-      process.exitCode = 1;
-      return;
-    }
+    // Refused while the server (which recovers at start) or another recover holds the data dir.
+    await lockDataDir(dataDir());
     const reports = await withDb((db) =>
       recoverInterruptedRestores(
         createEngineDeps(db, {
@@ -104,6 +115,7 @@ program
           dockerHost: process.env.DOCKER_HOST || undefined,
           dockerNetwork: process.env.BERTH_DOCKER_NETWORK || "bridge",
           absoluteRoots: (process.env.BERTH_ABSOLUTE_ROOTS ?? "").split(":").filter(Boolean),
+          allowForeignVolumes: process.env.BERTH_ALLOW_FOREIGN_VOLUMES === "1",
         }),
         systemActor("cli:recover"),
       ),

@@ -4,12 +4,15 @@ import { createDockerRuntime } from "./docker/container-runtime";
 import { KeyedLock } from "./engine/keyed-lock";
 import { OperationHub } from "./engine/operations";
 import type { SnapshotDeps } from "./engine/snapshots/capture";
+import { logger } from "./logger";
+import { lazySecretBox } from "./secret-key";
 
 export interface EngineSettings {
   dataDir: string;
   dockerHost?: string;
   dockerNetwork: string;
   absoluteRoots: string[];
+  allowForeignVolumes?: boolean;
 }
 
 /** The engine's adapters, for the server (once per process) and the CLI. */
@@ -21,5 +24,8 @@ export function createEngineDeps(db: Db, settings: EngineSettings, shared = { lo
     operations: shared.operations,
     dataDir: settings.dataDir,
     absoluteRoots: settings.absoluteRoots,
+    allowForeignVolumes: settings.allowForeignVolumes ?? false,
+    secrets: lazySecretBox(settings.dataDir),
+    log: logger,
   };
 }

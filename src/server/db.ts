@@ -1,10 +1,11 @@
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "~/generated/prisma/client";
-import { databaseUrl } from "./database-url";
+import { databaseUrl, restrictDataDir } from "./database-url";
 
 export type Db = PrismaClient;
 
 export function createDb(url = databaseUrl()): Db {
+  restrictDataDir(undefined, url);
   return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) });
 }
 

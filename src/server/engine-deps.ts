@@ -17,6 +17,7 @@ export const engineDeps = createEngineDeps(
     dockerHost: env.DOCKER_HOST,
     dockerNetwork: env.BERTH_DOCKER_NETWORK,
     absoluteRoots: env.BERTH_ABSOLUTE_ROOTS,
+    allowForeignVolumes: env.BERTH_ALLOW_FOREIGN_VOLUMES,
   },
   {
     locks: (globalForDeps.berthLocks ??= new KeyedLock()),

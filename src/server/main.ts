@@ -14,13 +14,17 @@ const handleWithNext = app.getRequestHandler();
 await app.prepare();
 // Recovery of interrupted restores (and the first-admin seed) finish before the first request.
 await (await import("./startup")).runStartupTasks();
-(await import("./server-pid-file")).writeServerPidFile((await import("./database-url")).dataDir());
 const { snapshotDownload } = await import("./http/snapshot-download");
 const { DOWNLOAD_ROUTE, serveFetchHandler } = await import("./http/node-bridge");
+const { stampClientAddress } = await import("./auth/client-address");
+const { applySecurityHeaders, securityHeaders } = await import("./http/security-headers");
+const responseHeaders = securityHeaders(dev);
 
 
 http
   .createServer((req, res) => {
+    applySecurityHeaders(res, responseHeaders);
+    stampClientAddress(req); // the only client address Next believes (auth/client-address.ts)
     const pathname = (req.url ?? "/").split("?")[0]!;
     const download = DOWNLOAD_ROUTE.exec(pathname);
     if (download && (req.method === "GET" || req.method === "HEAD")) {

@@ -1,8 +1,12 @@
 import { env } from "~/env";
+import { lockDataDir } from "./data-dir-lock";
 import { db } from "./db";
 import { systemActor } from "./engine/actor";
 import { recoverInterruptedRestores } from "./engine/restore/recovery";
+import { sweepSnapshotFiles } from "./engine/snapshots/sweep";
 import { seedFirstAdmin } from "./engine/users";
+import { resealSecrets } from "./engine/workloads/reseal-secrets";
+import { removeNestedContainers } from "./engine/workloads/workloads";
 import { engineDeps } from "./engine-deps";
 import { logger } from "./logger";
 
@@ -14,9 +18,26 @@ export function runStartupTasks(): Promise<void> {
 }
 
 async function startupTasks(): Promise<void> {
+  // One Berth per data dir, held until exit: a second server or `berth recover` would run
+  // recovery beside ours, or undo a restore we are running.
+  await lockDataDir(engineDeps.dataDir);
+  // Under the lock, which `berth secrets rotate-key` takes too. Reading the key that seals
+  // secret env values creates it at first start; its id is what "sealed with another secret
+  // key" errors name.
+  logger.info({ keyId: engineDeps.secrets.keyId }, "secret key loaded");
+  // Secret env values still in clear (stored before sealing existed) are sealed now.
+  const sealed = await resealSecrets(db, engineDeps.secrets);
+  if (sealed.resealed > 0) logger.info({ workloads: sealed.resealed }, "sealed secret env values stored in clear");
+  if (sealed.unreadable.length > 0) logger.error({ unreadable: sealed.unreadable }, "secret env values sealed with another secret key cannot be read");
+  // Containers of an older version whose binds nest would escape to the host at their next restart.
+  await removeNestedContainers(engineDeps, systemActor("berth:startup")).catch((error: unknown) =>
+    logger.warn({ err: error }, "could not check the containers' bind mounts (Docker unreachable?)"),
+  );
   // Before anything is served: a restore cut short by a crash is finished or undone.
   const recovered = await recoverInterruptedRestores(engineDeps, systemActor("berth:recovery"));
   for (const r of recovered) logger.warn(r, "recovered an interrupted restore");
+  // After recovery, which reads snapshot files: leftovers of cut-short writes go, lost files are flagged.
+  await sweepSnapshotFiles({ db, dataDir: engineDeps.dataDir, log: logger });
 
   const seeded = await seedFirstAdmin(db, { email: env.BERTH_ADMIN_EMAIL, password: env.BERTH_ADMIN_PASSWORD });
   if (seeded === "created") logger.info({ email: env.BERTH_ADMIN_EMAIL }, "created the first admin from BERTH_ADMIN_EMAIL");

@@ -14,5 +14,7 @@ declare module "next-auth/jwt" {
   interface JWT {
     uid: string;
     role: Role;
+    /** User.sessionVersion at sign-in; absent in cookies from before it existed (= 0) */
+    sv?: number;
   }
 }

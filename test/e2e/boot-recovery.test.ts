@@ -61,7 +61,7 @@ it("rolls back a restore killed mid-swap while booting, before serving, and reco
   expect(workload.status.state).toBe("running");
   // With the server up, the CLI must not touch journals a live restore may own.
   const cli = spawnSync(path.join(root, "bin/berth.mjs"), ["recover"], { env: { ...process.env, BERTH_DATA_DIR: dataDir, DATABASE_URL: "" }, encoding: "utf8" });
-  expect([cli.status, cli.stderr]).toEqual([1, expect.stringMatching(/server \(pid \d+\) is running on this data dir.*stop it before running recover/)]);
+  expect([cli.status, cli.stderr]).toEqual([1, expect.stringMatching(/another Berth process \(pid \d+\), the server or `berth recover`, is using this data dir/)]);
   const leftovers = (await fs.readdir(path.dirname(dirs[0]!))).filter((n) => n.startsWith(".berth-"));
   expect(leftovers).toEqual([]);
 });

@@ -1,6 +1,8 @@
 // The Foundation UI in a real browser against a production build (`next start`):
 // sign-in errors and success, the EN/RU switch (cookie + saved preference), API tokens
-// (secret shown once, listed, working, revoked), and sign-out.
+// (secret shown once, listed, working, revoked), and sign-out (which ends the session everywhere).
+import fs from "node:fs/promises";
+import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppServer, startAppServer } from "../support/app-server";
@@ -120,6 +122,7 @@ describe("foundation UI", () => {
     await createDialog.waitFor();
     await createDialog.getByLabel("Название").fill("e2e backup script");
     await createDialog.getByLabel("Роль").selectOption("VIEWER");
+    await createDialog.getByLabel("Срок действия").selectOption({ label: "30 дней" });
     await screenshot(page, "foundation-05-token-create");
     await createDialog.getByRole("button", { name: "Создать токен" }).click();
 
@@ -141,6 +144,10 @@ describe("foundation UI", () => {
     await row.getByText("Активен").waitFor();
     await row.getByText(app.admin.email).waitFor();
     await row.getByText("Никогда").waitFor();
+    // It expires in 30 days: that date in the Expires column, not "no expiry".
+    const shown = await row.locator("time").evaluateAll((els) => els.map((el) => Date.parse(el.getAttribute("datetime")!)));
+    expect(shown.some((t) => Math.abs(t - (Date.now() + 30 * 86_400_000)) < 10 * 60_000)).toBe(true);
+    expect(await row.getByText("Бессрочно").count()).toBe(0);
     // Shown once: the secret is nowhere on the page any more, not even after a reload.
     expect(await page.content()).not.toContain(secret);
     await page.reload();
@@ -176,10 +183,19 @@ describe("foundation UI", () => {
     await screenshot(page, "foundation-09-token-revoked");
   });
 
-  it("logs out to the login page", async () => {
+  it("logs out to the login page, and the session cookie is useless afterwards", async () => {
+    // A copy of the cookie, as someone who stole it would keep it.
+    const session = (await context.cookies()).find((c) => c.name === "next-auth.session-token");
+    expect(session).toBeDefined();
+    const meWithCookie = () => fetch(`${app.url}/api/trpc/me.get`, { headers: { cookie: `${session!.name}=${session!.value}` } });
+    expect((await meWithCookie()).status).toBe(200);
+
     await page.getByRole("button", { name: "Выйти" }).click();
     await page.waitForURL("**/login");
     await page.getByRole("heading", { name: "Вход" }).waitFor();
+    const stolen = await meWithCookie();
+    expect(stolen.status).toBe(401);
+    expect(await stolen.text()).toContain("Your session has ended");
     await screenshot(page, "foundation-10-logged-out");
     await page.goto("/settings");
     await page.waitForURL("**/login");
@@ -188,6 +204,15 @@ describe("foundation UI", () => {
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     expect(browserErrors).toEqual([]);
+  });
+});
+
+describe("data at rest", () => {
+  it("keeps the database and the secret key readable by Berth's user only", async () => {
+    const mode = async (name: string) => (await fs.stat(path.join(app.dataDir, name))).mode & 0o777;
+    expect(await mode(".")).toBe(0o700);
+    expect(await mode("berth.db")).toBe(0o600);
+    expect(await mode("secret-key")).toBe(0o600);
   });
 });
 

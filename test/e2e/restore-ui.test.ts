@@ -80,7 +80,7 @@ describe("restore UI", () => {
     await snapshotsPanel().getByRole("row").filter({ hasText: "v1" }).getByRole("button", { name: "Restore snapshot v1" }).click();
 
     const dialog = page.getByRole("dialog", { name: "Restore snapshot v1?" });
-    await dialog.getByText(`The workload's container berth-${PROJECT}-${STAGE}-${NAME} is stopped.`).waitFor();
+    await dialog.getByText(`The workload's container berth_${PROJECT}_${STAGE}_${NAME} is stopped.`).waitFor();
     await dialog.getByText("A snapshot of the current data is taken first", { exact: false }).waitFor();
     const replaced = dialog.getByRole("listitem").filter({ hasText: "This volume is replaced entirely" });
     await replaced.getByText("/data", { exact: true }).waitFor();
@@ -103,6 +103,32 @@ describe("restore UI", () => {
     await dialog.waitFor({ state: "detached" });
     expect(await fs.readFile(notes(), "utf8")).toBe("version 2: changed after the snapshot\n");
     expect(await restoreRuns()).toEqual([]);
+  });
+
+  it("names the other workloads that share the restored folder, before the admin confirms", async () => {
+    const project = await trpc<{ id: string }>("project.create", { slug: "shared-e2e" });
+    const stage = await trpc<{ id: string }>("stage.create", { projectId: project.id, slug: "prod" });
+    const make = (name: string) =>
+      trpc<{ id: string }>("workload.create", {
+        projectId: project.id,
+        stageId: stage.id,
+        name,
+        image: inject("testImage"),
+        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+        volumes: [{ target: "/data", scope: "project", source: "uploads" }],
+      });
+    const [web, worker] = [await make("web"), await make("worker")];
+    for (const w of [web, worker]) await trpc("workload.deploy", { id: w.id });
+    await trpc("snapshot.create", { workloadId: web.id, label: "shared-v1" });
+    await page.goto(`/workloads/${web.id}`);
+    await snapshotsPanel().getByRole("row").filter({ hasText: "shared-v1" }).getByRole("button", { name: "Restore snapshot shared-v1" }).click();
+    const dialog = page.getByRole("dialog", { name: "Restore snapshot shared-v1?" });
+    const shared = dialog.getByTestId("restore-shared-with");
+    await shared.getByText("This other workload mounts the same data and is stopped too", { exact: false }).waitFor();
+    await shared.getByText("shared-e2e/prod/worker", { exact: true }).waitFor();
+    await screenshot(page, "restore-00-shared-with");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
   });
 
   it("restores through the dialog: steps while it runs, then the outcome; the files on disk are the snapshot's", async () => {

@@ -26,7 +26,8 @@ async function workloadOnTmpfs(name: string, options: string) {
   const w = await makeWorkload({ name, volumes: [{ target: "/a", scope: "stage", source: "a" }] });
   const stageDir = path.join(engineDeps.dataDir, "volumes/projects", w.projectSlug, "stages/production");
   await fs.mkdir(stageDir, { recursive: true });
-  execFileSync("mount", ["-t", "tmpfs", "-o", options, `berth-test-${name}`, stageDir]);
+  // mode=755: a fresh tmpfs root is 1777, and Berth refuses to mount through a folder others may write.
+  execFileSync("mount", ["-t", "tmpfs", "-o", `${options},mode=755`, `berth-test-${name}`, stageDir]);
   mounts.push(stageDir);
   await deployWorkload(engineDeps, testActor, w.id);
   return { w, stageDir, live: path.join(stageDir, "a") };

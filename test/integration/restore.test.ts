@@ -1,7 +1,8 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { lockDataDir } from "~/server/data-dir-lock";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import { journalDir } from "~/server/engine/restore/journal";
@@ -165,9 +166,10 @@ const RESTORE_POINTS = [
   "after-commit",
   "after-redeploy",
   "after-cleanup",
+  "after-done-record",
   "after-done",
 ];
-const COMMITTED = new Set(["after-commit", "after-redeploy", "after-cleanup", "after-done"]);
+const COMMITTED = new Set(["after-commit", "after-redeploy", "after-cleanup", "after-done-record", "after-done"]);
 
 function child(args: string[], crashAt?: string) {
   return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), ...args], {
@@ -194,6 +196,8 @@ describe("crash matrix: SIGKILL at every step, then recovery in a fresh process"
     const runs = await db.restoreRun.findMany({ where: { workloadId: s.w.id } });
     expect(runs).toHaveLength(1);
     expect(runs[0]!.outcome).toMatch(COMMITTED.has(point) ? /^(succeeded|completed-at-boot)$/ : /^rolled-back-at-boot$/);
+    // Killed after DONE the restore had done everything, redeploy included: it succeeded.
+    if (point === "after-done-record") expect(runs[0]).toMatchObject({ outcome: "succeeded", detail: null });
     // Boot recovery leaves an audit trail whenever it had something to finish or undo.
     const recoveries = await db.auditEvent.count({ where: { action: "snapshot.restore.recover", target: s.snapshot.id } });
     expect(recoveries).toBe(point === "after-done" ? 0 : 1);
@@ -216,5 +220,98 @@ describe("crash matrix: SIGKILL at every step, then recovery in a fresh process"
       expect(await leftovers(s.a, s.b)).toEqual([]);
       expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
     }
+  });
+});
+
+// chattr +i: a real, kernel-enforced refusal (EPERM, even for root) on the real filesystem.
+const chattr = (flag: "+i" | "-i", target: string) => execFileSync("chattr", [flag, target]);
+const runOf = async (workloadId: string) => (await db.restoreRun.findMany({ where: { workloadId } }))[0]!;
+const stateOf = async (workloadId: string) => (await getWorkload(engineDeps, testActor, workloadId)).status.state;
+
+describe("restore bookkeeping", () => {
+  it("a failure after COMMIT says the snapshot's data is live, and the run is recorded as succeeded", async () => {
+    const s = await scenario("after-commit-failure");
+    // The old data of /a cannot be deleted: dropping the backup after COMMIT fails.
+    const stuck = path.join(s.a, "common.txt");
+    chattr("+i", stuck);
+    let backupFile = "";
+    try {
+      const error = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }).catch((e: Error) => e);
+      expect(error).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/restored and is live/) });
+      expect((error as Error).message).not.toMatch(/left as it was/);
+      expect((error as Error).message).not.toContain(engineDeps.dataDir);
+      expect(await hashTree(s.a)).toEqual(s.expected.a);
+      expect(await hashTree(s.b)).toEqual(s.expected.b);
+      expect(await stateOf(s.w.id)).toBe("running");
+      expect(await runOf(s.w.id)).toMatchObject({ outcome: "succeeded", detail: "finish-failed" });
+      const backup = (await fs.readdir(path.dirname(s.a))).find((n) => n.startsWith(".berth-backup-"))!;
+      backupFile = path.join(path.dirname(s.a), backup, "common.txt");
+    } finally {
+      chattr("-i", backupFile || stuck);
+    }
+    // The next recovery finishes the cleanup and keeps the run's outcome.
+    const recovered = child(["recover"]);
+    expect(recovered.status, recovered.stderr).toBe(0);
+    expect(await leftovers(s.a, s.b)).toEqual([]);
+    expect(await hashTree(s.a)).toEqual(s.expected.a);
+    expect((await runOf(s.w.id)).outcome).toBe("succeeded");
+  });
+
+  it("a volume whose folder did not exist before is rolled back to absent", async () => {
+    const s = await scenario("absent-before");
+    await fs.rm(s.b, { recursive: true });
+    expect(child(["restore", s.w.id, s.snapshot.id], "swap-1-after-live").signal).toBe("SIGKILL");
+    expect(await hashTree(s.b)).toEqual(s.expected.b); // the restored data really is in place
+
+    // Stopped just before the redeploy (which creates missing folders): /b is absent again.
+    expect(child(["recover"], "recovery-before-redeploy").signal).toBe("SIGKILL");
+    await expect(fs.lstat(s.b)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+
+    const recovered = child(["recover"]);
+    expect(recovered.status, recovered.stderr).toBe(0);
+    expect(await fs.readdir(s.b)).toEqual([]); // created empty by the redeploy, none of the snapshot's data
+    expect(await leftovers(s.a, s.b)).toEqual([]);
+    expect(await stateOf(s.w.id)).toBe("running");
+  });
+
+  it("after a failed rollback the workload stays stopped and the journal is kept; a later recovery finishes", async () => {
+    const s = await scenario("rollback-fails");
+    expect(child(["restore", s.w.id, s.snapshot.id], "swap-1-after-backup").signal).toBe("SIGKILL");
+    const parent = path.dirname(s.a);
+    chattr("+i", parent); // nothing can be renamed in the volumes' folder: the rollback fails
+    try {
+      const first = child(["recover"]);
+      expect(first.status, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject([{ outcome: "rollback-failed", workloadId: s.w.id }]);
+      expect(await stateOf(s.w.id)).not.toBe("running");
+      expect(await fs.readdir(journalDir(engineDeps.dataDir))).toHaveLength(1);
+      expect(await runOf(s.w.id)).toMatchObject({ outcome: "failed", detail: "rollback-failed" });
+    } finally {
+      chattr("-i", parent);
+    }
+    const second = child(["recover"]);
+    expect(second.status, second.stderr).toBe(0);
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+    expect(await hashTree(s.b)).toEqual(s.current.b);
+    expect(await leftovers(s.a, s.b)).toEqual([]);
+    expect(await stateOf(s.w.id)).toBe("running");
+    expect(await runOf(s.w.id)).toMatchObject({ outcome: "rolled-back-at-boot", detail: null });
+  });
+
+  it("one Berth per data dir: while one holds it, `berth recover` and a server's startup are refused", async () => {
+    const lock = await lockDataDir(engineDeps.dataDir);
+    const env = { ...process.env, BERTH_DATA_DIR: engineDeps.dataDir };
+    try {
+      const cli = spawnSync(path.join(root, "bin/berth.mjs"), ["recover"], { cwd: root, env, encoding: "utf8" });
+      expect([cli.status, cli.stderr]).toEqual([1, expect.stringMatching(new RegExp(`another Berth process \\(pid ${process.pid}\\).*is using this data dir`))]);
+      const server = child(["startup"]);
+      expect([server.status, server.stderr]).toEqual([1, expect.stringMatching(/another Berth process/)]);
+      await expect(lockDataDir(engineDeps.dataDir)).rejects.toMatchObject({ code: "CONFLICT" });
+    } finally {
+      await lock.release();
+    }
+    const cli = spawnSync(path.join(root, "bin/berth.mjs"), ["recover"], { cwd: root, env, encoding: "utf8" });
+    expect(cli.status, cli.stderr).toBe(0);
   });
 });

@@ -67,6 +67,7 @@ describe("capture", () => {
         { target: "/b", scope: "stage", source: "beta" },
       ],
       skipped: [{ target: "/named", reason: expect.stringMatching(/Docker named volume/) }],
+      sharedWith: [],
     });
 
     const snap = await createSnapshot(engineDeps, testActor, { workloadId: w.id, label: "round trip" });
@@ -150,7 +151,7 @@ describe("capture", () => {
     const w = await makeWorkload({ name: "nostop", volumes: [{ target: "/d", scope: "stage", source: "nostop" }] });
     await deployWorkload(engineDeps, testActor, w.id);
     const deps: SnapshotDeps = { ...engineDeps, runtime: { ...engineDeps.runtime, stop: async () => Promise.reject(new Error("engine refused to stop")) } };
-    await expect(createSnapshot(deps, testActor, { workloadId: w.id, quiesce: true })).rejects.toThrow(/engine refused to stop/);
+    await expect(createSnapshot(deps, testActor, { workloadId: w.id, quiesce: true })).rejects.toThrow(/^Stopping the container before the snapshot failed: An unexpected error occurred \(details are in the server log\)$/);
     expect(await db.snapshot.count({ where: { workloadId: w.id } })).toBe(0);
     expect(await fs.readdir(snapshotDir(engineDeps.dataDir, w.id)).catch(() => [])).toEqual([]);
     expect((await getWorkload(engineDeps, testActor, w.id)).status.state).toBe("running");

@@ -9,19 +9,29 @@
  *   <tmp>/root          --data-root      <tmp>/exec   --exec-root
  *   <tmp>/dockerd.log   daemon output (its tail is included in startup errors)
  *
- * The daemon runs with --bridge=none and without iptables: containers MUST use
- * NetworkMode "none" (TEST_NETWORK_MODE; the adapter's default DEFAULT_NETWORK_MODE).
+ * Network isolation: dockerd runs in a network namespace of its own (`unshare --net`), and
+ * so do its containerd, the shims and runc (children of dockerd, or, when a system
+ * containerd runs, our private containerd, which dockerd then joins with `nsenter`). A
+ * dockerd in the host's namespace would change the host: with --bridge=none it deletes the
+ * host's docker0, breaking the system Docker. Inside, the daemon still runs with
+ * --bridge=none and without iptables, so containers MUST use NetworkMode "none"
+ * (TEST_NETWORK_MODE; the adapter's default DEFAULT_NETWORK_MODE). The API socket is a
+ * unix socket in the temp dir, reachable from any namespace. test/support/host-network.ts
+ * checks that the host's interfaces, routes and firewall rules stay the same.
  *
- * Requirements: Linux, root, `dockerd` (Debian package docker.io) and a statically linked
- * /bin/busybox (busybox-static). scripts/ensure-system-deps.sh installs both.
+ * Requirements: Linux, root, `dockerd` (Debian package docker.io), `unshare` and `nsenter`
+ * (util-linux) and a statically linked /bin/busybox (busybox-static); host-network.ts needs
+ * `ip` (iproute2). scripts/ensure-system-deps.sh installs them.
  *
  * Cleanup: stop() removes every container, stops dockerd (SIGTERM, then SIGKILL), unmounts
  * whatever is left under the temp dir and deletes it. If the process exits without
  * calling stop() (Ctrl+C under Vitest ends in process.exit), an 'exit' hook does the same
  * synchronously. If the process is killed outright, dockerd still gets SIGTERM (it runs
  * under `setpriv --pdeathsig`) and the next startTestDockerEngine() sweeps the orphaned
- * temp dir. Unavoidable host side effects of dockerd/containerd themselves: the empty
- * directories /run/containerd/s (shim sockets) and /run/docker/plugins.
+ * temp dir. Host side effects left: the empty directories /run/containerd/s (containerd
+ * 1.6 puts shim sockets there whatever its state dir) and /run/docker/plugins. A private
+ * mount namespace would hide them, but then mounts the tests make after the engine started
+ * (tmpfs stage dirs) would not reach containers on hosts whose mounts do not propagate.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -223,7 +233,7 @@ function killAll(pids: number[], signal: NodeJS.Signals): void {
 }
 
 /** PIDs of processes whose command line names `dir`: dockerd, containerd, shims. */
-function processesUsing(dir: string): number[] {
+export function processesUsing(dir: string): number[] {
   const pids: number[] = [];
   let entries: string[] = [];
   try {
@@ -350,11 +360,32 @@ interface Daemon {
   exited: Promise<void>;
 }
 
-function startDaemon(cmd: string, args: string[], logFile: string): Daemon {
+/**
+ * Where a daemon's network namespace comes from: a fresh one (`unshare --net`), or the one
+ * of an already running daemon (`nsenter --net=/proc/<pid>/ns/net`). Both exec the daemon
+ * in place (no fork for a network namespace), so its pid is the one we spawned.
+ */
+type NetNs = { fresh: true } | { joinPid: number };
+
+function netnsCommand(netns: NetNs): { file: string; args: string[] } {
+  const need = (name: string) => {
+    const file = findExecutable(name);
+    if (!file) throw new Error(`\`${name}\` not found. Run \`bash scripts/ensure-system-deps.sh\` as root (installs util-linux).`);
+    return file;
+  };
+  return "fresh" in netns
+    ? { file: need("unshare"), args: ["--net", "--"] }
+    : { file: need("nsenter"), args: [`--net=/proc/${netns.joinPid}/ns/net`, "--"] };
+}
+
+function startDaemon(cmd: string, args: string[], logFile: string, netns: NetNs): Daemon {
+  const ns = netnsCommand(netns);
   const logFd = fs.openSync(logFile, "a");
-  // setpriv --pdeathsig: the daemon gets SIGTERM if this process dies without cleaning up.
+  // setpriv --pdeathsig: the daemon gets SIGTERM if this process dies without cleaning up
+  // (the setting survives the exec of unshare/nsenter and of the daemon).
   const setpriv = findExecutable("setpriv");
-  const [file, argv] = setpriv ? [setpriv, ["--pdeathsig", "SIGTERM", "--", cmd, ...args]] : [cmd, args];
+  const file = setpriv ?? ns.file;
+  const argv = [...(setpriv ? ["--pdeathsig", "SIGTERM", "--", ns.file] : []), ...ns.args, cmd, ...args];
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${process.env.PATH ?? ""}:${SBIN_PATH}` };
   delete env.NOTIFY_SOCKET; // never talk to systemd on the host's behalf
   delete env.DOCKER_HOST;
@@ -372,7 +403,7 @@ function startDaemon(cmd: string, args: string[], logFile: string): Daemon {
     child.once("error", () => resolve());
   });
   child.unref();
-  if (!child.pid) throw new Error(`could not spawn ${cmd}`);
+  if (!child.pid) throw new Error(`could not spawn ${file}`);
   return { child, pid: child.pid, exited };
 }
 
@@ -425,7 +456,7 @@ async function startPrivateContainerd(dir: string): Promise<{ daemon: Daemon; ad
   const configFile = path.join(dir, "containerd.toml");
   await fsp.writeFile(configFile, config);
   const logFile = path.join(dir, "containerd.log");
-  const daemon = startDaemon(containerd, ["--config", configFile], logFile);
+  const daemon = startDaemon(containerd, ["--config", configFile], logFile, { fresh: true });
   await fsp.writeFile(path.join(dir, "containerd.pid"), String(daemon.pid));
   const deadline = Date.now() + 30_000;
   while (!fs.existsSync(address)) {
@@ -551,12 +582,15 @@ export async function startTestDockerEngine(): Promise<TestDockerEngine> {
       `--cgroup-parent=${path.basename(dir)}`,
       "--log-level=warn",
     ];
+    // Without a system containerd, dockerd starts its own as a child, in its namespace.
+    let netns: NetNs = { fresh: true };
     if (fs.existsSync(SYSTEM_CONTAINERD_SOCKET) || process.env.BERTH_TEST_PRIVATE_CONTAINERD === "1") {
       const ctr = await startPrivateContainerd(dir);
       daemons.push(ctr.daemon);
       args.push(`--containerd=${ctr.address}`);
+      netns = { joinPid: ctr.daemon.pid };
     }
-    const daemon = startDaemon(dockerd, args, logFile);
+    const daemon = startDaemon(dockerd, args, logFile, netns);
     daemons.unshift(daemon); // dockerd first: stop it before its containerd
 
     docker = createDockerClient(dockerHost);

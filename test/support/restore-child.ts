@@ -1,4 +1,4 @@
-// A separate process for the crash matrix: `restore <workloadId> <snapshotId>` or `recover`,
+// A separate process for the crash matrix: `restore <workloadId> <snapshotId>`, `recover` or `startup`,
 // against the test database and engine named in the environment. BERTH_CRASH_AT makes it
 // SIGKILL itself at that point (src/server/engine/restore/crash-points.ts).
 import { createEngineDeps } from "~/server/create-engine-deps";
@@ -18,6 +18,9 @@ const deps = createEngineDeps(db, {
 try {
   if (command === "restore") {
     await restoreSnapshot(deps, systemActor("test:child"), { workloadId: workloadId!, snapshotId: snapshotId!, confirm: snapshotId! });
+  } else if (command === "startup") {
+    // The server's boot, without Next: takes the data dir lock, then recovers.
+    await (await import("~/server/startup")).runStartupTasks();
   } else {
     console.log(JSON.stringify(await recoverInterruptedRestores(deps, systemActor("test:recovery"))));
   }

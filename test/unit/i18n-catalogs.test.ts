@@ -9,12 +9,13 @@ import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
 import { Role } from "~/generated/prisma/enums";
 import { LOCALES as APP_LOCALES } from "~/i18n/locales";
-import { CONTAINER_STATES, RESTART_POLICIES, VOLUME_SCOPES } from "~/components/workloads/options";
+import { CONTAINER_STATES, RESTART_POLICIES, UNREACHABLE_REASONS, VOLUME_SCOPES } from "~/components/workloads/options";
 import {
   COVERAGE_REASONS,
   OPERATION_KINDS,
   OPERATION_PHASES,
   RESTORE_OUTCOMES,
+  RESTORE_RUN_DETAILS,
   RESTORE_STEP_STATES,
   RESTORE_STEPS,
   SKIPPED_ENTRY_TYPES,
@@ -225,6 +226,8 @@ const DYNAMIC_FAMILIES: Record<string, readonly string[]> = {
   "restoreDialog.steps.": RESTORE_STEPS,
   "restoreDialog.stepStates.": RESTORE_STEP_STATES,
   "restoreHistory.outcomes.": RESTORE_OUTCOMES,
+  "restoreHistory.details.": RESTORE_RUN_DETAILS,
+  "workloads.unreachableReasons.": UNREACHABLE_REASONS,
 };
 
 const usages = listFiles(path.join(root, "src"), /\.tsx$/).flatMap((file) => scanSource(file, fs.readFileSync(file, "utf8")));

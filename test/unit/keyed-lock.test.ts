@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertLeaseFor, KeyedLock } from "~/server/engine/keyed-lock";
+import { assertLeaseFor, KeyedLock, type LockLease } from "~/server/engine/keyed-lock";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -63,13 +63,40 @@ describe("KeyedLock", () => {
 
   it("a holder passes its lease to inner steps instead of re-locking (no deadlock)", async () => {
     const lock = new KeyedLock();
-    const inner = async (lease: { key: string; active: boolean }) => {
+    const inner = async (lease: LockLease) => {
       assertLeaseFor(lease, "w");
       return "redeployed";
     };
     await expect(lock.run("w", (lease) => inner(lease))).resolves.toBe("redeployed");
-    let leaked!: { key: string; active: boolean };
+    let leaked!: LockLease;
     await lock.run("w", async (lease) => void (leaked = lease));
     expect(() => assertLeaseFor(leaked, "w")).toThrow(/after release/);
+  });
+
+  it("runAll holds every key at once: overlapping sets never interleave and never deadlock", async () => {
+    const lock = new KeyedLock();
+    const holders = new Map<string, number>();
+    let clash = false;
+    const work = (keys: string[]) => async (lease: LockLease) => {
+      for (const k of keys) {
+        assertLeaseFor(lease, k);
+        if (holders.get(k)) clash = true;
+        holders.set(k, 1);
+      }
+      await tick();
+      for (const k of keys) holders.set(k, 0);
+    };
+    const sets = [["a", "b"], ["b", "c"], ["c", "a"], ["b", "a"], ["c"], ["a", "b", "c"]];
+    await Promise.all(Array.from({ length: 30 }, (_, i) => lock.runAll(sets[i % sets.length]!, work(sets[i % sets.length]!))));
+    expect(clash).toBe(false);
+    for (const k of ["a", "b", "c"]) expect(lock.isLocked(k)).toBe(false);
+  });
+
+  it("a runAll lease does not cover keys it did not take", async () => {
+    const lock = new KeyedLock();
+    await lock.runAll(["w1", "w2"], async (lease) => {
+      expect(() => assertLeaseFor(lease, "w2")).not.toThrow();
+      expect(() => assertLeaseFor(lease, "w3")).toThrow(/used for w3/);
+    });
   });
 });

@@ -27,6 +27,9 @@ import { DateTime } from "./date-time";
 type Token = RouterOutputs["token"]["list"][number];
 type Role = Token["role"];
 const ROLES: readonly Role[] = ["VIEWER", "ADMIN"];
+// "" = never expires
+const EXPIRY_DAYS = ["", "7", "30", "90", "365"] as const;
+type Expiry = (typeof EXPIRY_DAYS)[number];
 
 export function TokensSection() {
   const t = useTranslations("tokens");
@@ -63,6 +66,7 @@ export function TokensSection() {
                 <TableHead>{t("columns.createdBy")}</TableHead>
                 <TableHead>{t("columns.created")}</TableHead>
                 <TableHead>{t("columns.lastUsed")}</TableHead>
+                <TableHead>{t("columns.expires")}</TableHead>
                 <TableHead>{t("columns.status")}</TableHead>
                 <TableHead>
                   <span className="sr-only">{t("columns.actions")}</span>
@@ -99,6 +103,9 @@ function TokenRow({ token, onGone }: { token: Token; onGone: () => void }) {
         {token.lastUsedAt ? <DateTime value={token.lastUsedAt} /> : <span className="text-muted-foreground">{t("neverUsed")}</span>}
       </TableCell>
       <TableCell className="whitespace-nowrap">
+        {token.expiresAt ? <DateTime value={token.expiresAt} /> : <span className="text-muted-foreground">{t("neverExpires")}</span>}
+      </TableCell>
+      <TableCell className="whitespace-nowrap">
         {token.revokedAt ? (
           <span className="inline-flex flex-col items-start gap-0.5">
             <Badge variant="destructive">{t("status.revoked")}</Badge>
@@ -106,6 +113,8 @@ function TokenRow({ token, onGone }: { token: Token; onGone: () => void }) {
               <DateTime value={token.revokedAt} />
             </span>
           </span>
+        ) : token.expiresAt && new Date(token.expiresAt) <= new Date() ? (
+          <Badge variant="secondary">{t("status.expired")}</Badge>
         ) : (
           <Badge variant="success">{t("status.active")}</Badge>
         )}
@@ -183,12 +192,14 @@ function CreateTokenDialog({ onCreated }: { onCreated: (created: { name: string;
   const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("VIEWER");
+  const [expiry, setExpiry] = useState<Expiry>("90");
   const utils = api.useUtils();
   const create = api.token.create.useMutation({
     onSuccess: async (result) => {
       setOpen(false);
       setName("");
       setRole("VIEWER");
+      setExpiry("90");
       onCreated({ name: result.token.name, secret: result.secret });
       await utils.token.list.invalidate();
     },
@@ -216,7 +227,7 @@ function CreateTokenDialog({ onCreated }: { onCreated: (created: { name: string;
           className="flex flex-col gap-4"
           onSubmit={(e) => {
             e.preventDefault();
-            create.mutate({ name, role });
+            create.mutate({ name, role, expiresInDays: expiry ? Number(expiry) : undefined });
           }}
         >
           {error?.message ? (
@@ -233,6 +244,17 @@ function CreateTokenDialog({ onCreated }: { onCreated: (created: { name: string;
                 {ROLES.map((r) => (
                   <option key={r} value={r}>
                     {tc(`roles.${r}`)}
+                  </option>
+                ))}
+              </Select>
+            )}
+          </FormField>
+          <FormField id="new-token-expiry" label={t("fields.expiry")} hint={t("fields.expiryHint")} error={firstFieldError(error, "expiresInDays")}>
+            {(p) => (
+              <Select {...p} value={expiry} onChange={(e) => setExpiry(e.target.value as Expiry)} className="w-full">
+                {EXPIRY_DAYS.map((d) => (
+                  <option key={d} value={d}>
+                    {d ? t("fields.expiryDays", { days: Number(d) }) : t("fields.expiryNever")}
                   </option>
                 ))}
               </Select>

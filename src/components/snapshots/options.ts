@@ -135,6 +135,9 @@ export type RestoreResultView = RouterOutputs["snapshot"]["restore"];
  */
 export const RESTORE_OUTCOMES = ["succeeded", "failed", "rolled-back-at-boot", "completed-at-boot"] as const;
 export type RestoreOutcome = (typeof RESTORE_OUTCOMES)[number];
+/** Codes the server records as a run's detail (any other detail is a path-free message); `restoreHistory.details.<code>`. */
+export const RESTORE_RUN_DETAILS = ["redeploy-failed", "rollback-failed", "finish-failed"] as const;
+export const isRestoreRunDetail = (detail: string): detail is (typeof RESTORE_RUN_DETAILS)[number] => (RESTORE_RUN_DETAILS as readonly string[]).includes(detail);
 export const isKnownRestoreOutcome = (outcome: string): outcome is RestoreOutcome => (RESTORE_OUTCOMES as readonly string[]).includes(outcome);
 
 /** Runs whose end state is the snapshot's data, so restoring their pre-restore snapshot undoes them. */

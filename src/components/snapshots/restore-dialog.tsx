@@ -63,6 +63,7 @@ export function RestoreDialog({
   const busy = restore.isPending;
   const expected = restoreConfirmationText(snapshot);
   const plan = planRestore(snapshot.manifest, workload.volumes);
+  const coverage = api.snapshot.snapshotable.useQuery({ workloadId: workload.id }, { enabled: open });
   const notImage = workload.sourceKind !== "image";
   const refused = notImage || plan.refused.length > 0;
   const confirmed = typed.trim() === expected;
@@ -111,7 +112,7 @@ export function RestoreDialog({
             restore.mutate({ workloadId: workload.id, snapshotId: snapshot.id, confirm: snapshot.id });
           }}
         >
-          <WhatHappens plan={plan} containerName={workload.containerName} />
+          <WhatHappens plan={plan} containerName={workload.containerName} sharedWith={coverage.data?.sharedWith ?? []} />
           {refused ? (
             <Alert variant="destructive">
               <AlertTitle>{t("refusedTitle")}</AlertTitle>
@@ -150,7 +151,7 @@ export function RestoreDialog({
 }
 
 /** The restore, step by step, in the engine's order, naming every volume it touches or keeps. */
-function WhatHappens({ plan, containerName }: { plan: RestorePlan; containerName: string }) {
+function WhatHappens({ plan, containerName, sharedWith }: { plan: RestorePlan; containerName: string; sharedWith: { id: string; name: string }[] }) {
   const t = useTranslations("restoreDialog");
   const tw = useTranslations("workloads");
   const bytes = useFormatBytes();
@@ -158,6 +159,18 @@ function WhatHappens({ plan, containerName }: { plan: RestorePlan; containerName
     <Alert variant="warning">
       <ol className="flex list-decimal flex-col gap-2 pl-5">
         <li>{t("stepStop", { container: containerName })}</li>
+        {sharedWith.length > 0 && (
+          <li data-testid="restore-shared-with">
+            {t("stepStopShared", { count: sharedWith.length })}
+            <ul className="mt-1 list-disc pl-5">
+              {sharedWith.map((w) => (
+                <li key={w.id} className="break-all font-mono text-xs font-semibold">
+                  {w.name}
+                </li>
+              ))}
+            </ul>
+          </li>
+        )}
         <li>{t("stepPreRestore")}</li>
         <li>
           {t("stepReplace", { count: plan.replaced.length })}

@@ -10,7 +10,7 @@ import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
 import { api } from "~/trpc/react";
-import { isKnownRestoreOutcome, isUndoable, type RestoreRunView, type SnapshotView } from "./options";
+import { isKnownRestoreOutcome, isRestoreRunDetail, isUndoable, type RestoreRunView, type SnapshotView } from "./options";
 import { RestoreDialog } from "./restore-dialog";
 import { usePhaseLabel } from "./snapshot-progress";
 import { useFormatDuration, useSnapshotName } from "./use-format";
@@ -166,7 +166,7 @@ function Outcome({ run }: { run: RestoreRunView }) {
           {known === "rolled-back-at-boot" ? t("outcomeHints.rolledBack") : t("outcomeHints.completed")}
         </span>
       ) : null}
-      {run.detail ? <span className="text-xs break-words text-muted-foreground">{run.detail}</span> : null}
+      {run.detail ? <span className="text-xs break-words text-muted-foreground">{isRestoreRunDetail(run.detail) ? t(`details.${run.detail}`) : run.detail}</span> : null}
     </div>
   );
 }

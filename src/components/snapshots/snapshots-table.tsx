@@ -108,19 +108,24 @@ function SnapshotRow({
       <TableCell className="break-words">{s.createdBy}</TableCell>
       <TableCell>
         <div className="flex flex-wrap items-center gap-1.5">
+          {s.fileMissing ? (
+            <Badge variant="destructive" title={t("fileMissingHint")}>
+              {t("fileMissing")}
+            </Badge>
+          ) : null}
           {s.capturedLive ? (
             <Badge variant="outline" className="border-warning-border" title={t("capturedLiveHint")}>
               {t("capturedLive")}
             </Badge>
           ) : null}
           {skipped > 0 ? <SkippedEntriesDialog snapshot={s} name={name} count={skipped} /> : null}
-          {!s.capturedLive && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
+          {!s.fileMissing && !s.capturedLive && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
         </div>
       </TableCell>
       {isAdmin ? (
         <TableCell className="text-right">
           <div className="flex flex-wrap justify-end gap-2">
-            {workload ? (
+            {workload && !s.fileMissing ? (
               <RestoreDialog
                 workload={workload}
                 snapshot={s}
@@ -132,14 +137,16 @@ function SnapshotRow({
                 }
               />
             ) : null}
-            <a
-              href={downloadUrl(s.id)}
-              download
-              className={buttonVariants({ variant: "outline", size: "sm" })}
-              aria-label={t("downloadName", { name })}
-            >
-              {t("download")}
-            </a>
+            {s.fileMissing ? null : (
+              <a
+                href={downloadUrl(s.id)}
+                download
+                className={buttonVariants({ variant: "outline", size: "sm" })}
+                aria-label={t("downloadName", { name })}
+              >
+                {t("download")}
+              </a>
+            )}
             <DeleteSnapshotDialog snapshot={s} name={name} onDeleted={onDeleted} focusAfterDelete={focusAfterDelete} />
           </div>
         </TableCell>

@@ -22,6 +22,9 @@ export const CONTAINER_STATES = [
   "unreachable",
 ] as const satisfies readonly ContainerStateName[];
 
+/** Why a state is "unreachable": a code from the server; translated as `workloads.unreachableReasons.<reason>`. */
+export const UNREACHABLE_REASONS = ["docker-unreachable", "docker-error"] as const;
+
 /** Translated as `workloads.scopes.<scope>` and `workloads.scopeHints.<scope>`. */
 export const VOLUME_SCOPES = ["stage", "project", "named", "absolute"] as const satisfies readonly VolumeScope[];
 

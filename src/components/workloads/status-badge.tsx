@@ -3,7 +3,7 @@
 import { useTranslations } from "next-intl";
 import { DateTime } from "~/components/settings/date-time";
 import { Badge } from "~/components/ui/badge";
-import type { ContainerStatus } from "./options";
+import { UNREACHABLE_REASONS, type ContainerStatus } from "./options";
 
 /** Docker reports "0001-01-01T00:00:00Z" for times that never happened. */
 function realDate(value: string | undefined): Date | null {
@@ -30,11 +30,14 @@ function variantOf(status: ContainerStatus): Variant {
   }
 }
 
+// The server sends a code for why the state is unknown, never Docker's text.
+const reasonOf = (reason: string) => UNREACHABLE_REASONS.find((r) => r === reason) ?? "docker-error";
+
 /** The container's state as a badge; the text is the state itself, the colour only repeats it. */
 export function StatusBadge({ status, className }: { status: ContainerStatus; className?: string }) {
   const t = useTranslations("workloads");
   return (
-    <Badge variant={variantOf(status)} className={className} title={status.state === "unreachable" ? status.reason : undefined}>
+    <Badge variant={variantOf(status)} className={className} title={status.state === "unreachable" ? t(`unreachableReasons.${reasonOf(status.reason)}`) : undefined}>
       {t(`status.${status.state}`)}
     </Badge>
   );
@@ -66,6 +69,6 @@ export function StatusDetail({ status }: { status: ContainerStatus }) {
     );
   }
   if (status.state === "missing") return <span>{t("statusMissingDetail")}</span>;
-  if (status.state === "unreachable") return <span>{t("statusUnreachableDetail", { reason: status.reason })}</span>;
+  if (status.state === "unreachable") return <span>{t("statusUnreachableDetail", { reason: t(`unreachableReasons.${reasonOf(status.reason)}`) })}</span>;
   return null;
 }

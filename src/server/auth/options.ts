@@ -4,6 +4,7 @@ import { env } from "~/env";
 import { db } from "../db";
 import { DomainError } from "../engine/errors";
 import { signIn } from "../engine/sign-in";
+import { currentSessionVersion, endSessions } from "../engine/users";
 import { logger } from "../logger";
 import { clientAddress } from "./client-address";
 import { signInLimiter } from "./sign-in-limiter";
@@ -14,6 +15,14 @@ export const authOptions: NextAuthOptions = {
   secret: env.NEXTAUTH_SECRET,
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/login" },
+  events: {
+    // Signing out ends the session everywhere, so a copied cookie is useless afterwards.
+    async signOut({ token }) {
+      if (!token?.uid) return;
+      const actor = { kind: "user" as const, userId: token.uid, label: token.email ?? token.uid, role: token.role };
+      await endSessions(db, actor, token.uid, token.sv ?? 0);
+    },
+  },
   providers: [
     CredentialsProvider({
       name: "Email and password",
@@ -36,10 +45,12 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
-    jwt({ token, user }) {
+    async jwt({ token, user }) {
       if (user) {
         token.uid = user.id;
         token.role = user.role;
+        // Checked on every request (request-actor.ts): sign-out and a new password bump it.
+        token.sv = await currentSessionVersion(db, user.id);
       }
       return token;
     },

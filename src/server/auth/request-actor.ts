@@ -12,24 +12,28 @@ export type RequestAuth =
 
 /**
  * Who sent this request: a bearer API token, or a next-auth session cookie. The session's
- * user is re-read from the database so a deleted user or a changed role takes effect at once.
+ * user is re-read from the database so a deleted user, a changed role, a sign-out or a new
+ * password takes effect at once.
  */
 export async function authenticateRequest(db: Db, headers: Headers): Promise<RequestAuth> {
   const authorization = headers.get("authorization");
   if (authorization) {
     const [scheme, secret] = authorization.split(" ");
     if (scheme !== "Bearer" || !secret) return { via: "none", actor: null, problem: "Malformed Authorization header" };
-    const actor = await authenticateApiToken(db, secret);
-    return actor ? { via: "token", actor } : { via: "none", actor: null, problem: "Invalid or revoked API token" };
+    const result = await authenticateApiToken(db, secret);
+    return "actor" in result ? { via: "token", actor: result.actor } : { via: "none", actor: null, problem: result.problem };
   }
 
-  const jwt = await getToken({
-    req: new NextRequest("http://berth.local/", { headers }),
-    secret: env.NEXTAUTH_SECRET,
-  });
+  // Behind an HTTPS proxy next-auth names the cookie __Secure-…; over plain http it has no
+  // prefix. The request URL here is not the one the browser used, so read whichever is sent.
+  const req = new NextRequest("http://berth.local/", { headers });
+  const readCookie = (secureCookie: boolean) => getToken({ req, secret: env.NEXTAUTH_SECRET, secureCookie });
+  const jwt = (await readCookie(true)) ?? (await readCookie(false));
   if (!jwt?.uid) return { via: "none", actor: null };
-  const user = await db.user.findUnique({ where: { id: jwt.uid }, select: { id: true, email: true, role: true } });
+  const user = await db.user.findUnique({ where: { id: jwt.uid }, select: { id: true, email: true, role: true, sessionVersion: true } });
   if (!user) return { via: "none", actor: null, problem: "Your account no longer exists" };
+  // Sign-out and a password change bump the version: older cookies have ended.
+  if ((jwt.sv ?? 0) !== user.sessionVersion) return { via: "none", actor: null, problem: "Your session has ended; sign in again" };
   return { via: "cookie", actor: { kind: "user", userId: user.id, label: user.email, role: user.role } };
 }
 

@@ -1,5 +1,8 @@
 import type Docker from "dockerode";
-import type { ContainerRuntime, ContainerSpec, ContainerState } from "../engine/container-runtime";
+import { DomainError } from "../engine/errors";
+import { OWNER_LABEL, type ContainerRef, type ContainerRuntime, type ContainerSpec, type ContainerState } from "../engine/container-runtime";
+import { unreachableReason } from "../engine/public-error";
+import { logger } from "../logger";
 
 const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
 const isNotModified = (error: unknown) => (error as { statusCode?: number }).statusCode === 304;
@@ -22,8 +25,24 @@ function demuxLogs(buffer: Buffer): string {
   return offset === 0 ? buffer.toString("utf8") : Buffer.concat(parts).toString("utf8");
 }
 
+const foreignContainer = (name: string) =>
+  new DomainError("CONFLICT", `A container named ${name} already exists and was not created by Berth for this workload; Berth leaves it alone`);
+
 export function createDockerRuntime(docker: Docker, opts: { networkMode: string }): ContainerRuntime {
-  const container = (name: string) => docker.getContainer(name);
+  /** Containers Berth created for this workload, found by label only: never by name alone. */
+  async function owned(ref: ContainerRef): Promise<Docker.ContainerInfo[]> {
+    try {
+      return await docker.listContainers({ all: true, filters: { label: [`${OWNER_LABEL}=${ref.workloadId}`] } });
+    } catch (error) {
+      throw new Error(engineMessage(error), { cause: error });
+    }
+  }
+
+  /** The workload's current container: the one with the expected name, else any it owns. */
+  async function current(ref: ContainerRef): Promise<Docker.ContainerInfo | undefined> {
+    const list = await owned(ref);
+    return list.find((c) => c.Names.includes(`/${ref.name}`)) ?? list[0];
+  }
 
   async function pull(image: string): Promise<void> {
     const stream = await docker.pull(image);
@@ -34,6 +53,16 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
         else resolve();
       }),
     );
+  }
+
+  async function removeOwned(ref: ContainerRef): Promise<void> {
+    for (const c of await owned(ref)) {
+      try {
+        await docker.getContainer(c.Id).remove({ force: true });
+      } catch (error) {
+        if (!isNotFound(error)) throw new Error(engineMessage(error));
+      }
+    }
   }
 
   return {
@@ -47,12 +76,20 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
       try {
         await pull(image);
       } catch (error) {
-        throw new Error(`image ${image} is not on this host and could not be pulled (${engineMessage(error)})`);
+        // The registry's own words go to the log with the cause; the message names only the image.
+        throw new DomainError("PRECONDITION_FAILED", `Image ${image} is not on this host and could not be pulled`, { cause: error });
       }
     },
 
     async recreate(spec: ContainerSpec) {
-      await this.remove(spec.name);
+      // The name may belong to someone else's container: look before removing anything.
+      const holder = await docker.getContainer(spec.name).inspect().catch((error: unknown) => {
+        if (isNotFound(error)) return null;
+        throw new Error(engineMessage(error));
+      });
+      if (holder && holder.Config.Labels?.[OWNER_LABEL] !== spec.workloadId) throw foreignContainer(spec.name);
+      // Every container of this workload goes, also one under an older naming scheme.
+      await removeOwned(spec);
       const exposed = Object.fromEntries(spec.ports.map((p) => [`${p.containerPort}/${p.protocol}`, {}]));
       const bindings: Record<string, { HostPort: string }[]> = {};
       for (const p of spec.ports) (bindings[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostPort: String(p.hostPort) });
@@ -62,10 +99,15 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
           Image: spec.image,
           Cmd: spec.command.length > 0 ? spec.command : undefined,
           Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-          Labels: spec.labels,
+          Labels: { ...spec.labels, [OWNER_LABEL]: spec.workloadId },
           ExposedPorts: exposed,
           HostConfig: {
-            Binds: spec.binds,
+            // Structured mounts: no `src:dst:opts` string a source or target could inject options into.
+            Mounts: spec.mounts.map((m) =>
+              m.type === "bind"
+                ? { Type: "bind" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly, BindOptions: { Propagation: "rprivate" as const } }
+                : { Type: "volume" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly },
+            ),
             PortBindings: bindings,
             RestartPolicy: { Name: spec.restartPolicy === "no" ? "" : spec.restartPolicy },
             NetworkMode: opts.networkMode,
@@ -78,49 +120,82 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
       }
     },
 
-    async start(name) {
+    async start(ref) {
+      const c = await current(ref);
+      if (!c) throw new Error(`the workload has no container (deploy it)`);
       try {
-        await container(name).start();
+        await docker.getContainer(c.Id).start();
       } catch (error) {
         if (!isNotModified(error)) throw new Error(engineMessage(error));
       }
     },
 
-    async stop(name) {
-      try {
-        await container(name).stop({ t: 10 });
-      } catch (error) {
-        if (!isNotFound(error) && !isNotModified(error)) throw new Error(engineMessage(error));
+    async stop(ref) {
+      for (const c of await owned(ref)) {
+        try {
+          await docker.getContainer(c.Id).stop({ t: 10 });
+        } catch (error) {
+          if (!isNotFound(error) && !isNotModified(error)) throw new Error(engineMessage(error));
+        }
       }
     },
 
-    async remove(name) {
-      try {
-        await container(name).remove({ force: true });
-      } catch (error) {
-        if (!isNotFound(error)) throw new Error(engineMessage(error));
-      }
-    },
+    remove: removeOwned,
 
-    async inspect(name): Promise<ContainerState> {
+    async inspect(ref): Promise<ContainerState> {
       try {
-        const info = await container(name).inspect();
-        const s = info.State;
+        const c = await current(ref);
+        if (!c) return { state: "missing" };
+        const s = (await docker.getContainer(c.Id).inspect()).State;
         if (s.Running) return { state: "running", startedAt: s.StartedAt };
         if (s.Status === "exited") return { state: "exited", exitCode: s.ExitCode, finishedAt: s.FinishedAt };
         return { state: s.Status as "created" | "paused" | "restarting" | "removing" | "dead" };
       } catch (error) {
         if (isNotFound(error)) return { state: "missing" };
-        return { state: "unreachable", reason: engineMessage(error) };
+        // Docker's text names host paths (its socket): clients get a code, the log the text.
+        logger.debug({ err: error }, "container inspect failed");
+        return { state: "unreachable", reason: unreachableReason(error) };
       }
     },
 
-    async logs(name, tail) {
+    async logs(ref, tail) {
+      const c = await current(ref);
+      if (!c) return "";
       try {
-        const buffer = (await container(name).logs({ stdout: true, stderr: true, tail, follow: false, timestamps: false })) as unknown as Buffer;
+        const buffer = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, tail, follow: false, timestamps: false })) as unknown as Buffer;
         return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
       } catch (error) {
         if (isNotFound(error)) return "";
+        throw new Error(engineMessage(error));
+      }
+    },
+
+    async mountedFolders() {
+      let list: Docker.ContainerInfo[];
+      try {
+        list = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+      } catch (error) {
+        throw new Error(engineMessage(error), { cause: error });
+      }
+      return list.map((c) => ({
+        workloadId: c.Labels[OWNER_LABEL] ?? "",
+        sources: (c.Mounts ?? []).filter((m) => m.Type === "bind").map((m) => m.Source),
+      }));
+    },
+
+    async volumeLabels(name) {
+      try {
+        return (await docker.getVolume(name).inspect()).Labels ?? {};
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw new Error(engineMessage(error));
+      }
+    },
+
+    async createVolume(name, labels) {
+      try {
+        await docker.createVolume({ Name: name, Labels: labels });
+      } catch (error) {
         throw new Error(engineMessage(error));
       }
     },

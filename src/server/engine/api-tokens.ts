@@ -19,7 +19,11 @@ export interface ApiTokenView {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  expiresAt: Date | null;
 }
+
+export const MAX_TOKEN_DAYS = 3650;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function listApiTokens(db: Db): Promise<ApiTokenView[]> {
   const rows = await db.apiToken.findMany({
@@ -35,10 +39,14 @@ export async function listApiTokens(db: Db): Promise<ApiTokenView[]> {
 export async function createApiToken(
   db: Db,
   actor: Actor,
-  input: { name: string; role: Role },
+  input: { name: string; role: Role; expiresInDays?: number },
 ): Promise<{ token: ApiTokenView; secret: string }> {
   const name = input.name.trim();
   if (!name) throw badRequest("Token name is required");
+  const days = input.expiresInDays;
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= MAX_TOKEN_DAYS)) {
+    throw badRequest(`A token expires after 1 to ${MAX_TOKEN_DAYS} days, or never`);
+  }
   const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const row = await db.apiToken.create({
     data: {
@@ -46,9 +54,10 @@ export async function createApiToken(
       role: input.role,
       secretHash: hashSecret(secret),
       createdById: actor.kind === "user" ? actor.userId : null,
+      expiresAt: days === undefined ? null : new Date(Date.now() + days * DAY_MS),
     },
   });
-  await recordAudit(db, actor, { action: "token.create", target: name, outcome: "success", detail: { role: input.role } });
+  await recordAudit(db, actor, { action: "token.create", target: name, outcome: "success", detail: { role: input.role, expiresInDays: days ?? null } });
   const { secretHash: _hash, createdById: _by, ...token } = row;
   return { token: { ...token, createdBy: actor.kind === "user" ? actor.label : null }, secret };
 }
@@ -60,11 +69,19 @@ export async function revokeApiToken(db: Db, actor: Actor, id: string): Promise<
   await recordAudit(db, actor, { action: "token.revoke", target: row.name, outcome: "success" });
 }
 
-/** Resolves a bearer secret to an actor, or null for unknown and revoked tokens. */
-export async function authenticateApiToken(db: Db, secret: string): Promise<Actor | null> {
-  if (!secret.startsWith(TOKEN_PREFIX)) return null;
-  const row = await db.apiToken.findUnique({ where: { secretHash: hashSecret(secret) } });
-  if (!row || row.revokedAt) return null;
-  await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-  return { kind: "token", tokenId: row.id, label: `token:${row.name}`, role: row.role };
+/**
+ * Resolves a bearer secret to an actor, or says why it cannot act. A token acts with at most
+ * its creator's current role; tokens made by Berth itself (the CLI) have no creator. A deleted
+ * user's tokens are revoked with the account (users.ts deleteUser).
+ */
+export async function authenticateApiToken(db: Db, secret: string): Promise<{ actor: Actor } | { problem: string }> {
+  const invalid = { problem: "Invalid or revoked API token" };
+  if (!secret.startsWith(TOKEN_PREFIX)) return invalid;
+  const row = await db.apiToken.findUnique({ where: { secretHash: hashSecret(secret) }, include: { createdBy: { select: { role: true } } } });
+  if (!row || row.revokedAt) return invalid;
+  const now = new Date();
+  if (row.expiresAt && row.expiresAt <= now) return { problem: `This API token expired at ${row.expiresAt.toISOString()}; create a new one` };
+  await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+  const role: Role = row.createdBy?.role === "VIEWER" ? "VIEWER" : row.role;
+  return { actor: { kind: "token", tokenId: row.id, label: `token:${row.name}`, role } };
 }

@@ -1,12 +1,29 @@
 // The engine's view of a container engine; src/server/docker implements it with dockerode.
 
-export interface ContainerSpec {
+/**
+ * Which container: the one Berth created for `workloadId` (found by its `berth.workload`
+ * label, so a renamed or foreign container is never mistaken for it); `name` is the name a
+ * new one gets.
+ */
+export interface ContainerRef {
   name: string;
+  workloadId: string;
+}
+
+export interface ContainerMount {
+  type: "bind" | "volume";
+  /** bind: an absolute, already resolved host path; volume: a Docker volume name */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ContainerSpec extends ContainerRef {
   image: string;
   command: string[];
   env: Record<string, string>;
-  /** host-bind and named-volume binds in Docker's `source:target[:ro]` form */
-  binds: string[];
+  /** passed as structured mounts, never as `src:dst:opts` strings */
+  mounts: ContainerMount[];
   ports: { hostPort: number; containerPort: number; protocol: "tcp" | "udp" }[];
   restartPolicy: "no" | "always" | "unless-stopped" | "on-failure";
   labels: Record<string, string>;
@@ -19,16 +36,28 @@ export type ContainerState =
   | { state: "missing" }
   | { state: "unreachable"; reason: string };
 
+export const OWNER_LABEL = "berth.workload";
+export const MANAGED_VOLUME_LABEL = "berth.managed";
+
 export interface ContainerRuntime {
   /** Makes the image available locally, pulling it if needed; throws a user-readable Error on failure. */
   ensureImage(image: string): Promise<void>;
-  /** Removes any container with this name, then creates and starts a new one. */
+  /**
+   * Removes the workload's container(s) (whatever their name), then creates and starts a new
+   * one. Refuses, touching nothing, when `name` is taken by a container Berth did not create
+   * for this workload.
+   */
   recreate(spec: ContainerSpec): Promise<{ id: string }>;
-  start(name: string): Promise<void>;
+  start(ref: ContainerRef): Promise<void>;
   /** Stops if running; a missing container is not an error. */
-  stop(name: string): Promise<void>;
+  stop(ref: ContainerRef): Promise<void>;
   /** Removes if present; a missing container is not an error. */
-  remove(name: string): Promise<void>;
-  inspect(name: string): Promise<ContainerState>;
-  logs(name: string, tail: number): Promise<string>;
+  remove(ref: ContainerRef): Promise<void>;
+  inspect(ref: ContainerRef): Promise<ContainerState>;
+  logs(ref: ContainerRef, tail: number): Promise<string>;
+  /** The host folders bind-mounted into each container Berth created, by workload. */
+  mountedFolders(): Promise<{ workloadId: string; sources: string[] }[]>;
+  /** A named volume's labels, or null when it does not exist. */
+  volumeLabels(name: string): Promise<Record<string, string> | null>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
 }

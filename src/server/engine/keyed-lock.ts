@@ -1,16 +1,18 @@
 import { conflict } from "./errors";
 
-/** Proof that the caller holds a key's lock; pass it to work that must run under the lock. */
+/** Proof that the caller holds some keys' locks; pass it to work that must run under them. */
 export interface LockLease {
-  readonly key: string;
+  readonly keys: ReadonlySet<string>;
   readonly active: boolean;
 }
 
 /**
  * A per-key async mutex: work on one key runs one at a time in arrival order, different
- * keys run in parallel. `tryRun` refuses at once instead of queueing (single-flight).
- * Re-entry is by lease, not by re-locking: code that already holds the lock passes its
- * lease to the inner step (e.g. restore → redeploy), so there is nothing to deadlock on.
+ * keys run in parallel. `runAll` holds several keys at once, taken in one sorted order so
+ * two callers that need overlapping sets cannot deadlock. `tryRun` refuses at once instead
+ * of queueing (single-flight). Re-entry is by lease, not by re-locking: code that already
+ * holds the lock passes its lease to the inner step (e.g. restore → redeploy), so there is
+ * nothing to deadlock on.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
@@ -20,25 +22,38 @@ export class KeyedLock {
     return (this.depth.get(key) ?? 0) > 0;
   }
 
-  async run<T>(key: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    this.depth.set(key, (this.depth.get(key) ?? 0) + 1);
+  run<T>(key: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
+    return this.runAll([key], work);
+  }
 
-    await previous;
-    const lease = { key, active: true };
+  async runAll<T>(keys: string[], work: (lease: LockLease) => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const releases: (() => void)[] = [];
+    // Queue on every key at once (synchronously), in sorted order, then wait for each in turn.
+    const waits = sorted.map((key) => {
+      const previous = this.tails.get(key) ?? Promise.resolve();
+      let release!: () => void;
+      const mine = new Promise<void>((resolve) => (release = resolve));
+      const tail = previous.then(() => mine);
+      this.tails.set(key, tail);
+      this.depth.set(key, (this.depth.get(key) ?? 0) + 1);
+      releases.push(() => {
+        const left = (this.depth.get(key) ?? 1) - 1;
+        if (left === 0) this.depth.delete(key);
+        else this.depth.set(key, left);
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+        release();
+      });
+      return previous;
+    });
+    const lease = { keys: new Set(sorted), active: false };
     try {
+      for (const wait of waits) await wait;
+      lease.active = true;
       return await work(lease);
     } finally {
       lease.active = false;
-      const left = (this.depth.get(key) ?? 1) - 1;
-      if (left === 0) this.depth.delete(key);
-      else this.depth.set(key, left);
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-      release();
+      for (const release of releases) release();
     }
   }
 
@@ -50,5 +65,5 @@ export class KeyedLock {
 }
 
 export function assertLeaseFor(lease: LockLease, key: string): void {
-  if (!lease.active || lease.key !== key) throw new Error(`lock lease for ${lease.key} used for ${key} or after release`);
+  if (!lease.active || !lease.keys.has(key)) throw new Error(`lock lease for ${[...lease.keys].join(", ")} used for ${key} or after release`);
 }

@@ -74,16 +74,44 @@ export async function deleteUser(db: Db, actor: Actor, id: string): Promise<void
   const user = await getUser(db, id);
   if (actor.kind === "user" && actor.userId === id) throw badRequest("You cannot delete your own account");
   if (user.role === "ADMIN") await assertAnotherAdminRemains(db, id);
-  await db.user.delete({ where: { id } });
-  await recordAudit(db, actor, { action: "user.delete", target: user.email, outcome: "success" });
+  // The schema keeps a token whose creator is gone (createdById becomes null, like a CLI
+  // token's): revoke them first, so a token never outlives the account it acts for.
+  const revoked = await db.$transaction(async (tx) => {
+    const tokens = await tx.apiToken.updateMany({ where: { createdById: id, revokedAt: null }, data: { revokedAt: new Date() } });
+    await tx.user.delete({ where: { id } });
+    return tokens.count;
+  });
+  await recordAudit(db, actor, { action: "user.delete", target: user.email, outcome: "success", detail: { revokedTokens: revoked } });
 }
 
 export async function setUserPassword(db: Db, actor: Actor, email: string, password: string): Promise<void> {
   if (password.length < 8) throw badRequest("Password must be at least 8 characters");
   const user = await db.user.findUnique({ where: { email: normalizeEmail(email) } });
   if (!user) throw notFound("User");
-  await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
+  // A new password ends every session signed in with the old one (request-actor.ts).
+  await db.user.update({
+    where: { id: user.id },
+    data: { passwordHash: await hashPassword(password), sessionVersion: { increment: 1 } },
+  });
   await recordAudit(db, actor, { action: "user.setPassword", target: user.email, outcome: "success" });
+}
+
+/** The version a new session is stamped with; a session with another one has ended. */
+export async function currentSessionVersion(db: Db, userId: string): Promise<number> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { sessionVersion: true } });
+  if (!user) throw notFound("User");
+  return user.sessionVersion;
+}
+
+/**
+ * Sign-out: ends every session of the user, so a copy of the cookie (stolen, or on another
+ * device) stops working too. Only a session that is still current may do it: a cookie that
+ * has already ended cannot sign the user out again.
+ */
+export async function endSessions(db: Db, actor: Actor, userId: string, sessionVersion: number): Promise<boolean> {
+  const { count } = await db.user.updateMany({ where: { id: userId, sessionVersion }, data: { sessionVersion: { increment: 1 } } });
+  if (count > 0) await recordAudit(db, actor, { action: "user.signOut", target: actor.label, outcome: "success" });
+  return count > 0;
 }
 
 export async function setUserLocale(db: Db, actor: Actor, locale: Locale): Promise<void> {

@@ -8,6 +8,7 @@ import { removeTree } from "../remove-tree";
 import { isInside } from "../volumes";
 import type { ArchiveLimits } from "./limits";
 import type { SnapshotManifest } from "./manifest";
+import { pathKey } from "./path-key";
 import { readSnapshotArchive } from "./strict-reader";
 
 export interface ExtractOptions {
@@ -99,16 +100,39 @@ async function writeLargeFile(full: string, body: Readable, mode: number, mtime:
  * the staging dirs are left empty.
  */
 export async function extractSnapshotArchive(input: Readable, opts: ExtractOptions): Promise<{ manifest: SnapshotManifest; files: number; dirs: number; bytes: number }> {
-  const dirs: { path: string; mode: number; mtime: Date }[] = [];
   let files = 0;
+  let dirs = 0;
   let bytes = 0;
-  // Directories known to exist: the staging roots, and every one created so far.
-  const existing = new Set([...opts.targets.values()].map((root) => path.resolve(root)));
-  const ensureDir = (dir: string) => {
-    if (existing.has(dir)) return;
+  // Every directory known to exist (the staging roots, and each one created since), kept as
+  // its name under its parent's node, not as a path (paths reach 4 KiB), and found by path key
+  // (path-key.ts). Directory entries' modes and mtimes (ms) wait here; mode -1: nothing to apply.
+  const nodes: { parent: number; name: string; depth: number; mode: number; mtime: number }[] = [];
+  const nodeIndex = new Map<string, number>();
+  for (const root of opts.targets.values()) nodeIndex.set(pathKey(path.resolve(root)), nodes.push({ parent: -1, name: path.resolve(root), depth: 0, mode: -1, mtime: 0 }) - 1);
+  const nodeFor = (dir: string): number => {
+    const key = pathKey(dir);
+    let index = nodeIndex.get(key);
+    if (index === undefined) {
+      const parent = nodeFor(path.dirname(dir));
+      // A copy: basename's slice would keep the whole path alive.
+      const name = Buffer.from(path.basename(dir)).toString();
+      index = nodes.push({ parent, name, depth: nodes[parent]!.depth + 1, mode: -1, mtime: 0 }) - 1;
+      nodeIndex.set(key, index);
+    }
+    return index;
+  };
+  const pathOf = (index: number): string => {
+    const names: string[] = [];
+    for (let i = index; i !== -1; i = nodes[i]!.parent) names.push(nodes[i]!.name);
+    return path.join(...names.reverse());
+  };
+  let lastDir: { path: string; index: number } | undefined; // files come in runs per directory
+  const ensureDir = (dir: string): number => {
+    if (lastDir?.path === dir) return lastDir.index;
     // recursive: parents may be listed later in the archive, or not at all (the reader allows both).
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (let d = dir; !existing.has(d); d = path.dirname(d)) existing.add(d);
+    if (!nodeIndex.has(pathKey(dir))) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    lastDir = { path: dir, index: nodeFor(dir) };
+    return lastDir.index;
   };
   const pathFor = (volumeIndex: number, relativePath: string) => {
     const root = opts.targets.get(volumeIndex);
@@ -127,8 +151,8 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
       async onEntry(entry, body) {
         const full = pathFor(entry.volumeIndex, entry.relativePath);
         if (entry.kind === "directory") {
-          ensureDir(full);
-          dirs.push({ path: full, mode: entry.mode, mtime: entry.mtime });
+          Object.assign(nodes[ensureDir(full)]!, { mode: entry.mode, mtime: entry.mtime.getTime() });
+          dirs++;
           return;
         }
         ensureDir(path.dirname(full));
@@ -146,14 +170,17 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
     const missing = result.manifest.volumes.filter((v) => !opts.targets.has(v.index)).map((v) => v.target);
     if (missing.length > 0) throw new DomainError("BAD_REQUEST", `No staging folder for volumes ${missing.join(", ")}`);
     // Deepest first, so setting a parent's mtime comes after its children were touched.
-    for (const d of dirs.sort((x, y) => y.path.length - x.path.length)) {
-      await fs.chmod(d.path, d.mode);
-      await fs.utimes(d.path, d.mtime, d.mtime);
+    const listed = [...nodes.keys()].filter((i) => nodes[i]!.mode !== -1).sort((x, y) => nodes[y]!.depth - nodes[x]!.depth);
+    for (const i of listed) {
+      const dir = pathOf(i);
+      const mtime = new Date(nodes[i]!.mtime);
+      await fs.chmod(dir, nodes[i]!.mode);
+      await fs.utimes(dir, mtime, mtime);
     }
     const filesystems = new Map<number, string>();
     for (const root of opts.targets.values()) filesystems.set((await fs.stat(root)).dev, root);
     for (const root of filesystems.values()) await syncFilesystem(root);
-    return { manifest: result.manifest, files, dirs: dirs.length, bytes };
+    return { manifest: result.manifest, files, dirs, bytes };
   } catch (error) {
     for (const root of opts.targets.values()) await emptyDir(root);
     const code = (error as NodeJS.ErrnoException).code;

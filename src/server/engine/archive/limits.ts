@@ -9,6 +9,11 @@ export interface ArchiveLimits {
   maxPathDepth: number;
   /** UTF-8 bytes of an archive path. */
   maxPathLength: number;
+  /**
+   * Directories that entries' paths imply without an entry of their own (Berth's writer lists
+   * every directory). With maxEntries, this bounds the reader's path bookkeeping.
+   */
+  maxImpliedDirectories: number;
   /** Size of one pax extended header or GNU long-name record body, in bytes. */
   maxExtendedHeaderBytes: number;
   /**
@@ -27,6 +32,7 @@ export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxEntries: 5_000_000,
   maxPathDepth: 64,
   maxPathLength: 4096,
+  maxImpliedDirectories: 1_000_000,
   maxExtendedHeaderBytes: 64 * 1024,
   maxDecompressionRatio: 200,
   decompressionAllowanceBytes: 64 * MiB,

@@ -41,6 +41,9 @@ export interface ReadSnapshotArchiveResult {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b, 0x08]; // ID1 ID2 CM=deflate
+// Entries handed to onEntry but not yet done. A directory has no data to hold the parser
+// back, so without this bound the queue (a path of up to 4 KiB each) grows with the archive.
+const MAX_QUEUED_ENTRIES = 64;
 
 function gzipReason(err: Error): string {
   const message = err.message;
@@ -117,6 +120,8 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
   parser.on("ignoredEntry", (entry: ReadEntry) => fail(tarFailure(`ignored entry '${entry.path}' (${entry.type})`)));
 
   let chain: Promise<void> = Promise.resolve();
+  let queued = 0;
+  let wake: (() => void) | null = null;
   const onEntry = options.onEntry;
   parser.on("entry", (entry: ReadEntry) => {
     // node-tar must see exactly what the guard validated: a parser differential is an attack.
@@ -135,6 +140,7 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
       entry.resume();
       return;
     }
+    queued++;
     chain = chain
       .then(async () => {
         if (failure !== undefined) return void entry.resume();
@@ -151,13 +157,20 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
           entry.resume(); // drain what onEntry left unread
         }
       })
-      .catch(fail);
+      .catch(fail)
+      .then(() => {
+        queued--;
+        if (queued <= MAX_QUEUED_ENTRIES) wake?.();
+      });
   });
 
   const sink = async (source: AsyncIterable<Buffer>) => {
     const { signal } = controller;
     for await (const chunk of source) {
       if (!parser.write(chunk)) await once(parser, "drain", { signal });
+      // Never waits for the last queued entry, which may still need input: its data comes after it.
+      if (queued > MAX_QUEUED_ENTRIES) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
     }
     const ended = once(parser, "end", { signal });
     parser.end();

@@ -16,6 +16,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import { ArchiveRejectedError, showPath } from "./errors";
 import { declaredAllowance, type ArchiveLimits } from "./limits";
 import { MANIFEST_MAX_BYTES, MANIFEST_NAME, parseManifest, type SnapshotManifest } from "./manifest";
+import { pathKey } from "./path-key";
 import { parseEntryPath } from "./paths";
 import { BLOCK, headerChecksum, paddingFor } from "./ustar";
 
@@ -67,6 +68,12 @@ const NAME_MAX = 255; // bytes in one file name on Linux filesystems
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 const isZero = (buf: Buffer) => buf.every((b) => b === 0);
+
+// Flags of a known path (see checkUnique).
+const IS_DIRECTORY = 1;
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\u0000-\u007f]*$/; // always in NFC
+const IS_EXPLICIT = 2;
 
 function decodeUtf8(bytes: Buffer): string | null {
   try {
@@ -158,8 +165,11 @@ export class TarGuard extends Transform {
   private sawZeroBlock = false;
   private uncompressed = 0;
   private current?: { entryNumber: number; entryPath?: string };
-  // NFC path (no trailing slash) → first raw spelling and kind; implicit parents included.
-  private readonly seen = new Map<string, { raw: string; kind: "file" | "directory"; explicit: boolean }>();
+  // Key of an NFC path (no trailing slash) → IS_DIRECTORY | IS_EXPLICIT flags; implicit parents included.
+  private readonly seen = new Map<string, number>();
+  // Key of an NFC path → key of its first raw spelling, for the few spelled otherwise.
+  private readonly spellings = new Map<string, string>();
+  private impliedDirectories = 0;
   private readonly perVolume = new Map<number, { files: number; bytes: number }>();
 
   constructor(
@@ -383,32 +393,69 @@ export class TarGuard extends Transform {
     if (size > 0) this.startBody("data", size);
   }
 
-  /** Duplicates, file/directory clashes and Unicode-normalization (NFC) twins. */
+  /**
+   * Duplicates, file/directory clashes and Unicode-normalization (NFC) twins. Every prefix
+   * of a known path is known, as a directory with the same spelling, so the search starts
+   * from the deepest prefix and stops at the first known one.
+   */
   private checkUnique(path: string, kind: "file" | "directory"): void {
-    const rawSegments = path.replace(/\/$/, "").split("/");
-    const nfcSegments = rawSegments.map((s) => s.normalize("NFC"));
-    let raw = "";
-    let nfc = "";
-    for (let i = 0; i < rawSegments.length; i++) {
-      raw = i ? `${raw}/${rawSegments[i]}` : rawSegments[i]!;
-      nfc = i ? `${nfc}/${nfcSegments[i]}` : nfcSegments[i]!;
-      const last = i === rawSegments.length - 1;
-      const known = this.seen.get(nfc);
-      if (!known) {
-        this.seen.set(nfc, { raw, kind: last ? kind : "directory", explicit: last });
-        continue;
-      }
-      if (known.raw !== raw) this.reject(`Unicode normalization twin of ${showPath(known.raw)}`);
-      if (!last) {
-        if (known.kind === "file") this.reject(`file/directory clash: ${showPath(raw)} is a file`);
-      } else if (known.explicit) {
-        this.reject(known.kind === kind ? "duplicate path" : "file/directory clash with an earlier entry");
+    const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
+    const rawSegments = trimmed.split("/");
+    // Few strings per entry, most of them slices: at 4 KiB paths, copies add up to much garbage.
+    const nfcSegments = ASCII.test(trimmed) ? rawSegments : rawSegments.map((s) => s.normalize("NFC"));
+    const nfcPath = nfcSegments === rawSegments ? trimmed : nfcSegments.join("/");
+    const ends: number[] = [];
+    for (let i = 0, end = -1; i < nfcSegments.length; i++) ends.push((end += nfcSegments[i]!.length + 1));
+    const nfcPrefix = (i: number) => nfcPath.slice(0, ends[i]);
+    const prefix = (segments: string[], i: number) => segments.slice(0, i + 1).join("/");
+    // Segments before this one are spelled in NFC already (-1: all are).
+    const firstRespelled = rawSegments.findIndex((segment, i) => segment !== nfcSegments[i]);
+    const keys: string[] = [];
+    let known = rawSegments.length - 1;
+    for (; known >= 0; known--) {
+      keys[known] = pathKey(nfcPrefix(known));
+      if (this.seen.has(keys[known]!)) break;
+    }
+    if (known >= 0) {
+      if (!this.sameSpelling(rawSegments, firstRespelled, known, keys[known]!)) this.rejectTwin(rawSegments, nfcSegments, firstRespelled);
+      const flags = this.seen.get(keys[known]!)!;
+      if (known < rawSegments.length - 1) {
+        if (!(flags & IS_DIRECTORY)) this.reject(`file/directory clash: ${showPath(prefix(rawSegments, known))} is a file`);
+      } else if (flags & IS_EXPLICIT) {
+        this.reject((flags & IS_DIRECTORY) === (kind === "directory" ? IS_DIRECTORY : 0) ? "duplicate path" : "file/directory clash with an earlier entry");
       } else if (kind === "file") {
         this.reject("file/directory clash: earlier entries are inside it");
       } else {
-        known.explicit = true;
+        this.seen.set(keys[known]!, flags | IS_EXPLICIT);
       }
     }
+    // Entries are capped by maxEntries; parents they imply without entries of their own, here.
+    this.impliedDirectories += Math.max(0, rawSegments.length - 2 - known);
+    if (this.impliedDirectories > this.limits.maxImpliedDirectories) {
+      this.reject(`too many directories without entries of their own (limit ${this.limits.maxImpliedDirectories})`);
+    }
+    for (let i = known + 1; i < rawSegments.length; i++) {
+      const last = i === rawSegments.length - 1;
+      this.seen.set(keys[i]!, last ? (kind === "directory" ? IS_DIRECTORY : 0) | IS_EXPLICIT : IS_DIRECTORY);
+      if (firstRespelled !== -1 && i >= firstRespelled) this.spellings.set(keys[i]!, pathKey(prefix(rawSegments, i)));
+    }
+  }
+
+  /** Whether the first `i + 1` segments are spelled as the known path's (NFC key `nfcKey`) were. */
+  private sameSpelling(rawSegments: string[], firstRespelled: number, i: number, nfcKey: string): boolean {
+    const knownRaw = this.spellings.get(nfcKey);
+    if (firstRespelled === -1 || firstRespelled > i) return knownRaw === undefined;
+    return pathKey(rawSegments.slice(0, i + 1).join("/")) === knownRaw;
+  }
+
+  /** Names the shallowest prefix spelled otherwise than the known one (as the check from the top would). */
+  private rejectTwin(rawSegments: string[], nfcSegments: string[], firstRespelled: number): never {
+    let nfc = "";
+    for (let i = 0; i < nfcSegments.length; i++) {
+      nfc = nfcSegments.slice(0, i + 1).join("/");
+      if (!this.sameSpelling(rawSegments, firstRespelled, i, pathKey(nfc))) break;
+    }
+    this.reject(`Unicode normalization twin of ${showPath(nfc)}`);
   }
 
   private finish(): void {

@@ -15,10 +15,21 @@ export interface VolumePlan {
   live: string;
   staged: string;
   backup: string;
+  /** live did not exist before the restore: rolling back means removing it again */
+  liveAbsent?: boolean;
 }
 
 export type JournalRecord =
-  | { type: "INTENT"; restoreId: string; workloadId: string; snapshotId: string; preRestoreSnapshotId: string; volumes: VolumePlan[] }
+  | {
+      type: "INTENT";
+      restoreId: string;
+      workloadId: string;
+      snapshotId: string;
+      preRestoreSnapshotId: string;
+      volumes: VolumePlan[];
+      /** other workloads that share the folders and were stopped too: recovery brings them back */
+      alsoStopped?: string[];
+    }
   | { type: "STEP"; volume: number; action: "live-to-backup" | "staged-to-live" }
   | { type: "COMMIT" }
   | { type: "DONE" };

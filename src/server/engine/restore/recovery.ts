@@ -2,9 +2,10 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Actor } from "../actor";
 import { recordAudit } from "../audit";
+import { publicMessage } from "../public-error";
 import { removeTree } from "../remove-tree";
 import type { SnapshotDeps } from "../snapshots/capture";
-import { deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey } from "../workloads/workloads";
+import { deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing } from "../workloads/workloads";
 import { crashPoint } from "./crash-points";
 import { listJournals, type OpenJournal } from "./journal";
 import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
@@ -12,7 +13,7 @@ import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
 export interface RecoveryReport {
   restoreId: string;
   workloadId: string;
-  outcome: "rolled-back-at-boot" | "completed-at-boot" | "cleaned-up";
+  outcome: "rolled-back-at-boot" | "completed-at-boot" | "succeeded" | "rollback-failed" | "cleaned-up";
   redeployError?: string;
 }
 
@@ -41,12 +42,16 @@ export async function recoverInterruptedRestores(deps: SnapshotDeps, actor: Acto
  */
 async function closeRunsWithoutJournal(deps: SnapshotDeps, actor: Actor): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
-  for (const run of await deps.db.restoreRun.findMany({ where: { outcome: null } })) {
-    let redeployError: string | undefined;
-    await deps.locks
-      .run(workloadLockKey(run.workloadId), (lease) => deployUnderLock(deps, actor, lease, run.workloadId))
-      .catch((error: unknown) => (redeployError = (error as Error).message));
-    const detail = `interrupted during ${run.phase}, before any live data was changed${redeployError ? `; redeploy failed: ${redeployError}` : ""}`;
+  // A journal still here is one whose rollback failed: its workload stays stopped.
+  const journaled = (await listJournals(deps.dataDir)).map((j) => j.intent?.restoreId ?? "");
+  for (const run of await deps.db.restoreRun.findMany({ where: { outcome: null, id: { notIn: journaled } } })) {
+    // Without a journal the restore's list of stopped siblings is lost: the workloads that share
+    // the folders now are the ones it stopped.
+    const w = await loadWorkload(deps.db, run.workloadId).catch(() => null);
+    const folders = w ? (await resolveWorkloadVolumes(deps, w).catch(() => [])).flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])) : [];
+    const siblings = folders.length > 0 ? (await workloadsSharing(deps, folders, run.workloadId)).map((s) => s.id) : [];
+    const redeployError = await redeployMeantToRun(deps, actor, [run.workloadId, ...siblings], run.id);
+    const detail = redeployError ? "redeploy-failed" : null;
     await deps.db.restoreRun.update({ where: { id: run.id }, data: { outcome: "rolled-back-at-boot", phase: "done", finishedAt: new Date(), detail } });
     await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: run.snapshotId, outcome: "success", detail: { restoreId: run.id, outcome: "rolled-back-at-boot" } });
     reports.push({ restoreId: run.id, workloadId: run.workloadId, outcome: "rolled-back-at-boot", redeployError });
@@ -63,10 +68,18 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
   }
   const types = new Set(journal.records.map((r) => r.type));
   if (types.has("DONE")) {
-    // Finished and recorded; only the journal (and perhaps a backup) was left.
+    // Everything was done, redeploy included; a crash may have come before the run was
+    // recorded as finished, and then it is recorded here: it succeeded.
     for (const vp of intent.volumes) await dropBackup(vp);
+    const unrecorded = await deps.db.restoreRun.updateMany({
+      where: { id: intent.restoreId, outcome: null },
+      data: { outcome: "succeeded", phase: "done", finishedAt: new Date() },
+    });
+    if (unrecorded.count > 0) {
+      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "success", detail: { restoreId: intent.restoreId, outcome: "succeeded" } });
+    }
     await journal.remove();
-    return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome: "cleaned-up" };
+    return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome: unrecorded.count > 0 ? "succeeded" : "cleaned-up" };
   }
   const committed = types.has("COMMIT");
   if (committed) {
@@ -74,23 +87,27 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
     crashPoint("recovery-after-forward-swaps");
     for (const vp of intent.volumes) await dropBackup(vp);
   } else {
-    for (const vp of intent.volumes) {
-      await rollBackVolume(vp);
-      crashPoint("recovery-after-volume-rollback");
+    try {
+      for (const vp of intent.volumes) {
+        await rollBackVolume(vp);
+        crashPoint("recovery-after-volume-rollback");
+      }
+    } catch (error) {
+      // Keep the journal (the next start or `berth recover` retries) and the workload stopped:
+      // started now, it would run on a half-restored folder.
+      deps.log.warn({ err: error, restoreId: intent.restoreId, workloadId: intent.workloadId }, "recovery: rolling back an interrupted restore failed");
+      await deps.db.restoreRun.updateMany({ where: { id: intent.restoreId }, data: { outcome: "failed", phase: "done", finishedAt: new Date(), detail: "rollback-failed" } });
+      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "failure", detail: { restoreId: intent.restoreId, outcome: "rollback-failed" } });
+      return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome: "rollback-failed" };
     }
   }
   crashPoint("recovery-before-redeploy");
   const outcome = committed ? "completed-at-boot" : "rolled-back-at-boot";
-  let redeployError: string | undefined;
-  const workloadExists = await deps.db.workload.findUnique({ where: { id: intent.workloadId } });
-  if (workloadExists) {
-    await deps.locks
-      .run(workloadLockKey(intent.workloadId), (lease) => deployUnderLock(deps, actor, lease, intent.workloadId))
-      .catch((error: unknown) => (redeployError = (error as Error).message));
-  }
+  const redeployError = await redeployMeantToRun(deps, actor, [intent.workloadId, ...(intent.alsoStopped ?? [])], intent.restoreId);
   await deps.db.restoreRun.updateMany({
-    where: { id: intent.restoreId },
-    data: { outcome, phase: "done", finishedAt: new Date(), detail: redeployError ? `redeploy failed: ${redeployError}` : null },
+    // A run the restore itself recorded as succeeded (its cleanup failed after COMMIT) stays so.
+    where: { id: intent.restoreId, OR: [{ outcome: null }, { outcome: { not: "succeeded" } }] },
+    data: { outcome, phase: "done", finishedAt: new Date(), detail: redeployError ? "redeploy-failed" : null },
   });
   await recordAudit(deps.db, actor, {
     action: "snapshot.restore.recover",
@@ -101,6 +118,29 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
   crashPoint("recovery-before-journal-removal");
   await journal.remove();
   return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome, redeployError };
+}
+
+/** Redeploys under the workload's lock; a failure is logged and comes back path-free. */
+async function redeploy(deps: SnapshotDeps, actor: Actor, workloadId: string, restoreId: string): Promise<string | undefined> {
+  try {
+    await deps.locks.run(workloadLockKey(workloadId), (lease) => deployUnderLock(deps, actor, lease, workloadId));
+  } catch (error) {
+    deps.log.warn({ err: error, restoreId, workloadId }, "recovery: redeploy failed");
+    return publicMessage(error);
+  }
+}
+
+/**
+ * The workloads a restore stopped (its own and those sharing its folders): each one meant to
+ * run comes back, one stopped on purpose (or deleted since) stays as it is.
+ */
+async function redeployMeantToRun(deps: SnapshotDeps, actor: Actor, ids: string[], restoreId: string): Promise<string | undefined> {
+  let firstError: string | undefined;
+  for (const id of ids) {
+    const row = await deps.db.workload.findUnique({ where: { id }, select: { desiredState: true } });
+    if (row?.desiredState === "running") firstError ??= await redeploy(deps, actor, id, restoreId);
+  }
+  return firstError;
 }
 
 /** Staging and backup dirs with Berth's naming whose restore has no journal any more. */

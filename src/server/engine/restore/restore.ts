@@ -9,10 +9,12 @@ import { readSnapshotArchive } from "../archive/strict-reader";
 import type { SnapshotManifest } from "../archive/manifest";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, DomainError } from "../errors";
+import { publicMessage } from "../public-error";
 import type { LockLease } from "../keyed-lock";
 import { captureUnderLock, type SnapshotDeps } from "../snapshots/capture";
 import { getSnapshotRow, snapshotFilePath } from "../snapshots/snapshot-store";
-import { containerName, deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey } from "../workloads/workloads";
+import { prepareBindParent, type ResolvedVolume } from "../volumes";
+import { containerRef, deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing, type LoadedWorkload } from "../workloads/workloads";
 import { crashPoint } from "./crash-points";
 import { createJournal, listJournals, type VolumePlan } from "./journal";
 import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
@@ -92,6 +94,7 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
   const volumes = mapped.map((m) => ({
     index: m.manifestVolume.index,
     target: m.manifestVolume.target,
+    resolved: m.current as Extract<ResolvedVolume, { kind: "bind" }>,
     live: (m.current as { hostPath: string }).hostPath,
     staged: usage.get(m.manifestVolume.index) ?? { bytes: 0, inodes: 0 },
   }));
@@ -163,8 +166,29 @@ export async function restoreSnapshot(deps: SnapshotDeps, actor: Actor, request:
   inFlight.add(request.workloadId);
   try {
     const plan = await preflight(deps, request);
-    // The deploy lock: a deploy in progress finishes first, and none starts until we are done.
-    return await deps.locks.run(workloadLockKey(request.workloadId), (lease) => restoreUnderLock(deps, actor, lease, request, plan));
+    // The deploy locks of this workload and of every other one that mounts a folder the restore
+    // replaces: deploys in progress finish first, none starts until we are done, and since
+    // every operation on a folder runs under the lock of a workload that mounts it, nothing
+    // else touches these folders meanwhile.
+    const folders = plan.volumes.map((v) => v.live);
+    const sharing = await workloadsSharing(deps, folders, request.workloadId);
+    const keys = [request.workloadId, ...sharing.map((w) => w.id)].map(workloadLockKey);
+    return await deps.locks.runAll(keys, async (lease) => {
+      const now = await workloadsSharing(deps, folders, request.workloadId);
+      if (now.some((w) => !lease.keys.has(workloadLockKey(w.id)))) {
+        throw conflict("Another workload started using these folders while the restore waited; nothing was changed, try again");
+      }
+      // Pre-flight read the config before the wait: a change meanwhile (volumes, or a stop that
+      // the redeploy must respect) is seen now.
+      const workload = await loadWorkload(deps.db, request.workloadId);
+      const current = await resolveWorkloadVolumes(deps, workload);
+      const liveNow = (target: string) => current.flatMap((c) => (c.kind === "bind" && c.target === target ? [c.hostPath] : []))[0];
+      if (plan.volumes.some((v) => liveNow(v.target) !== v.live)) {
+        throw conflict("This workload's volumes changed while the restore waited; nothing was changed, try again");
+      }
+      const affected = [workload, ...(await Promise.all(now.map((w) => loadWorkload(deps.db, w.id))))];
+      return restoreUnderLock(deps, actor, lease, request, { ...plan, workload, affected });
+    });
   } finally {
     inFlight.delete(request.workloadId);
   }
@@ -175,7 +199,7 @@ async function restoreUnderLock(
   actor: Actor,
   lease: LockLease,
   request: RestoreRequest,
-  plan: Awaited<ReturnType<typeof preflight>>,
+  plan: Awaited<ReturnType<typeof preflight>> & { affected: LoadedWorkload[] },
 ): Promise<RestoreResult> {
   const restoreId = randomUUID();
   const started = Date.now();
@@ -188,12 +212,20 @@ async function restoreUnderLock(
     await deps.db.restoreRun.update({ where: { id: run.id }, data: { phase } });
   };
   const volumePlans: VolumePlan[] = [];
+  // Logs a step's failure with its detail and returns what a client may see of it.
+  const logged = (step: string, error: unknown) => {
+    deps.log.warn({ err: error, restoreId, workloadId: request.workloadId }, `restore: ${step} failed`);
+    return publicMessage(error);
+  };
   let committed = false;
+  let redeployed = false;
   let preRestoreSnapshotId: string | null = null;
   try {
-    await deps.runtime.stop(containerName(plan.workload)).catch((error: unknown) => {
-      throw new DomainError("PRECONDITION_FAILED", `Stopping the container failed: ${(error as Error).message}`);
-    });
+    for (const w of plan.affected) {
+      await deps.runtime.stop(containerRef(w)).catch((error: unknown) => {
+        throw new DomainError("PRECONDITION_FAILED", `Stopping the container of ${w.config.name} failed: ${logged("stop", error)}`, { cause: error });
+      });
+    }
     crashPoint("after-stop");
 
     await setPhase("pre-restore-snapshot");
@@ -208,10 +240,11 @@ async function restoreUnderLock(
     await setPhase("staging");
     const targets = new Map<number, string>();
     for (const v of plan.volumes) {
-      const parent = path.dirname(v.live);
-      await fs.mkdir(parent, { recursive: true, mode: 0o755 });
+      // Created one component at a time, following no link: nothing a container writes is on the way.
+      const parent = await prepareBindParent(v.resolved);
       const staged = await fs.mkdtemp(path.join(parent, stagingPrefix(restoreId)));
-      volumePlans.push({ target: v.target, live: v.live, staged, backup: path.join(parent, backupName(restoreId, v.index)) });
+      const liveAbsent = await fs.lstat(v.live).then(() => false, (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? true : Promise.reject(error)));
+      volumePlans.push({ target: v.target, live: v.live, staged, backup: path.join(parent, backupName(restoreId, v.index)), liveAbsent });
       targets.set(v.index, staged);
     }
     await extractSnapshotArchive(createReadStream(snapshotFilePath(deps.dataDir, plan.row), { highWaterMark: ARCHIVE_READ_CHUNK }), {
@@ -228,6 +261,7 @@ async function restoreUnderLock(
       snapshotId: request.snapshotId,
       preRestoreSnapshotId: preRestoreSnapshotId ?? "",
       volumes: volumePlans,
+      alsoStopped: plan.affected.slice(1).map((w) => w.config.id),
     });
     crashPoint("after-intent");
     for (const [i, vp] of volumePlans.entries()) await swapInVolume(vp, i, journal);
@@ -236,13 +270,14 @@ async function restoreUnderLock(
     crashPoint("after-commit");
 
     await setPhase("redeploying");
-    let redeployError: string | undefined;
-    await deployUnderLock(deps, actor, lease, request.workloadId).catch((error: unknown) => (redeployError = (error as Error).message));
+    const redeployError = await redeployAffected(deps, actor, lease, plan.affected, logged);
+    redeployed = true;
     crashPoint("after-redeploy");
     for (const vp of volumePlans) await dropBackup(vp);
     crashPoint("after-cleanup");
     await journal.append({ type: "DONE" });
-    await finishRun(deps, run.id, started, "succeeded", redeployError ? `redeploy failed: ${redeployError}` : undefined);
+    crashPoint("after-done-record");
+    await finishRun(deps, run.id, started, "succeeded", redeployError ? "redeploy-failed" : undefined);
     crashPoint("after-done");
     await journal.remove();
 
@@ -250,22 +285,66 @@ async function restoreUnderLock(
     op.finish();
     return { restoreRunId: run.id, preRestoreSnapshotId, restored: volumePlans.map((v) => v.target), untouched: plan.untouched, redeployError };
   } catch (error) {
+    deps.log.warn({ err: error, restoreId, workloadId: request.workloadId, committed }, "restore failed");
+    let rollbackFailed = false;
+    // Committed but failed before the redeploy: the new data is live, so the workloads come back on it.
+    if (committed && !redeployed) await redeployAffected(deps, actor, lease, plan.affected, logged);
     if (!committed) {
       // Not committed: put every volume back as it was, then bring the workload back up.
       const rollbacks = await Promise.allSettled(volumePlans.map((vp) => rollBackVolume(vp)));
-      // A rollback that failed keeps its journal: boot recovery (or `berth recover`) retries it.
-      if (rollbacks.every((r) => r.status === "fulfilled")) {
+      for (const r of rollbacks) if (r.status === "rejected") logged("rollback", r.reason);
+      rollbackFailed = rollbacks.some((r) => r.status === "rejected");
+      // A failed rollback keeps its journal for boot recovery (or `berth recover`) to retry, and
+      // the workload stays stopped: started now, it would run on a half-restored folder.
+      if (!rollbackFailed) {
         for (const j of await listJournals(deps.dataDir)) if (j.intent?.restoreId === restoreId) await j.remove();
+        await redeployAffected(deps, actor, lease, plan.affected, logged);
       }
-      await deployUnderLock(deps, actor, lease, request.workloadId).catch(() => {});
     }
     // What the user (and the RestoreRun, which viewers read) sees is path-free; the cause is logged.
-    const failure = error instanceof DomainError ? error : unexpectedFailure(error);
-    await finishRun(deps, run.id, started, "failed", failure.message);
+    // After COMMIT the snapshot's data is live: the run succeeded, only its cleanup did not.
+    const failure = committed ? afterCommitFailure(error) : rollbackFailed ? rollbackFailure(error) : error instanceof DomainError ? error : unexpectedFailure(error);
+    const detail = committed ? "finish-failed" : rollbackFailed ? "rollback-failed" : failure.message;
+    await finishRun(deps, run.id, started, committed ? "succeeded" : "failed", detail);
     await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "failure", detail: { workloadId: request.workloadId, message: failure.message } });
     op.finish(failure.message);
     throw failure;
   }
+}
+
+/**
+ * Brings back every workload the restore stopped, the restored one first; one that was meant
+ * to be stopped stays stopped. Returns the first failure's client-safe message.
+ */
+async function redeployAffected(
+  deps: SnapshotDeps,
+  actor: Actor,
+  lease: LockLease,
+  affected: LoadedWorkload[],
+  logged: (step: string, error: unknown) => string,
+): Promise<string | undefined> {
+  let firstError: string | undefined;
+  for (const w of affected) {
+    if (w.config.desiredState !== "running") continue;
+    await deployUnderLock(deps, actor, lease, w.config.id).catch((error: unknown) => (firstError ??= `${w.config.name}: ${logged("redeploy", error)}`));
+  }
+  return firstError;
+}
+
+function afterCommitFailure(error: unknown): DomainError {
+  return new DomainError(
+    "PRECONDITION_FAILED",
+    `The snapshot's data was restored and is live, but finishing the restore failed (${publicMessage(error)}); the server completes it at its next start`,
+    { cause: error },
+  );
+}
+
+function rollbackFailure(error: unknown): DomainError {
+  return new DomainError(
+    "PRECONDITION_FAILED",
+    "The restore failed, and putting the previous data back failed too; the workload was left stopped. The server retries at its next start (or stop it and run `berth recover`)",
+    { cause: error },
+  );
 }
 
 function unexpectedFailure(error: unknown): DomainError {

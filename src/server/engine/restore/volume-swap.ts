@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { crashPoint } from "./crash-points";
 import { fsyncPath } from "../durable-fs";
+import { DomainError } from "../errors";
 import { removeTree } from "../remove-tree";
 import type { Journal, VolumePlan } from "./journal";
 
@@ -15,8 +16,15 @@ const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
 export async function swapInVolume(plan: VolumePlan, index: number, journal: Journal | null): Promise<void> {
   const parent = path.dirname(plan.live);
   if (await exists(plan.staged)) {
-    if ((await exists(plan.live)) && !(await exists(plan.backup))) {
-      await fs.rename(plan.live, plan.backup);
+    if (!(await exists(plan.backup)) && (plan.liveAbsent || (await exists(plan.live)))) {
+      if (plan.liveAbsent) {
+        // An empty placeholder backup marks "live is ours now": rollback removes live only
+        // while the placeholder exists, never a folder something else created later.
+        if (await exists(plan.live)) throw new DomainError("CONFLICT", `The folder of ${plan.target} appeared during the restore`);
+        await fs.mkdir(plan.backup, { mode: 0o700 });
+      } else {
+        await fs.rename(plan.live, plan.backup);
+      }
       await fsyncPath(parent);
       crashPoint(`swap-${index}-after-backup`);
       await journal?.append({ type: "STEP", volume: index, action: "live-to-backup" });
@@ -30,7 +38,8 @@ export async function swapInVolume(plan: VolumePlan, index: number, journal: Jou
 
 /**
  * Backward, for a restore that never committed: whatever sits at `live` came from staging
- * if a backup exists, so it goes, and the backup comes back; staging is removed.
+ * if a backup exists, so it goes, and the backup comes back (or, for a volume whose folder
+ * did not exist before, the placeholder goes and live stays absent); staging is removed.
  */
 export async function rollBackVolume(plan: VolumePlan): Promise<void> {
   const parent = path.dirname(plan.live);
@@ -42,7 +51,8 @@ export async function rollBackVolume(plan: VolumePlan): Promise<void> {
       await removeTree(discard);
       await fs.rename(plan.live, discard);
     }
-    await fs.rename(plan.backup, plan.live);
+    if (plan.liveAbsent) await fs.rmdir(plan.backup);
+    else await fs.rename(plan.backup, plan.live);
     await fsyncPath(parent);
   }
   await removeTree(`${plan.staged}.discard`);

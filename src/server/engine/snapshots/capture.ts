@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import fs from "node:fs/promises";
 import { createWriteStream } from "node:fs";
 import path from "node:path";
@@ -10,7 +11,8 @@ import { fsyncPath } from "../durable-fs";
 import { DomainError } from "../errors";
 import { assertLeaseFor, type LockLease } from "../keyed-lock";
 import type { OperationHub } from "../operations";
-import { containerName, workloadLockKey, type WorkloadDeps } from "../workloads/workloads";
+import { publicMessage, type EngineLog } from "../public-error";
+import { containerRef, workloadLockKey, type WorkloadDeps } from "../workloads/workloads";
 import { assertSomethingToSnapshot, snapshotCoverage } from "./coverage";
 import { snapshotDir, snapshotFileName, snapshotView, type SnapshotKind, type SnapshotView } from "./snapshot-store";
 
@@ -48,8 +50,8 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
 
   const id = randomUUID();
   const op = deps.operations.start(id, request.workloadId, "capture");
-  const name = containerName(workload);
-  const wasRunning = (await deps.runtime.inspect(name).catch(() => ({ state: "unreachable" as const }))).state === "running";
+  const ref = containerRef(workload);
+  const wasRunning = (await deps.runtime.inspect(ref).catch(() => ({ state: "unreachable" as const }))).state === "running";
   const stopFirst = Boolean(request.quiesce && wasRunning);
   const dir = snapshotDir(deps.dataDir, request.workloadId);
   const finalPath = path.join(dir, snapshotFileName(id));
@@ -58,8 +60,8 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
   try {
     if (stopFirst) {
       op.progress({ phase: "stopping" });
-      await deps.runtime.stop(name).catch((error: unknown) => {
-        throw new DomainError("PRECONDITION_FAILED", `Stopping the container before the snapshot failed: ${(error as Error).message}`);
+      await deps.runtime.stop(ref).catch((error: unknown) => {
+        throw new DomainError("PRECONDITION_FAILED", `Stopping the container before the snapshot failed: ${publicMessage(error)}`, { cause: error });
       });
     }
     let restartError: unknown;
@@ -73,7 +75,7 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
     } finally {
       if (stopFirst) {
         op.progress({ phase: "starting containers" });
-        await deps.runtime.start(name).catch((error: unknown) => (restartError = error));
+        await deps.runtime.start(ref).catch((error: unknown) => (restartError = error));
       }
     }
     const row = await deps.db.snapshot.create({
@@ -93,14 +95,15 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
     await recordAudit(deps.db, actor, { action: `snapshot.${kind === "pre-restore" ? "preRestore" : "create"}`, target: id, outcome: "success" });
     op.finish();
     if (restartError) {
-      throw new DomainError("PRECONDITION_FAILED", `The snapshot was saved, but the container did not start again: ${(restartError as Error).message}`);
+      throw new DomainError("PRECONDITION_FAILED", `The snapshot was saved, but the container did not start again: ${publicMessage(restartError)}`, { cause: restartError });
     }
     return snapshotView(row);
   } catch (error) {
     await fs.rm(tmpPath, { force: true });
     if (!(await deps.db.snapshot.findUnique({ where: { id } }))) await fs.rm(finalPath, { force: true });
-    op.finish((error as Error).message);
-    await recordAudit(deps.db, actor, { action: "snapshot.create", target: request.workloadId, outcome: "failure", detail: { message: (error as Error).message } });
+    deps.log.warn({ err: error, workloadId: request.workloadId, snapshotId: id }, "snapshot capture failed");
+    op.finish(publicMessage(error));
+    await recordAudit(deps.db, actor, { action: "snapshot.create", target: request.workloadId, outcome: "failure", detail: { message: publicMessage(error) } });
     if (error instanceof DomainError) throw error;
     throw new DomainError("PRECONDITION_FAILED", `Snapshot failed: ${captureFailureReason(error)}`, { cause: error });
   }
@@ -133,6 +136,8 @@ async function writeWithRetries(
   for (let attempt = 1; ; attempt++) {
     const output = createWriteStream(tmpPath, { flags: "w", mode: 0o600 });
     try {
+      // A file that cannot be created fails here, not as an 'error' event nobody listens to.
+      await once(output, "open");
       op.progress({ phase: attempt === 1 ? "capturing" : `capturing (attempt ${attempt}: files changed while reading)` });
       const result = await writeSnapshotArchive({
         volumes,

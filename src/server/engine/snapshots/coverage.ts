@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import { DomainError } from "../errors";
-import { loadWorkload, resolveWorkloadVolumes, type WorkloadDeps } from "../workloads/workloads";
+import { loadWorkload, resolveWorkloadVolumes, workloadsSharing, type WorkloadDeps } from "../workloads/workloads";
 import type { VolumeScope } from "../volumes";
 
 export interface CoveredVolume {
@@ -39,10 +39,14 @@ export async function snapshotCoverage(deps: WorkloadDeps, workloadId: string): 
   return { ...coverage, workload };
 }
 
-/** The client-safe form: no host paths. */
+/**
+ * The client-safe form: no host paths. `sharedWith`: the other workloads that mount these
+ * folders, which a restore stops and starts again too (the restore dialog names them).
+ */
 export async function describeSnapshotCoverage(deps: WorkloadDeps, workloadId: string) {
   const { volumes, skipped } = await snapshotCoverage(deps, workloadId);
-  return { volumes: volumes.map(({ target, scope, source }) => ({ target, scope, source })), skipped };
+  const sharedWith = await workloadsSharing(deps, volumes.map((v) => v.hostPath), workloadId, "best-effort");
+  return { volumes: volumes.map(({ target, scope, source }) => ({ target, scope, source })), skipped, sharedWith };
 }
 
 export function assertSomethingToSnapshot(coverage: SnapshotCoverage): void {

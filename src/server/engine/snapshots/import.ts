@@ -8,6 +8,7 @@ import type { Actor } from "../actor";
 import { readSnapshotArchive } from "../archive/strict-reader";
 import { recordAudit } from "../audit";
 import { DomainError } from "../errors";
+import { publicMessage } from "../public-error";
 import { loadWorkload } from "../workloads/workloads";
 import { fsyncPath } from "../durable-fs";
 import type { SnapshotDeps } from "./capture";
@@ -93,8 +94,9 @@ export async function importSnapshot(deps: SnapshotDeps, actor: Actor, request: 
   } catch (error) {
     request.body.destroy();
     await fs.rm(tmpPath, { force: true });
-    op.finish((error as Error).message);
-    await recordAudit(deps.db, actor, { action: "snapshot.import", target: request.workloadId, outcome: "failure", detail: { message: (error as Error).message } });
+    deps.log.warn({ err: error, workloadId: request.workloadId }, "snapshot import failed");
+    op.finish(publicMessage(error));
+    await recordAudit(deps.db, actor, { action: "snapshot.import", target: request.workloadId, outcome: "failure", detail: { message: publicMessage(error) } });
     if (error instanceof DomainError) throw error;
     throw new DomainError("BAD_REQUEST", `The upload could not be stored: ${(error as NodeJS.ErrnoException).code === "ENOSPC" ? "the disk is full" : "the upload was interrupted"}`, { cause: error });
   }

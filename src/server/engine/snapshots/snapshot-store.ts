@@ -11,7 +11,7 @@ export const SNAPSHOT_KINDS = ["manual", "pre-restore", "scheduled", "imported"]
 export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 // File names are generated from the id, never taken from a user or an archive.
-const FILE_NAME = /^[A-Za-z0-9_-]{1,64}\.tar\.gz$/;
+export const SNAPSHOT_FILE_NAME = /^[A-Za-z0-9_-]{1,64}\.tar\.gz$/;
 export const snapshotFileName = (id: string) => `${id}.tar.gz`;
 
 export const snapshotsRoot = (dataDir: string) => path.join(dataDir, "snapshots");
@@ -24,7 +24,7 @@ export const snapshotDir = (dataDir: string, workloadId: string) => path.join(sn
 export function snapshotFilePath(dataDir: string, row: Pick<Snapshot, "workloadId" | "fileName">): string {
   const root = snapshotsRoot(dataDir);
   const file = path.resolve(root, row.workloadId, row.fileName);
-  if (!FILE_NAME.test(row.fileName) || !/^[A-Za-z0-9_-]+$/.test(row.workloadId) || !isInside(root, file) || file === root) {
+  if (!SNAPSHOT_FILE_NAME.test(row.fileName) || !/^[A-Za-z0-9_-]+$/.test(row.workloadId) || !isInside(root, file) || file === root) {
     throw new DomainError("PRECONDITION_FAILED", "This snapshot's stored file name is invalid; refusing to open it");
   }
   return file;
@@ -44,6 +44,8 @@ export interface SnapshotView {
   sha256: string;
   manifest: SnapshotManifestSummary;
   capturedLive: boolean;
+  /** the boot sweep found no file for this row: it cannot be restored or downloaded */
+  fileMissing: boolean;
   createdAt: Date;
   createdBy: string;
 }

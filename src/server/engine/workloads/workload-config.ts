@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Workload } from "~/generated/prisma/client";
-import { badRequest } from "../errors";
+import { badRequest, DomainError } from "../errors";
+import type { SecretBox } from "../secret-box";
 import { SLUG_PATTERN, VOLUME_SCOPES, type VolumeSpec } from "../volumes";
 
 export const slugSchema = z
@@ -12,6 +13,17 @@ export const envVarSchema = z.object({
   value: z.string().max(32_768),
   secret: z.boolean().default(false),
 });
+
+/**
+ * How an env entry is stored: a secret's value is sealed (secret-box.ts) and `value` left
+ * empty. Rows written before sealing existed hold the value in clear; they still read, and
+ * are sealed at the next start or save.
+ */
+export const storedEnvVarSchema = envVarSchema.extend({ sealed: z.string().optional() });
+export type EnvVar = z.infer<typeof envVarSchema>;
+export type StoredEnvVar = z.infer<typeof storedEnvVarSchema>;
+
+export const SECRET_MASK = "••••••";
 
 export const portSchema = z.object({
   hostPort: z.number().int().min(1).max(65_535),
@@ -39,7 +51,8 @@ export const workloadSettingsSchema = z.object({
 });
 export type WorkloadSettings = z.infer<typeof workloadSettingsSchema>;
 
-export interface WorkloadConfig extends WorkloadSettings {
+export interface WorkloadConfig extends Omit<WorkloadSettings, "env"> {
+  env: StoredEnvVar[];
   id: string;
   name: string;
   projectId: string;
@@ -62,7 +75,7 @@ export function workloadFromRow(row: Workload): WorkloadConfig {
   return {
     ...rest,
     command: parseJson(workloadSettingsSchema.shape.command, command, "command", row.id),
-    env: parseJson(workloadSettingsSchema.shape.env, env, "env", row.id),
+    env: parseJson(z.array(storedEnvVarSchema), env, "env", row.id),
     ports: parseJson(workloadSettingsSchema.shape.ports, ports, "ports", row.id),
     volumes: parseJson(workloadSettingsSchema.shape.volumes, volumes, "volumes", row.id) as VolumeSpec[],
     labels: parseJson(workloadSettingsSchema.shape.labels, labels, "labels", row.id),
@@ -71,7 +84,43 @@ export function workloadFromRow(row: Workload): WorkloadConfig {
   };
 }
 
-export function settingsToColumns(settings: WorkloadSettings) {
+/** A stored entry's value in clear. */
+function openEnvVar(e: StoredEnvVar, secrets: SecretBox): string {
+  return e.sealed === undefined ? e.value : secrets.open(e.sealed);
+}
+
+/** The entry as it goes to the database: a secret sealed, anything else in clear. */
+export function sealEnvVar(e: StoredEnvVar, secrets: SecretBox): StoredEnvVar {
+  if (!e.secret) return { key: e.key, value: openEnvVar(e, secrets), secret: false };
+  if (e.sealed !== undefined) return { key: e.key, value: "", secret: true, sealed: e.sealed };
+  return { key: e.key, value: "", secret: true, sealed: secrets.seal(e.value) };
+}
+
+/** The container's environment, secrets in clear; a key that cannot open a secret throws. */
+export function containerEnv(env: StoredEnvVar[], secrets: SecretBox): Record<string, string> {
+  return Object.fromEntries(env.map((e) => [e.key, openEnvVar(e, secrets)]));
+}
+
+/**
+ * The env as a client sees it, never with the sealed form: secrets masked, or in clear when
+ * `secrets` is given (admins). A secret this server's key cannot open (another key, damaged)
+ * shows as the mask, so the admin can still open the form and enter it again; deploying it
+ * fails with a clear error.
+ */
+export function envForView(env: StoredEnvVar[], secrets: SecretBox | null): EnvVar[] {
+  const reveal = (e: StoredEnvVar) => {
+    if (!secrets) return SECRET_MASK;
+    try {
+      return openEnvVar(e, secrets);
+    } catch (error) {
+      if (error instanceof DomainError) return SECRET_MASK;
+      throw error;
+    }
+  };
+  return env.map((e) => ({ key: e.key, value: e.secret ? reveal(e) : e.value, secret: e.secret }));
+}
+
+export function settingsToColumns(settings: Omit<WorkloadSettings, "env"> & { env: StoredEnvVar[] }, secrets: SecretBox) {
   const keys = new Set<string>();
   for (const { key } of settings.env) {
     if (keys.has(key)) throw badRequest(`Environment variable ${key} is set twice`);
@@ -86,7 +135,7 @@ export function settingsToColumns(settings: WorkloadSettings) {
   return {
     image: settings.image,
     command: JSON.stringify(settings.command),
-    env: JSON.stringify(settings.env),
+    env: JSON.stringify(settings.env.map((e) => sealEnvVar(e, secrets))),
     ports: JSON.stringify(settings.ports),
     restartPolicy: settings.restartPolicy,
     volumes: JSON.stringify(settings.volumes),

@@ -1,12 +1,16 @@
 import fs from "node:fs/promises";
+import path from "node:path";
 import type { Db } from "../../db";
 import type { Actor } from "../actor";
 import { recordAudit } from "../audit";
-import type { ContainerRuntime, ContainerSpec, ContainerState } from "../container-runtime";
+import { MANAGED_VOLUME_LABEL, type ContainerRef, type ContainerRuntime, type ContainerSpec, type ContainerState } from "../container-runtime";
 import { badRequest, conflict, DomainError, notFound } from "../errors";
+import { publicMessage, unreachableReason, type EngineLog } from "../public-error";
 import { assertLeaseFor, type KeyedLock, type LockLease } from "../keyed-lock";
-import { isInside, resolveVolume, validateVolumeSpecs, type ResolvedVolume } from "../volumes";
-import { settingsToColumns, workloadFromRow, type WorkloadConfig, type WorkloadSettings } from "./workload-config";
+import { listJournals } from "../restore/journal";
+import { findBindClash, scopeBase, type VolumeSpec, isInside, prepareBindFolder, resolveVolume, validateVolumeSpecs, type BindClaim, type ResolvedVolume } from "../volumes";
+import type { SecretBox } from "../secret-box";
+import { containerEnv, envForView, SECRET_MASK, settingsToColumns, workloadFromRow, type WorkloadConfig, type WorkloadSettings } from "./workload-config";
 
 export interface WorkloadDeps {
   db: Db;
@@ -14,9 +18,14 @@ export interface WorkloadDeps {
   locks: KeyedLock;
   dataDir: string;
   absoluteRoots: string[];
+  /** seals secret env values at rest (secret-box.ts) */
+  secrets: SecretBox;
+  /** Named volumes Berth did not create may be mounted (BERTH_ALLOW_FOREIGN_VOLUMES=1). */
+  allowForeignVolumes?: boolean;
+  /** what failures do not send to clients (host paths, Docker's text) */
+  log: EngineLog;
 }
 
-export const SECRET_MASK = "••••••";
 export const workloadLockKey = (workloadId: string) => `workload:${workloadId}`;
 
 export async function loadWorkload(db: Db, id: string) {
@@ -26,8 +35,12 @@ export async function loadWorkload(db: Db, id: string) {
 }
 export type LoadedWorkload = Awaited<ReturnType<typeof loadWorkload>>;
 
+// Slugs and names never contain '_', so the parts cannot run into each other
+// ("a-b","c","d" and "a","b-c","d" used to give the same "berth-a-b-c-d").
 export const containerName = (w: Pick<LoadedWorkload, "project" | "stage"> & { config: { name: string } }) =>
-  `berth-${w.project.slug}-${w.stage.slug}-${w.config.name}`;
+  `berth_${w.project.slug}_${w.stage.slug}_${w.config.name}`;
+
+export const containerRef = (w: LoadedWorkload): ContainerRef => ({ name: containerName(w), workloadId: w.config.id });
 
 /** Every volume's host location, from the workload's current config. */
 export async function resolveWorkloadVolumes(deps: WorkloadDeps, w: LoadedWorkload): Promise<ResolvedVolume[]> {
@@ -35,15 +48,12 @@ export async function resolveWorkloadVolumes(deps: WorkloadDeps, w: LoadedWorklo
   return Promise.all(w.config.volumes.map((v) => resolveVolume(v, ctx)));
 }
 
-function maskSecrets(config: WorkloadConfig): WorkloadConfig {
-  return { ...config, env: config.env.map((e) => (e.secret ? { ...e, value: SECRET_MASK } : e)) };
-}
-
-async function safeInspect(runtime: ContainerRuntime, name: string): Promise<ContainerState> {
+async function safeInspect(runtime: ContainerRuntime, ref: ContainerRef): Promise<ContainerState> {
   try {
-    return await runtime.inspect(name);
+    return await runtime.inspect(ref);
   } catch (error) {
-    return { state: "unreachable", reason: (error as Error).message };
+    // Docker's text names the socket's host path: a code goes out, the health banner says more.
+    return { state: "unreachable", reason: unreachableReason(error) };
   }
 }
 
@@ -61,11 +71,12 @@ async function toView(deps: WorkloadDeps, w: LoadedWorkload, isAdmin: boolean): 
   const name = containerName(w);
   const resolved = isAdmin ? await resolveWorkloadVolumes(deps, w).catch(() => null) : null;
   return {
-    ...(isAdmin ? w.config : maskSecrets(w.config)),
+    ...w.config,
+    env: envForView(w.config.env, isAdmin ? deps.secrets : null),
     projectSlug: w.project.slug,
     stageSlug: w.stage.slug,
     containerName: name,
-    status: await safeInspect(deps.runtime, name),
+    status: await safeInspect(deps.runtime, containerRef(w)),
     busy: deps.locks.isLocked(workloadLockKey(w.config.id)),
     volumePreview: w.config.volumes.map((v, i) => {
       const r = resolved?.[i];
@@ -83,12 +94,102 @@ export async function getWorkload(deps: WorkloadDeps, viewer: Actor, id: string)
   return toView(deps, await loadWorkload(deps.db, id), viewer.role === "ADMIN");
 }
 
-/** Checks volumes as a whole and resolves each (so a symlinked parent is refused now, not at deploy). */
-async function checkVolumes(deps: WorkloadDeps, settings: WorkloadSettings, project: { slug: string }, stage: { slug: string }) {
-  validateVolumeSpecs(settings.volumes, deps.absoluteRoots);
-  const ctx = { dataDir: deps.dataDir, projectSlug: project.slug, stageSlug: stage.slug, absoluteRoots: deps.absoluteRoots };
-  await Promise.all(settings.volumes.map((v) => resolveVolume(v, ctx)));
+/** Where a volume lives when it no longer resolves (its root was dropped, a link appeared): its lexical path. */
+function lexicalHostPath(deps: WorkloadDeps, spec: VolumeSpec, project: string, stage: string): string | null {
+  try {
+    if (spec.scope === "absolute") return path.resolve(spec.source);
+    if (spec.scope === "named") return null;
+    return path.resolve(scopeBase({ dataDir: deps.dataDir, projectSlug: project, stageSlug: stage, absoluteRoots: [] }, spec.scope), spec.source);
+  } catch {
+    return null;
+  }
 }
+
+/**
+ * Every other workload's binds, for the overlap check and a restore's siblings: what their
+ * configs say (a volume that no longer resolves still claims its lexical path: fail closed)
+ * and what their containers mount right now (a config saved without a redeploy, or a
+ * container from an older version, may still hold other folders). `containers: "best-effort"`
+ * skips the containers when Docker cannot be reached (saving needs no engine; deploy does).
+ */
+async function otherBindClaims(deps: WorkloadDeps, exceptId: string | null, containers: "required" | "best-effort" = "required"): Promise<BindClaim[]> {
+  const rows = await deps.db.workload.findMany({ where: exceptId ? { id: { not: exceptId } } : {}, include: { project: true, stage: true } });
+  const claims: BindClaim[] = [];
+  const names = new Map<string, string>();
+  for (const row of rows) {
+    const workloadName = `${row.project.slug}/${row.stage.slug}/${row.name}`;
+    names.set(row.id, workloadName);
+    const ctx = { dataDir: deps.dataDir, projectSlug: row.project.slug, stageSlug: row.stage.slug, absoluteRoots: deps.absoluteRoots };
+    let volumes: VolumeSpec[] = [];
+    try {
+      volumes = workloadFromRow(row).volumes;
+    } catch {
+      continue; // a row whose JSON no longer parses cannot be deployed either; its container still counts below
+    }
+    for (const spec of volumes) {
+      const resolved = await resolveVolume(spec, ctx).catch(() => null);
+      const hostPath = resolved ? (resolved.kind === "bind" ? resolved.hostPath : null) : lexicalHostPath(deps, spec, row.project.slug, row.stage.slug);
+      if (hostPath) claims.push({ workloadId: row.id, workloadName, target: spec.target, scope: spec.scope, hostPath });
+    }
+  }
+  const mounted = await deps.runtime.mountedFolders().catch((error: unknown) => {
+    if (containers === "required") throw error;
+    return [];
+  });
+  for (const c of mounted) {
+    if (c.workloadId === exceptId) continue;
+    for (const source of c.sources) {
+      if (claims.some((k) => k.workloadId === c.workloadId && k.hostPath === source)) continue;
+      // Not in its config: only a redeploy lets it go, so even the same folder is not shared.
+      claims.push({ workloadId: c.workloadId, workloadName: `${names.get(c.workloadId) ?? c.workloadId} (its current container)`, target: source, scope: "absolute", hostPath: source });
+    }
+  }
+  return claims;
+}
+
+/**
+ * Other workloads that mount one of these host folders (or, from a config older than the
+ * nesting rule, one nested with them): a restore must stop them too, or they keep writing
+ * into the folder it replaces. Sorted by id.
+ */
+export async function workloadsSharing(
+  deps: WorkloadDeps,
+  folders: string[],
+  exceptId: string,
+  containers: "required" | "best-effort" = "required",
+): Promise<{ id: string; name: string }[]> {
+  const sharing = new Map<string, string>();
+  for (const c of await otherBindClaims(deps, exceptId, containers)) {
+    if (folders.some((f) => isInside(f, c.hostPath) || isInside(c.hostPath, f))) sharing.set(c.workloadId, c.workloadName);
+  }
+  return [...sharing].map(([id, name]) => ({ id, name })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * Resolves every volume (so a symlinked parent is refused now) and refuses binds that nest
+ * in, or contain, another bind of any workload. Checked at save and again at every deploy
+ * and start: a config saved before a rule, or a folder changed since, is caught there.
+ */
+async function checkVolumeLayout(
+  deps: WorkloadDeps,
+  id: string | null,
+  volumes: WorkloadSettings["volumes"],
+  project: { slug: string },
+  stage: { slug: string },
+  checkContainers = true,
+): Promise<ResolvedVolume[]> {
+  validateVolumeSpecs(volumes, deps.absoluteRoots);
+  const ctx = { dataDir: deps.dataDir, projectSlug: project.slug, stageSlug: stage.slug, absoluteRoots: deps.absoluteRoots };
+  const resolved = await Promise.all(volumes.map((v) => resolveVolume(v, ctx)));
+  const mine = resolved.flatMap((v) => (v.kind === "bind" ? [{ workloadId: id ?? "new", workloadName: "", target: v.target, scope: v.scope, hostPath: v.hostPath }] : []));
+  const clash = findBindClash(mine, await otherBindClaims(deps, id, id === null || !checkContainers ? "best-effort" : "required"));
+  if (clash) throw badRequest(clash);
+  return resolved;
+}
+
+// Saves that change volumes run one at a time, so two workloads cannot both pass the overlap
+// check against each other's old config.
+const VOLUME_LAYOUT_LOCK = "volume-layout";
 
 /** Admins may send the mask back for an unchanged secret; keep the stored value then. */
 function keepMaskedSecrets(settings: WorkloadSettings, previous: WorkloadConfig | null): WorkloadSettings {
@@ -98,7 +199,7 @@ function keepMaskedSecrets(settings: WorkloadSettings, previous: WorkloadConfig 
       if (e.value !== SECRET_MASK) return e;
       const old = previous?.env.find((p) => p.key === e.key);
       if (!old) throw badRequest(`Environment variable ${e.key} needs a value`);
-      return { ...e, value: old.value };
+      return { ...old, secret: e.secret };
     }),
   };
 }
@@ -112,12 +213,14 @@ export async function createWorkload(
   if (!stage || stage.projectId !== input.projectId) throw notFound("Stage");
   const { projectId: _p, stageId: _s, name, ...rawSettings } = input;
   const settings = keepMaskedSecrets(rawSettings, null);
-  await checkVolumes(deps, settings, stage.project, stage);
-  if (await deps.db.workload.findUnique({ where: { stageId_name: { stageId: stage.id, name } } })) {
-    throw conflict(`A workload named ${name} already exists in ${stage.project.slug}/${stage.slug}`);
-  }
-  const row = await deps.db.workload.create({
-    data: { projectId: stage.projectId, stageId: stage.id, name, sourceKind: "image", ...settingsToColumns(settings) },
+  const row = await deps.locks.run(VOLUME_LAYOUT_LOCK, async () => {
+    await checkVolumeLayout(deps, null, settings.volumes, stage.project, stage);
+    if (await deps.db.workload.findUnique({ where: { stageId_name: { stageId: stage.id, name } } })) {
+      throw conflict(`A workload named ${name} already exists in ${stage.project.slug}/${stage.slug}`);
+    }
+    return deps.db.workload.create({
+      data: { projectId: stage.projectId, stageId: stage.id, name, sourceKind: "image", ...settingsToColumns(settings, deps.secrets) },
+    });
   });
   await recordAudit(deps.db, actor, { action: "workload.create", target: `${stage.project.slug}/${stage.slug}/${name}`, outcome: "success" });
   return getWorkload(deps, actor, row.id);
@@ -133,10 +236,15 @@ export async function updateWorkload(
   return deps.locks.run(workloadLockKey(id), async (lease) => {
     const w = await loadWorkload(deps.db, id);
     const settings = keepMaskedSecrets(rawSettings, w.config);
-    await checkVolumes(deps, settings, w.project, w.stage);
-    await deps.db.workload.update({ where: { id }, data: settingsToColumns(settings) });
+    await deps.locks.run(VOLUME_LAYOUT_LOCK, async () => {
+      await checkVolumeLayout(deps, id, settings.volumes, w.project, w.stage, false);
+      await deps.db.workload.update({ where: { id }, data: settingsToColumns(settings, deps.secrets) });
+    });
     await recordAudit(deps.db, actor, { action: "workload.update", target: containerName(w), outcome: "success", detail: { redeploy: opts.redeploy } });
-    if (opts.redeploy) await deployUnderLock(deps, actor, lease, id);
+    if (opts.redeploy) {
+      await assertNoPendingRestore(deps, id);
+      await deployUnderLock(deps, actor, lease, id);
+    }
     return getWorkload(deps, actor, id);
   });
 }
@@ -152,13 +260,14 @@ async function audited<T>(deps: WorkloadDeps, actor: Actor, action: string, targ
   }
 }
 
-/** Container-engine failures become user-readable errors; the engine's own text is kept, it names no host paths of ours. */
-async function runtimeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+/** Container-engine failures become path-free errors for the client; Docker's own text goes to the log. */
+async function runtimeCall<T>(deps: WorkloadDeps, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
+    deps.log.warn({ err: error }, `${what} failed`);
     if (error instanceof DomainError) throw error;
-    throw new DomainError("PRECONDITION_FAILED", `${what} failed: ${(error as Error).message}`, { cause: error });
+    throw new DomainError("PRECONDITION_FAILED", `${what} failed: ${publicMessage(error)}`, { cause: error });
   }
 }
 
@@ -169,27 +278,61 @@ async function runtimeCall<T>(what: string, call: () => Promise<T>): Promise<T> 
 export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: LockLease, id: string): Promise<void> {
   assertLeaseFor(lease, workloadLockKey(id));
   const w = await loadWorkload(deps.db, id);
-  const volumes = await resolveWorkloadVolumes(deps, w);
-  for (const v of volumes) if (v.kind === "bind") await fs.mkdir(v.hostPath, { recursive: true, mode: 0o755 });
+  const volumes = await checkVolumeLayout(deps, id, w.config.volumes, w.project, w.stage);
+  for (const v of volumes) {
+    if (v.kind === "bind") await prepareBindFolder(v);
+    else await runtimeCall(deps, `Preparing volume ${v.volumeName}`, () => claimNamedVolume(deps, v.volumeName, v.target));
+  }
   const spec: ContainerSpec = {
-    name: containerName(w),
+    ...containerRef(w),
     image: w.config.image,
     command: w.config.command,
-    env: Object.fromEntries(w.config.env.map((e) => [e.key, e.value])),
-    binds: volumes.map((v) => `${v.kind === "bind" ? v.hostPath : v.volumeName}:${v.target}${v.readOnly ? ":ro" : ""}`),
+    env: containerEnv(w.config.env, deps.secrets),
+    mounts: volumes.map((v) =>
+      v.kind === "bind"
+        ? { type: "bind" as const, source: v.hostPath, target: v.target, readOnly: !!v.readOnly }
+        : { type: "volume" as const, source: v.volumeName, target: v.target, readOnly: !!v.readOnly },
+    ),
     ports: w.config.ports,
     restartPolicy: w.config.restartPolicy,
-    labels: { ...w.config.labels, "berth.workload": w.config.id, "berth.project": w.project.slug, "berth.stage": w.stage.slug },
+    labels: { ...w.config.labels, "berth.project": w.project.slug, "berth.stage": w.stage.slug },
   };
-  await runtimeCall(`Pulling image ${spec.image}`, () => deps.runtime.ensureImage(spec.image));
-  await runtimeCall("Starting the container", () => deps.runtime.recreate(spec));
+  await runtimeCall(deps, `Pulling image ${spec.image}`, () => deps.runtime.ensureImage(spec.image));
+  await runtimeCall(deps, "Starting the container", () => deps.runtime.recreate(spec));
   await deps.db.workload.update({ where: { id }, data: { desiredState: "running" } });
+}
+
+/**
+ * A restore journal left on disk (its rollback failed, or the server died and has not
+ * recovered) means the workload's folders may be half-restored: it stays stopped until
+ * recovery has run. Restore and recovery redeploy through deployUnderLock, not through here.
+ */
+async function assertNoPendingRestore(deps: WorkloadDeps, id: string): Promise<void> {
+  const pending = (await listJournals(deps.dataDir)).some((j) => j.intent && (j.intent.workloadId === id || j.intent.alsoStopped?.includes(id)));
+  if (pending) {
+    throw new DomainError("PRECONDITION_FAILED", "A restore of this workload's data did not finish; restart the server or run `berth recover` before starting it");
+  }
+}
+
+/**
+ * A named volume is Berth's when Berth created it (label): another one may hold some other
+ * program's data, so mounting it needs BERTH_ALLOW_FOREIGN_VOLUMES=1.
+ */
+async function claimNamedVolume(deps: WorkloadDeps, name: string, target: string): Promise<void> {
+  const labels = await deps.runtime.volumeLabels(name);
+  if (labels === null) return deps.runtime.createVolume(name, { [MANAGED_VOLUME_LABEL]: "1" });
+  if (labels[MANAGED_VOLUME_LABEL] !== "1" && !deps.allowForeignVolumes) {
+    throw badRequest(`Volume "${target}": the Docker volume ${name} was not created by Berth; set BERTH_ALLOW_FOREIGN_VOLUMES=1 to mount volumes of other programs`);
+  }
 }
 
 export async function deployWorkload(deps: WorkloadDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), (lease) =>
-    audited(deps, actor, "workload.deploy", containerName(w), () => deployUnderLock(deps, actor, lease, id)),
+    audited(deps, actor, "workload.deploy", containerName(w), async () => {
+      await assertNoPendingRestore(deps, id);
+      await deployUnderLock(deps, actor, lease, id);
+    }),
   );
   return getWorkload(deps, actor, id);
 }
@@ -198,7 +341,7 @@ export async function stopWorkload(deps: WorkloadDeps, actor: Actor, id: string)
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), () =>
     audited(deps, actor, "workload.stop", containerName(w), async () => {
-      await runtimeCall("Stopping the container", () => deps.runtime.stop(containerName(w)));
+      await runtimeCall(deps, "Stopping the container", () => deps.runtime.stop(containerRef(w)));
       await deps.db.workload.update({ where: { id }, data: { desiredState: "stopped" } });
     }),
   );
@@ -209,9 +352,19 @@ export async function startWorkload(deps: WorkloadDeps, actor: Actor, id: string
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), (lease) =>
     audited(deps, actor, "workload.start", containerName(w), async () => {
-      // No container yet (never deployed, or removed by hand): starting means deploying.
-      if ((await safeInspect(deps.runtime, containerName(w))).state === "missing") return deployUnderLock(deps, actor, lease, id);
-      await runtimeCall("Starting the container", () => deps.runtime.start(containerName(w)));
+      // No container yet (never deployed, removed by hand, or under an older name): starting
+      // means deploying. Otherwise the volume layout is checked again before Docker mounts it.
+      await assertNoPendingRestore(deps, id);
+      const state = await safeInspect(deps.runtime, containerRef(w));
+      if (state.state === "missing") return deployUnderLock(deps, actor, lease, id);
+      const volumes = await checkVolumeLayout(deps, id, w.config.volumes, w.project, w.stage);
+      // A container whose mounts are not exactly today's config (saved without a redeploy, or
+      // made by an older version) is recreated rather than started as it is.
+      const wanted = volumes.flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])).sort();
+      const mounted = (await runtimeCall(deps, "Reading the container's mounts", () => deps.runtime.mountedFolders())).find((c) => c.workloadId === id)?.sources.sort() ?? [];
+      if (JSON.stringify(wanted) !== JSON.stringify(mounted)) return deployUnderLock(deps, actor, lease, id);
+      for (const v of volumes) if (v.kind === "bind") await prepareBindFolder(v);
+      await runtimeCall(deps, "Starting the container", () => deps.runtime.start(containerRef(w)));
       await deps.db.workload.update({ where: { id }, data: { desiredState: "running" } });
     }),
   );
@@ -234,7 +387,7 @@ export async function deleteWorkload(
   }
   return deps.locks.run(workloadLockKey(id), () =>
     audited(deps, actor, "workload.delete", containerName(w), async () => {
-      await runtimeCall("Removing the container", () => deps.runtime.remove(containerName(w)));
+      await runtimeCall(deps, "Removing the container", () => deps.runtime.remove(containerRef(w)));
       let deletedPaths = 0;
       if (opts.deleteData) {
         // Only folders that hold no other workload's data: a project-scoped volume may be shared.
@@ -257,9 +410,27 @@ export async function deleteWorkload(
   );
 }
 
+/**
+ * At boot, before anything restarts: a container made by an older version may mount a folder
+ * nested in another container's bind (the escape of issue #11). Docker would restart it as it
+ * is, so the container holding the inner folder is removed (its workload is then refused at
+ * deploy until its volumes no longer nest). Returns the workloads whose container went.
+ */
+export async function removeNestedContainers(deps: WorkloadDeps, actor: Actor): Promise<string[]> {
+  const mounts = (await deps.runtime.mountedFolders()).flatMap((c) => c.sources.map((source) => ({ workloadId: c.workloadId, source })));
+  const inner = new Set<string>();
+  for (const a of mounts) for (const b of mounts) if (a.source !== b.source && isInside(a.source, b.source)) inner.add(b.workloadId);
+  for (const workloadId of inner) {
+    deps.log.warn({ workloadId }, "removing a container whose bind mount lies inside another bind mount");
+    await deps.runtime.remove({ name: "", workloadId });
+    await recordAudit(deps.db, actor, { action: "workload.container.removed", target: workloadId, outcome: "success", detail: { reason: "nested-bind" } });
+  }
+  return [...inner];
+}
+
 export async function workloadLogs(deps: WorkloadDeps, id: string, tail = 200): Promise<string> {
   const w = await loadWorkload(deps.db, id);
-  const state = await safeInspect(deps.runtime, containerName(w));
+  const state = await safeInspect(deps.runtime, containerRef(w));
   if (state.state === "missing" || state.state === "unreachable") return "";
-  return runtimeCall("Reading the logs", () => deps.runtime.logs(containerName(w), tail));
+  return runtimeCall(deps, "Reading the logs", () => deps.runtime.logs(containerRef(w), tail));
 }

@@ -1,0 +1,48 @@
+import type { Db } from "../../db";
+import { DomainError } from "../errors";
+import { sealedKeyId, type SecretBox } from "../secret-box";
+import { sealEnvVar, storedEnvVarSchema, type StoredEnvVar } from "./workload-config";
+
+export interface ResealReport {
+  /** workloads whose stored env changed */
+  resealed: number;
+  /** secret values no key of the box opens (another key, or damaged): left as they are, deploying them fails clearly */
+  unreadable: { workloadId: string; key: string }[];
+}
+
+/**
+ * Brings every stored secret to the box's current key: values in clear (rows written before
+ * sealing existed) are sealed, values sealed with another key the box holds are re-sealed.
+ * Runs at every start (the upgrade path) and for `berth secrets rotate-key`, in one transaction.
+ */
+export async function resealSecrets(db: Db, secrets: SecretBox): Promise<ResealReport> {
+  const report: ResealReport = { resealed: 0, unreadable: [] };
+  await db.$transaction(async (tx) => {
+    for (const row of await tx.workload.findMany({ select: { id: true, env: true } })) {
+      const env = storedEnvVarSchema.array().parse(JSON.parse(row.env));
+      let changed = false;
+      const next = env.map((e): StoredEnvVar => {
+        if (!e.secret) return e;
+        if (e.sealed === undefined) {
+          changed = true;
+          return sealEnvVar(e, secrets);
+        }
+        if (sealedKeyId(e.sealed) === secrets.keyId) return e;
+        let plain: string;
+        try {
+          plain = secrets.open(e.sealed);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          report.unreadable.push({ workloadId: row.id, key: e.key });
+          return e;
+        }
+        changed = true;
+        return { ...e, sealed: secrets.seal(plain) };
+      });
+      if (!changed) continue;
+      await tx.workload.update({ where: { id: row.id }, data: { env: JSON.stringify(next) } });
+      report.resealed++;
+    }
+  });
+  return report;
+}
