@@ -105,32 +105,6 @@ describe("restore UI", () => {
     expect(await restoreRuns()).toEqual([]);
   });
 
-  it("names the other workloads that share the restored folder, before the admin confirms", async () => {
-    const project = await trpc<{ id: string }>("project.create", { slug: "shared-e2e" });
-    const stage = await trpc<{ id: string }>("stage.create", { projectId: project.id, slug: "prod" });
-    const make = (name: string) =>
-      trpc<{ id: string }>("workload.create", {
-        projectId: project.id,
-        stageId: stage.id,
-        name,
-        image: inject("testImage"),
-        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
-        volumes: [{ target: "/data", scope: "project", source: "uploads" }],
-      });
-    const [web, worker] = [await make("web"), await make("worker")];
-    for (const w of [web, worker]) await trpc("workload.deploy", { id: w.id });
-    await trpc("snapshot.create", { workloadId: web.id, label: "shared-v1" });
-    await page.goto(`/workloads/${web.id}`);
-    await snapshotsPanel().getByRole("row").filter({ hasText: "shared-v1" }).getByRole("button", { name: "Restore snapshot shared-v1" }).click();
-    const dialog = page.getByRole("dialog", { name: "Restore snapshot shared-v1?" });
-    const shared = dialog.getByTestId("restore-shared-with");
-    await shared.getByText("This other workload mounts the same data and is stopped too", { exact: false }).waitFor();
-    await shared.getByText("shared-e2e/prod/worker", { exact: true }).waitFor();
-    await screenshot(page, "restore-00-shared-with");
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
-  });
-
   it("restores through the dialog: steps while it runs, then the outcome; the files on disk are the snapshot's", async () => {
     await snapshotsPanel().getByRole("button", { name: "Restore snapshot v1" }).click();
     const dialog = page.getByRole("dialog", { name: "Restore snapshot v1?" });
@@ -265,5 +239,31 @@ describe("restore UI", () => {
     await page.getByRole("banner").getByRole("button", { name: "English" }).click();
     await page.getByRole("region", { name: "Restore history" }).waitFor();
     expect(browserErrors).toEqual([]);
+  });
+
+  it("names the other workloads that share the restored folder, before the admin confirms", async () => {
+    const project = await trpc<{ id: string }>("project.create", { slug: "shared-e2e" });
+    const stage = await trpc<{ id: string }>("stage.create", { projectId: project.id, slug: "prod" });
+    const make = (name: string) =>
+      trpc<{ id: string }>("workload.create", {
+        projectId: project.id,
+        stageId: stage.id,
+        name,
+        image: inject("testImage"),
+        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+        volumes: [{ target: "/data", scope: "project", source: "uploads" }],
+      });
+    const [web, worker] = [await make("web"), await make("worker")];
+    for (const w of [web, worker]) await trpc("workload.deploy", { id: w.id });
+    await trpc("snapshot.create", { workloadId: web.id, label: "shared-v1" });
+    await page.goto(`/workloads/${web.id}`);
+    await snapshotsPanel().getByRole("row").filter({ hasText: "shared-v1" }).getByRole("button", { name: "Restore snapshot shared-v1" }).click();
+    const dialog = page.getByRole("dialog", { name: "Restore snapshot shared-v1?" });
+    const shared = dialog.getByTestId("restore-shared-with");
+    await shared.getByText("This other workload mounts the same data and is stopped too", { exact: false }).waitFor();
+    await shared.getByText("shared-e2e/prod/worker", { exact: true }).waitFor();
+    await screenshot(page, "restore-09-shared-with");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
   });
 });

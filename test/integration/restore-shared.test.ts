@@ -12,7 +12,7 @@ import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
 import { snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { readSnapshotArchive } from "~/server/engine/archive/strict-reader";
-import { createWorkload, deployWorkload, getWorkload, startWorkload, stopWorkload } from "~/server/engine/workloads/workloads";
+import { createWorkload, deployWorkload, folderLockKey, getWorkload, startWorkload, stopWorkload } from "~/server/engine/workloads/workloads";
 import { createReadStream } from "node:fs";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { longRunning, makeStage, testActor } from "../support/workload-fixtures";
@@ -152,6 +152,34 @@ describe("restore of a folder two workloads share", () => {
     await stopWorkload(engineDeps, testActor, b.id);
     await startWorkload(engineDeps, testActor, b.id);
     expect((await getWorkload(engineDeps, testActor, b.id)).status.state).toBe("running");
+  });
+
+  it("a workload that starts sharing the folder while a restore holds it is refused, not silently written into the backup", async () => {
+    const { a, snapshot } = await sharedPair();
+    const live = (await getWorkload(engineDeps, testActor, a.id)).volumePreview[0]!.hostPath!;
+    const project = await db.project.findFirstOrThrow({ where: { workloads: { some: { id: a.id } } }, include: { stages: true } });
+    const late = await createWorkload(engineDeps, testActor, {
+      projectId: project.id,
+      stageId: project.stages[0]!.id,
+      name: "late",
+      image: inject("testImage"),
+      command: longRunning("true"),
+      env: [],
+      ports: [],
+      restartPolicy: "no",
+      labels: {},
+      volumes: [{ target: "/data", scope: "project", source: "shared" }],
+    });
+    // The restore's folder key, held as restoreSnapshot holds it while it stages and swaps.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const restoreLike = engineDeps.locks.runAll([folderLockKey(live)], () => held);
+    await expect(deployWorkload(engineDeps, testActor, late.id)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/a restore of its folder is running/) });
+    release();
+    await restoreLike;
+    await restoreSnapshot(engineDeps, testActor, { workloadId: a.id, snapshotId: snapshot.id, confirm: snapshot.id });
+    await deployWorkload(engineDeps, testActor, late.id);
+    expect((await getWorkload(engineDeps, testActor, late.id)).status.state).toBe("running");
   });
 });
 

@@ -175,4 +175,20 @@ describe("API token expiry and role", () => {
     // Tokens Berth itself made (CLI) have no creator and keep working.
     await expect((await callerFor(ids.headers.adminToken)).user.list()).resolves.toBeInstanceOf(Array);
   });
+
+  it("a token minted by a token belongs to the same person and expires no later than its parent", async () => {
+    const creator = await createUser(db, system, { email: "token-chain@berth.test", password: "password-1", role: "ADMIN" });
+    const asCreator = await callerFor({ ...SAME_ORIGIN, cookie: await sessionCookie(creator) });
+    const parent = await asCreator.token.create({ name: "parent", role: "ADMIN", expiresInDays: 1 });
+    const child = await (await callerFor({ authorization: `Bearer ${parent.secret}` })).token.create({ name: "child", role: "ADMIN" });
+    expect(child.token.expiresAt).toEqual(parent.token.expiresAt);
+    const asChild = () => callerFor({ authorization: `Bearer ${child.secret}` });
+    await expect((await asChild()).user.list()).resolves.toBeInstanceOf(Array);
+    const admin = await callerFor(ids.headers.admin);
+    await admin.user.updateRole({ id: creator.id, role: "VIEWER" });
+    await expect((await asChild()).user.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await admin.user.delete({ id: creator.id });
+    await expectUnauthorized((await asChild()).me.get(), /Invalid or revoked API token/);
+  });
 });
+

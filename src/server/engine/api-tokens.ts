@@ -47,15 +47,18 @@ export async function createApiToken(
   if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= MAX_TOKEN_DAYS)) {
     throw badRequest(`A token expires after 1 to ${MAX_TOKEN_DAYS} days, or never`);
   }
+  let createdById = actor.kind === "user" ? actor.userId : null;
+  let expiresAt = days === undefined ? null : new Date(Date.now() + days * DAY_MS);
+  if (actor.kind === "token") {
+    // A token minted by a token belongs to the same person and dies no later than its parent:
+    // otherwise it would outlive the parent's expiry and its creator's role or account.
+    const parent = await db.apiToken.findUniqueOrThrow({ where: { id: actor.tokenId } });
+    createdById = parent.createdById;
+    if (parent.expiresAt && (!expiresAt || expiresAt > parent.expiresAt)) expiresAt = parent.expiresAt;
+  }
   const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const row = await db.apiToken.create({
-    data: {
-      name,
-      role: input.role,
-      secretHash: hashSecret(secret),
-      createdById: actor.kind === "user" ? actor.userId : null,
-      expiresAt: days === undefined ? null : new Date(Date.now() + days * DAY_MS),
-    },
+    data: { name, role: input.role, secretHash: hashSecret(secret), createdById, expiresAt },
   });
   await recordAudit(db, actor, { action: "token.create", target: name, outcome: "success", detail: { role: input.role, expiresInDays: days ?? null } });
   const { secretHash: _hash, createdById: _by, ...token } = row;

@@ -49,7 +49,8 @@ async function closeRunsWithoutJournal(deps: SnapshotDeps, actor: Actor): Promis
     // the folders now are the ones it stopped.
     const w = await loadWorkload(deps.db, run.workloadId).catch(() => null);
     const folders = w ? (await resolveWorkloadVolumes(deps, w).catch(() => [])).flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])) : [];
-    const siblings = folders.length > 0 ? (await workloadsSharing(deps, folders, run.workloadId)).map((s) => s.id) : [];
+    // Best effort: with Docker down the containers are down too, and boot must not fail on it.
+    const siblings = folders.length > 0 ? (await workloadsSharing(deps, folders, run.workloadId, "best-effort")).map((s) => s.id) : [];
     const redeployError = await redeployMeantToRun(deps, actor, [run.workloadId, ...siblings], run.id);
     const detail = redeployError ? "redeploy-failed" : null;
     await deps.db.restoreRun.update({ where: { id: run.id }, data: { outcome: "rolled-back-at-boot", phase: "done", finishedAt: new Date(), detail } });
@@ -80,6 +81,11 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
     }
     await journal.remove();
     return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome: unrecorded.count > 0 ? "succeeded" : "cleaned-up" };
+  }
+  // Docker may have restarted these containers at boot (restart policy): they must not write into
+  // folders being renamed under them. With Docker down they are not running either.
+  for (const workloadId of [intent.workloadId, ...(intent.alsoStopped ?? [])]) {
+    await deps.runtime.stop({ name: "", workloadId }).catch((error: unknown) => deps.log.warn({ err: error, workloadId }, "recovery: stopping a container failed"));
   }
   const committed = types.has("COMMIT");
   if (committed) {

@@ -14,7 +14,7 @@ import type { LockLease } from "../keyed-lock";
 import { captureUnderLock, type SnapshotDeps } from "../snapshots/capture";
 import { getSnapshotRow, snapshotFilePath } from "../snapshots/snapshot-store";
 import { prepareBindParent, type ResolvedVolume } from "../volumes";
-import { containerRef, deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing, type LoadedWorkload } from "../workloads/workloads";
+import { containerRef, deployUnderLock, folderLockKey, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing, type LoadedWorkload } from "../workloads/workloads";
 import { crashPoint } from "./crash-points";
 import { createJournal, listJournals, type VolumePlan } from "./journal";
 import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
@@ -172,7 +172,7 @@ export async function restoreSnapshot(deps: SnapshotDeps, actor: Actor, request:
     // else touches these folders meanwhile.
     const folders = plan.volumes.map((v) => v.live);
     const sharing = await workloadsSharing(deps, folders, request.workloadId);
-    const keys = [request.workloadId, ...sharing.map((w) => w.id)].map(workloadLockKey);
+    const keys = [...[request.workloadId, ...sharing.map((w) => w.id)].map(workloadLockKey), ...folders.map(folderLockKey)];
     return await deps.locks.runAll(keys, async (lease) => {
       const now = await workloadsSharing(deps, folders, request.workloadId);
       if (now.some((w) => !lease.keys.has(workloadLockKey(w.id)))) {

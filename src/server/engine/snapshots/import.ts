@@ -47,6 +47,7 @@ export async function importSnapshot(deps: SnapshotDeps, actor: Actor, request: 
   const op = deps.operations.start(id, request.workloadId, "import");
   const hash = createHash("sha256");
   let size = 0;
+  let recorded = false;
 
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -88,12 +89,15 @@ export async function importSnapshot(deps: SnapshotDeps, actor: Actor, request: 
         createdBy: actor.label,
       },
     });
+    recorded = true;
     await recordAudit(deps.db, actor, { action: "snapshot.import", target: id, outcome: "success", detail: { bytes: size } });
     op.finish();
     return { snapshot: snapshotView(row), matched: targets.filter((t) => current.has(t)), unmatched: targets.filter((t) => !current.has(t)) };
   } catch (error) {
     request.body.destroy();
     await fs.rm(tmpPath, { force: true });
+    // Renamed but never recorded: a file no row describes is not kept.
+    if (!recorded) await fs.rm(finalPath, { force: true });
     deps.log.warn({ err: error, workloadId: request.workloadId }, "snapshot import failed");
     op.finish(publicMessage(error));
     await recordAudit(deps.db, actor, { action: "snapshot.import", target: request.workloadId, outcome: "failure", detail: { message: publicMessage(error) } });

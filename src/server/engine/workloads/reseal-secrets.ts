@@ -44,5 +44,8 @@ export async function resealSecrets(db: Db, secrets: SecretBox): Promise<ResealR
       report.resealed++;
     }
   });
+  // SQLite frees the replaced cells without wiping them (no secure_delete): the old values would
+  // stay in the file's free space. VACUUM rewrites the file from the live rows only.
+  if (report.resealed > 0) await db.$executeRawUnsafe("VACUUM");
   return report;
 }

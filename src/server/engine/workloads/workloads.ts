@@ -27,6 +27,8 @@ export interface WorkloadDeps {
 }
 
 export const workloadLockKey = (workloadId: string) => `workload:${workloadId}`;
+/** Held by a restore for each folder it replaces; a deploy that would mount one meanwhile is refused. */
+export const folderLockKey = (hostPath: string) => `folder:${hostPath}`;
 
 export async function loadWorkload(db: Db, id: string) {
   const row = await db.workload.findUnique({ where: { id }, include: { project: true, stage: true } });
@@ -176,13 +178,13 @@ async function checkVolumeLayout(
   volumes: WorkloadSettings["volumes"],
   project: { slug: string },
   stage: { slug: string },
-  checkContainers = true,
+  containers: "required" | "best-effort" = "required",
 ): Promise<ResolvedVolume[]> {
   validateVolumeSpecs(volumes, deps.absoluteRoots);
   const ctx = { dataDir: deps.dataDir, projectSlug: project.slug, stageSlug: stage.slug, absoluteRoots: deps.absoluteRoots };
   const resolved = await Promise.all(volumes.map((v) => resolveVolume(v, ctx)));
   const mine = resolved.flatMap((v) => (v.kind === "bind" ? [{ workloadId: id ?? "new", workloadName: "", target: v.target, scope: v.scope, hostPath: v.hostPath }] : []));
-  const clash = findBindClash(mine, await otherBindClaims(deps, id, id === null || !checkContainers ? "best-effort" : "required"));
+  const clash = findBindClash(mine, await otherBindClaims(deps, id, containers));
   if (clash) throw badRequest(clash);
   return resolved;
 }
@@ -214,7 +216,7 @@ export async function createWorkload(
   const { projectId: _p, stageId: _s, name, ...rawSettings } = input;
   const settings = keepMaskedSecrets(rawSettings, null);
   const row = await deps.locks.run(VOLUME_LAYOUT_LOCK, async () => {
-    await checkVolumeLayout(deps, null, settings.volumes, stage.project, stage);
+    await checkVolumeLayout(deps, null, settings.volumes, stage.project, stage, "best-effort");
     if (await deps.db.workload.findUnique({ where: { stageId_name: { stageId: stage.id, name } } })) {
       throw conflict(`A workload named ${name} already exists in ${stage.project.slug}/${stage.slug}`);
     }
@@ -237,7 +239,7 @@ export async function updateWorkload(
     const w = await loadWorkload(deps.db, id);
     const settings = keepMaskedSecrets(rawSettings, w.config);
     await deps.locks.run(VOLUME_LAYOUT_LOCK, async () => {
-      await checkVolumeLayout(deps, id, settings.volumes, w.project, w.stage, false);
+      await checkVolumeLayout(deps, id, settings.volumes, w.project, w.stage, "best-effort");
       await deps.db.workload.update({ where: { id }, data: settingsToColumns(settings, deps.secrets) });
     });
     await recordAudit(deps.db, actor, { action: "workload.update", target: containerName(w), outcome: "success", detail: { redeploy: opts.redeploy } });
@@ -279,6 +281,14 @@ export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: L
   assertLeaseFor(lease, workloadLockKey(id));
   const w = await loadWorkload(deps.db, id);
   const volumes = await checkVolumeLayout(deps, id, w.config.volumes, w.project, w.stage);
+  for (const v of volumes) {
+    // A workload that started sharing a folder after a restore of it began would write into
+    // what becomes the backup (the restore's own redeploy holds the folder's key).
+    const folderKey = v.kind === "bind" ? folderLockKey(v.hostPath) : "";
+    if (folderKey && deps.locks.isLocked(folderKey) && !lease.keys.has(folderKey)) {
+      throw conflict(`Volume "${v.target}": a restore of its folder is running; deploy again when it has finished`);
+    }
+  }
   for (const v of volumes) {
     if (v.kind === "bind") await prepareBindFolder(v);
     else await runtimeCall(deps, `Preparing volume ${v.volumeName}`, () => claimNamedVolume(deps, v.volumeName, v.target));
@@ -391,13 +401,9 @@ export async function deleteWorkload(
       let deletedPaths = 0;
       if (opts.deleteData) {
         // Only folders that hold no other workload's data: a project-scoped volume may be shared.
+        // Also a folder another workload's config no longer resolves to, or its container still mounts.
         const mine = (await resolveWorkloadVolumes(deps, w)).filter((v) => v.kind === "bind");
-        const others = await deps.db.workload.findMany({ where: { id: { not: id } }, include: { project: true, stage: true } });
-        const otherPaths: string[] = [];
-        for (const row of others) {
-          const vols = await resolveWorkloadVolumes(deps, { config: workloadFromRow(row), project: row.project, stage: row.stage }).catch(() => []);
-          for (const v of vols) if (v.kind === "bind") otherPaths.push(v.hostPath);
-        }
+        const otherPaths = (await otherBindClaims(deps, id)).map((c) => c.hostPath);
         for (const v of mine) {
           if (v.kind !== "bind" || otherPaths.some((o) => isInside(v.hostPath, o) || isInside(o, v.hostPath))) continue;
           await fs.rm(v.hostPath, { recursive: true, force: true });
