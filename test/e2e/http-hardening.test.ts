@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { launchBrowser, newEnglishPage } from "../support/browser";
-import { createApiToken, trpcHttp } from "../support/trpc-http";
+import { createApiToken, createDataWorkload, trpcHttp } from "../support/trpc-http";
 
 // Loopback has all of 127/8: clients bind to different source addresses to be different peers.
 const TRUSTED_PROXY = "127.0.0.3";
@@ -106,18 +106,9 @@ describe("security headers", () => {
   it("are on pages, API calls, sign-in and the download route", async () => {
     const bearer = { authorization: `Bearer ${admin}` };
     const call = <T>(procedure: string, input: unknown) => trpcHttp(app.url, admin).mutate<T>(procedure, input);
-    const project = await call<{ id: string }>("project.create", { slug: "headers" });
-    const stage = await call<{ id: string }>("stage.create", { projectId: project.id, slug: "production" });
-    const workload = await call<{ id: string }>("workload.create", {
-      projectId: project.id,
-      stageId: stage.id,
-      name: "files",
-      image: inject("testImage"),
-      command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
-      volumes: [{ target: "/data", scope: "stage", source: "files" }],
-    });
-    await call("workload.deploy", { id: workload.id });
-    const snapshot = await call<{ id: string }>("snapshot.create", { workloadId: workload.id, label: "headers" });
+    const workloadId = await createDataWorkload(call, { project: "headers", name: "files", source: "files", image: inject("testImage") });
+    await call("workload.deploy", { id: workloadId });
+    const snapshot = await call<{ id: string }>("snapshot.create", { workloadId, label: "headers" });
 
     const replies: Record<string, Reply> = {
       page: await send("127.0.0.1", "GET", "/login"),

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { dir, gzip, snapshotTar } from "../support/archive-builder";
 import { type AppServer, startAppServer } from "../support/app-server";
-import { createApiToken, trpcHttp } from "../support/trpc-http";
+import { createApiToken, createDataWorkload, trpcHttp } from "../support/trpc-http";
 
 // Issue 11 item 5: a client that goes away in the middle of an import upload, raw or
 // multipart, against `next start`: no `.tmp` left, the operation ends as failed, no
@@ -98,16 +98,7 @@ beforeAll(async () => {
   app = await startAppServer({ BERTH_IMPORT_MAX_BYTES: String(64 * 1024 * 1024) });
   admin = createApiToken(app.dataDir, "admin");
   const trpc = <T>(procedure: string, input: unknown) => trpcHttp(app.url, admin).mutate<T>(procedure, input);
-  const project = await trpc<{ id: string }>("project.create", { slug: "abort" });
-  const stage = await trpc<{ id: string }>("stage.create", { projectId: project.id, slug: "production" });
-  const w = await trpc<{ id: string }>("workload.create", {
-    projectId: project.id,
-    stageId: stage.id,
-    name: "uploads",
-    image: inject("testImage"),
-    volumes: [{ target: "/data", scope: "stage", source: "uploads" }],
-  });
-  workloadId = w.id;
+  workloadId = await createDataWorkload(trpc, { project: "abort", name: "uploads", source: "uploads", image: inject("testImage") });
 });
 afterAll(async () => {
   await app?.stop();

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { dir, file, flipByte, gzip, record, snapshotTar, truncate } from "../support/archive-builder";
 import { type AppServer, startAppServer } from "../support/app-server";
-import { createApiToken, trpcHttp } from "../support/trpc-http";
+import { createApiToken, createDataWorkload, trpcHttp } from "../support/trpc-http";
 
 // Download and import routes over real HTTP, against `next start`.
 const IMPORT_LIMIT = 8 * 1024 * 1024;
@@ -33,17 +33,7 @@ beforeAll(async () => {
   app = await startAppServer({ BERTH_IMPORT_MAX_BYTES: String(IMPORT_LIMIT) });
   admin = createApiToken(app.dataDir, "admin");
   viewer = createApiToken(app.dataDir, "viewer");
-  const project = await trpc<{ id: string }>("project.create", { slug: "dl" });
-  const stage = await trpc<{ id: string }>("stage.create", { projectId: project.id, slug: "production" });
-  const w = await trpc<{ id: string }>("workload.create", {
-    projectId: project.id,
-    stageId: stage.id,
-    name: "files",
-    image: inject("testImage"),
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
-    volumes: [{ target: "/data", scope: "stage", source: "files" }],
-  });
-  workloadId = w.id;
+  workloadId = await createDataWorkload(trpc, { project: "dl", name: "files", source: "files", image: inject("testImage") });
   await trpc("workload.deploy", { id: workloadId });
   const dir = path.join(app.dataDir, "volumes/projects/dl/stages/production/files");
   await fs.writeFile(path.join(dir, "random.bin"), Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251)));
