@@ -2,10 +2,17 @@
 # Installs the system packages the test suite needs, and nothing else:
 #   docker.io       dockerd + docker (a private engine is started per test run, see test/support/docker-engine.ts)
 #   busybox-static  /bin/busybox, statically linked: the test image is built from it, no registry needed
-#   util-linux      unshare, nsenter: the private engine runs in its own network namespace
+#   util-linux      unshare, nsenter: the private engine runs in its own network namespace;
+#                   flock: one build per app image when test files ask at once
 #   iproute2        ip: the tests check that the host's interfaces and routes stay unchanged
 #   chromium        /usr/bin/chromium for the e2e tests (driven by playwright-core)
 #   pigz            parallel gzip, used by snapshots
+#   mmdebstrap      builds the real-application test images (PostgreSQL, git) from Debian packages,
+#                   see test/support/app-images.ts; with debian-archive-keyring (verifies the
+#                   mirror) and mount (mmdebstrap mounts /proc, /sys and /dev in the new root)
+#   libarchive-tools  bsdtar: snapshot downloads must open with it, not only with GNU tar
+#   7zip            7zz: the same, with 7-Zip
+#   git             restored git repositories are also checked with the host's git fsck
 # Idempotent and fast when everything is present (no apt call at all). Debian/Ubuntu only.
 set -euo pipefail
 
@@ -50,6 +57,13 @@ check_all() {
   have_sbin ip || need iproute2 ip
   [ -x /usr/bin/chromium ] || need chromium /usr/bin/chromium
   have pigz || need pigz pigz
+  have_sbin flock || need util-linux flock
+  have mmdebstrap || need mmdebstrap mmdebstrap
+  [ -s /usr/share/keyrings/debian-archive-keyring.gpg ] || need debian-archive-keyring /usr/share/keyrings/debian-archive-keyring.gpg
+  have_sbin mount || need mount mount
+  have bsdtar || need libarchive-tools bsdtar
+  have 7zz || need 7zip 7zz
+  have git || need git git
 }
 
 check_all

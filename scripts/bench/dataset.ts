@@ -3,6 +3,14 @@
 //
 //   small/<dd>/<ee>/f<n>.txt|.bin   the small files (128 B – 16 KiB, log-uniform), 50 per dir
 //   large/<dd>/big<n>.log|.dat      the rest of the bytes (256 KiB – 64 MiB, log-uniform)
+//   small/<dd>/<ee>/l<n>            symlinks, 2% of the files' count: relative to another file,
+//                                   absolute inside the volume as the container sees it
+//                                   (/data/…), absolute outside it, or dangling
+//   small/<dd>/<ee>/h<n>            hard links to an earlier file, 1% of the files' count
+//
+// Owners (as root): every file, directory and symlink gets one of a few service-style
+// uid:gid pairs, and files and directories a mix of modes (0600 … 0755, a setgid directory
+// now and then), so capture and restore carry what a real volume has.
 //
 // Compressible files are slices of a seeded text pool (log lines, JSON, prose from a Zipf
 // vocabulary): they deflate to roughly a third, like real logs and source. Incompressible files
@@ -22,6 +30,10 @@ export interface DatasetSpec {
 
 export interface DatasetSummary extends DatasetSpec {
   files: number;
+  symlinks: number;
+  hardlinks: number;
+  /** distinct uid:gid pairs among the files (0: not root, everything stays the generating user's) */
+  owners: number;
   directories: number;
   bytes: number;
   incompressibleBytes: number;
@@ -84,6 +96,36 @@ interface FilePlan {
   incompressible: boolean;
 }
 
+interface LinkPlan {
+  relativePath: string;
+  /** symlink: the target text; hardlink: the path of an earlier file */
+  target: string;
+}
+
+/** uid:gid pairs as service users have them (root, www-data, postgres-style 999, a user, nobody). */
+const OWNERS: [number, number][] = [
+  [0, 0],
+  [33, 33],
+  [999, 999],
+  [1000, 1000],
+  [70, 70],
+  [65534, 65534],
+];
+const FILE_MODES = [0o644, 0o644, 0o644, 0o600, 0o640, 0o755];
+const DIR_MODES = [0o755, 0o755, 0o750, 0o700, 0o2775];
+const SYMLINK_SHARE = 0.02;
+const HARDLINK_SHARE = 0.01;
+/** Where the workload sees its volume (scripts/bench/environment.ts mounts it at /data). */
+const CONTAINER_TARGET = "/data";
+
+interface Metadata {
+  relativePath: string;
+  uid: number;
+  gid: number;
+  /** undefined for symlinks */
+  mode?: number;
+}
+
 function plan(spec: DatasetSpec): { files: FilePlan[]; directories: string[] } {
   const random = createRandom(`${spec.seed}:layout`);
   const files: FilePlan[] = [];
@@ -129,6 +171,40 @@ async function mapLimit<T, R>(items: T[], limit: number, task: (item: T, index: 
   return results;
 }
 
+/**
+ * Symlinks and hard links among the planned files, and owners and modes for everything, from
+ * their own random streams (the files' layout and content stay what they were for a seed).
+ */
+function planExtras(spec: DatasetSpec, files: FilePlan[], directories: string[], withOwners: boolean) {
+  const random = createRandom(`${spec.seed}:links`);
+  const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+  const smallDirs = directories.filter((d) => d.split("/").length === 3);
+  const dirs = smallDirs.length ? smallDirs : directories;
+  const symlinks: LinkPlan[] = [];
+  for (let i = 0; i < Math.round(files.length * SYMLINK_SHARE); i++) {
+    const relativePath = `${pick(dirs)}/l${i}`;
+    const to = pick(files).relativePath;
+    const kind = random();
+    const target =
+      kind < 0.6 ? path.posix.relative(path.posix.dirname(relativePath), to) : kind < 0.8 ? `${CONTAINER_TARGET}/${to}` : kind < 0.9 ? "/etc/hostname" : `missing/target-${i}`;
+    symlinks.push({ relativePath, target });
+  }
+  const hardlinks: LinkPlan[] = [];
+  for (let i = 0; i < Math.round(files.length * HARDLINK_SHARE); i++) hardlinks.push({ relativePath: `${pick(dirs)}/h${i}`, target: pick(files).relativePath });
+  const owners = createRandom(`${spec.seed}:owners`);
+  const meta = (relativePath: string, modes: number[] | null): Metadata => {
+    const [uid, gid] = withOwners ? OWNERS[Math.floor(owners() * OWNERS.length)]! : [-1, -1];
+    return { relativePath, uid, gid, mode: modes ? modes[Math.floor(owners() * modes.length)] : undefined };
+  };
+  return {
+    symlinks,
+    hardlinks,
+    fileMeta: files.map((f) => meta(f.relativePath, FILE_MODES)),
+    symlinkMeta: symlinks.map((l) => meta(l.relativePath, null)),
+    dirMeta: directories.map((d) => meta(d, DIR_MODES)),
+  };
+}
+
 /** Writes the dataset under `root` (which must be empty or missing) and describes it. */
 export async function generateDataset(root: string, spec: DatasetSpec): Promise<DatasetSummary> {
   const started = performance.now();
@@ -169,11 +245,35 @@ export async function generateDataset(root: string, spec: DatasetSpec): Promise<
     }
     return hash.digest();
   });
+  // Links, then owners and modes: files, symlinks (lchown), directories last so a 0700
+  // directory owned by someone else is set after its content. Ownership before mode: chown
+  // clears setgid.
+  const withOwners = process.getuid?.() === 0;
+  const extras = planExtras(spec, files, directories, withOwners);
+  for (const h of extras.hardlinks) await fs.link(path.join(root, h.target), path.join(root, h.relativePath));
+  for (const l of extras.symlinks) await fs.symlink(l.target, path.join(root, l.relativePath));
+  await mapLimit([...extras.fileMeta, ...extras.symlinkMeta], WRITE_CONCURRENCY, async (m) => {
+    const full = path.join(root, m.relativePath);
+    if (m.uid >= 0) await fs.lchown(full, m.uid, m.gid);
+    if (m.mode !== undefined) await fs.chmod(full, m.mode);
+  });
+  for (const m of [...extras.dirMeta].reverse()) {
+    const full = path.join(root, m.relativePath);
+    if (m.uid >= 0) await fs.chown(full, m.uid, m.gid);
+    await fs.chmod(full, m.mode!);
+  }
+
   const fingerprint = createHash("sha256");
   files.forEach((file, i) => fingerprint.update(`${file.relativePath}\0${file.size}\0`).update(digests[i]!));
+  for (const l of extras.symlinks) fingerprint.update(`l ${l.relativePath}\0${l.target}\0`);
+  for (const h of extras.hardlinks) fingerprint.update(`h ${h.relativePath}\0${h.target}\0`);
+  for (const m of [...extras.fileMeta, ...extras.symlinkMeta, ...extras.dirMeta]) fingerprint.update(`o ${m.relativePath}\0${m.uid}:${m.gid}:${m.mode ?? ""}\0`);
   return {
     ...spec,
     files: files.length,
+    symlinks: extras.symlinks.length,
+    hardlinks: extras.hardlinks.length,
+    owners: withOwners ? new Set(extras.fileMeta.map((m) => `${m.uid}:${m.gid}`)).size : 0,
     directories: directories.length,
     bytes: files.reduce((sum, f) => sum + f.size, 0),
     incompressibleBytes: files.reduce((sum, f) => sum + (f.incompressible ? f.size : 0), 0),

@@ -27,6 +27,16 @@ interface Raw {
   [series: string]: number[];
 }
 
+// The reference tools carry what Berth carries: numeric owners and full modes (as root, GNU
+// tar restores owners by default; -p keeps setgid and the modes as archived), symlinks and
+// hard links (tar archives both natively), so both sides do the same work.
+const TAR_OWNERS = "--numeric-owner -p";
+const REFERENCES = {
+  tarCzf: (out: string, volume: string) => `tar ${TAR_OWNERS} -czf ${q(out)} -C ${q(volume)} .`,
+  tarPigz: (out: string, volume: string) => `tar ${TAR_OWNERS} -cf - -C ${q(volume)} . | pigz -6 > ${q(out)}`,
+  tarXzfSync: (archive: string, target: string) => `tar ${TAR_OWNERS} -xzf ${q(archive)} -C ${q(target)} && sync -f ${q(target)}`,
+};
+
 async function captureRound(env: BenchEnvironment, workload: { id: string; volume: string }, raw: Raw, keep: (id: string) => boolean) {
   settle(env.workDir);
   const berth = await env.berth("capture", workload.id);
@@ -43,12 +53,12 @@ async function captureRound(env: BenchEnvironment, workload: { id: string; volum
 async function referenceCaptureRound(env: BenchEnvironment, volume: string, raw: Raw) {
   const out = path.join(env.workDir, "reference.tar.gz");
   settle(env.workDir);
-  const tarGz = await timeShell(`tar -czf ${q(out)} -C ${q(volume)} .`);
+  const tarGz = await timeShell(REFERENCES.tarCzf(out, volume));
   (raw.tarCzfS ??= []).push(seconds(tarGz.ms));
   (raw.tarCzfMB ??= []).push(await fileMB(out));
   await fs.rm(out);
   settle(env.workDir);
-  const pigz = await timeShell(`tar -cf - -C ${q(volume)} . | pigz -6 > ${q(out)}`);
+  const pigz = await timeShell(REFERENCES.tarPigz(out, volume));
   (raw.tarPigzS ??= []).push(seconds(pigz.ms));
   (raw.tarPigzMB ??= []).push(await fileMB(out));
   await fs.rm(out);
@@ -66,7 +76,7 @@ async function restoreRound(env: BenchEnvironment, workload: { id: string; volum
 
   settle(env.workDir);
   const target = await fs.mkdtemp(path.join(parent, ".bench-tar-x-"));
-  const tarX = await timeShell(`tar -xzf ${q(archive)} -C ${q(target)} && sync -f ${q(target)}`);
+  const tarX = await timeShell(REFERENCES.tarXzfSync(archive, target));
   (raw.tarXzfSyncS ??= []).push(seconds(tarX.ms));
   await fs.rm(target, { recursive: true, force: true });
 
@@ -103,7 +113,7 @@ async function restoreRound(env: BenchEnvironment, workload: { id: string; volum
   if (verify) {
     const digest = await treeDigest(workload.volume);
     if (digest !== verify) throw new Error("the restored volume differs from the dataset");
-    log("  restored volume verified: identical to the dataset (paths, modes, contents)");
+    log("  restored volume verified: identical to the dataset (paths, owners, modes, symlinks, hard links, contents)");
   }
 }
 
@@ -156,6 +166,7 @@ function spec(options: BenchOptions, scale = 1): DatasetSpec {
 
 const describeDataset = (d: DatasetSummary) =>
   `${(d.bytes / 1024 ** 3).toFixed(2)} GiB, ${d.files} files (${d.smallFiles} small) in ${d.directories} dirs, ` +
+  `${d.symlinks} symlinks, ${d.hardlinks} hard links, ${d.owners ? `${d.owners} owners` : "no owners (not root)"}, ` +
   `${((100 * d.incompressibleBytes) / d.bytes).toFixed(0)}% incompressible, fingerprint ${d.fingerprint.slice(0, 16)}`;
 
 async function main() {
@@ -220,7 +231,12 @@ async function main() {
     const rows = targetRows(raw, options);
     const table = renderTable(rows);
     console.log(`\n${table}\n`);
-    const results = { date: new Date().toISOString(), machine, options: { ...options, only: [...options.only] }, datasets, raw, targets: rows };
+    const references = {
+      tarCzf: REFERENCES.tarCzf("<out>", "<volume>"),
+      tarPigz: REFERENCES.tarPigz("<out>", "<volume>"),
+      tarXzfSync: REFERENCES.tarXzfSync("<Berth's archive>", "<empty dir beside the volume>"),
+    };
+    const results = { date: new Date().toISOString(), machine, options: { ...options, only: [...options.only] }, datasets, references, raw, targets: rows };
     await fs.mkdir(path.dirname(options.out), { recursive: true });
     await fs.writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
     const targets = rows.filter((r) => r.pass !== null);

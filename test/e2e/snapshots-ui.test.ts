@@ -65,8 +65,9 @@ beforeAll(async () => {
   workloadId = await deployDataWorkload(trpc, { project: PROJECT, stage: STAGE, name: NAME, namedVolume: NAMED_VOLUME, image: inject("testImage") });
   await fs.writeFile(path.join(dataFolder(), "notes.txt"), "written before the snapshot\n");
   await fs.writeFile(path.join(dataFolder(), "big.bin"), randomBytes(BIG_FILE_BYTES));
-  // Links are never archived: the snapshot lists it as skipped.
+  // Links are archived as links (format 2); a named pipe never is: the snapshot lists it as skipped.
   await fs.symlink("notes.txt", path.join(dataFolder(), "link-to-notes"));
+  execFileSync("mkfifo", [path.join(dataFolder(), "queue.fifo")]);
 });
 
 afterAll(async () => {
@@ -136,11 +137,12 @@ describe("snapshots UI", () => {
     await row.getByText("/data", { exact: true }).waitFor();
     await row.getByText(app.admin.email, { exact: false }).waitFor();
 
-    // The symlink was left out, and the row says so.
+    // The named pipe was left out, and the row says so; the symlink was kept.
     await row.getByRole("button", { name: "Show the 1 skipped entry of before-upgrade" }).click();
     const skipped = page.getByRole("dialog", { name: "Not in snapshot before-upgrade" });
-    const entry = skipped.getByRole("row").filter({ hasText: "link-to-notes" });
-    await entry.getByText("Symbolic link").waitFor();
+    const entry = skipped.getByRole("row").filter({ hasText: "queue.fifo" });
+    await entry.getByText("Named pipe (FIFO)").waitFor();
+    expect(await skipped.getByRole("row").filter({ hasText: "link-to-notes" }).count()).toBe(0);
     await entry.getByText("/data", { exact: true }).waitFor();
     await screenshot(page, "snapshots-04-skipped-entries");
     await skipped.getByRole("button", { name: "Close" }).first().click();

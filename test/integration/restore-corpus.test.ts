@@ -4,7 +4,10 @@
 // (b) a restore of a stored snapshot file replaced by the archive, its row's sha256 and size
 //     updated so the checksum passes: refused with the reason before anything is touched —
 //     live data byte-identical, container still running, no staging/backup dirs, no journal,
-//     no pre-restore snapshot.
+//     no pre-restore snapshot, nothing new beside the live volumes, the trap dir that link
+//     cases aim at still empty.
+// Then the valid link archives of the corpus (LINK_ARCHIVES): imported and restored, their
+// links are in the live volumes exactly, and nothing was written through them.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
@@ -24,7 +27,7 @@ import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads
 import { dir, file, gzip, gzipMembers, snapshotTar } from "../support/archive-builder";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { hashTree } from "../support/hash-tree";
-import { CORPUS_TARGETS, ESCAPE_DIR, MALICIOUS_ARCHIVES } from "../support/malicious-archives";
+import { CORPUS_TARGETS, ESCAPE_DIR, LINK_ARCHIVES, MALICIOUS_ARCHIVES } from "../support/malicious-archives";
 import { makeWorkload, testActor } from "../support/workload-fixtures";
 
 // Three corpus cases need caps far below the defaults (a 1 TiB or 5-million-entry archive is
@@ -58,6 +61,10 @@ let current: Record<string, string>[];
 let storedPath: string;
 let original: { bytes: Buffer; sha256: string; size: bigint };
 let scratch: string;
+/** Link cases aim at this existing dir (absolute): it must stay empty. */
+let trapDir: string;
+/** What the live volumes' parent folders hold: a link to '..' must not add to them. */
+let parentsBefore: string[];
 
 beforeAll(async () => {
   const w = await makeWorkload({ name: "corpus", volumes: CORPUS_TARGETS.map((target, i) => ({ target, scope: "stage" as const, source: `data${i}` })) });
@@ -74,6 +81,9 @@ beforeAll(async () => {
   storedPath = snapshotFilePath(engineDeps.dataDir, row);
   original = { bytes: await fs.readFile(storedPath), sha256: row.sha256, size: row.size };
   scratch = await fs.mkdtemp(path.join(os.tmpdir(), "berth-corpus-it-"));
+  trapDir = path.join(scratch, "trap");
+  await fs.mkdir(trapDir);
+  parentsBefore = await parents();
 });
 afterAll(() => fs.rm(scratch, { recursive: true, force: true }));
 
@@ -90,11 +100,17 @@ async function leftovers(): Promise<string[]> {
   return names;
 }
 
+async function parents(): Promise<string[]> {
+  const names: string[] = [];
+  for (const parent of new Set(live.map((l) => path.dirname(l)))) names.push(...(await fs.readdir(parent)).map((n) => `${parent}/${n}`));
+  return names.sort();
+}
+
 const snapshotIds = async () => (await db.snapshot.findMany({ where: { workloadId }, select: { id: true }, orderBy: { id: "asc" } })).map((r) => r.id);
 
 describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.length} archives)`, () => {
   it.each(MALICIOUS_ARCHIVES.map((a, i) => ({ ...a, i })))("[$class] $name", async (item) => {
-    const bytes = item.build();
+    const bytes = item.build({ trapDir });
     const archivePath = path.join(scratch, `${item.i}.tar.gz`);
     await fs.writeFile(archivePath, bytes);
     caseLimits.current = item.limits ?? {};
@@ -131,6 +147,8 @@ describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.le
       expect(await leftovers()).toEqual([]);
       expect(await db.snapshot.count({ where: { workloadId, kind: "pre-restore" } })).toBe(0);
       expect(await fs.lstat(ESCAPE_DIR).then(() => true, () => false)).toBe(false);
+      expect(await fs.readdir(trapDir)).toEqual([]);
+      expect(await parents()).toEqual(parentsBefore);
     } finally {
       caseLimits.current = {};
       await fs.writeFile(storedPath, original.bytes);
@@ -155,6 +173,33 @@ describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.le
     expect((await getWorkload(engineDeps, testActor, workloadId)).status.state).toBe("running");
     expect(await leftovers()).toEqual([]);
     expect(await db.snapshot.count({ where: { workloadId, kind: "pre-restore" } })).toBe(1);
+  });
+});
+
+describe(`valid link archives through import and restore (${LINK_ARCHIVES.length} archives)`, () => {
+  it.each(LINK_ARCHIVES.map((a, i) => ({ ...a, i })))("$name", async (item) => {
+    const passwd = await fs.stat("/etc/passwd");
+    const bytes = item.build({ trapDir });
+    const imported = await importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(await write(`link-${item.i}.tar.gz`, bytes)), maxBytes: 64 * 1024 * 1024 });
+    expect(imported).toMatchObject({ matched: [...CORPUS_TARGETS], unmatched: [] });
+    await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
+    for (const l of item.symlinks({ trapDir })) {
+      const full = path.join(live[l.volume]!, l.path);
+      expect((await fs.lstat(full)).isSymbolicLink(), l.path).toBe(true);
+      expect(await fs.readlink(full), l.path).toBe(l.target);
+    }
+    for (const h of item.hardlinks) {
+      const [a, b] = await Promise.all([fs.lstat(path.join(live[h.volume]!, h.path)), fs.lstat(path.join(live[h.volume]!, h.target))]);
+      expect([a.isFile(), a.ino], h.path).toEqual([true, b.ino]);
+    }
+    for (const f of item.files) expect(await fs.readFile(path.join(live[f.volume]!, f.path), "utf8"), f.path).toBe(f.content);
+    // Nothing through the links, here or on the host; the workload runs again.
+    expect(await fs.readdir(trapDir)).toEqual([]);
+    expect(await parents()).toEqual(parentsBefore);
+    const after = await fs.stat("/etc/passwd");
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([passwd.ino, passwd.size, passwd.mtimeMs]);
+    expect((await getWorkload(engineDeps, testActor, workloadId)).status.state).toBe("running");
+    expect(await leftovers()).toEqual([]);
   });
 });
 

@@ -505,7 +505,7 @@ async function buildRootfsTar(dir: string): Promise<string> {
   return tarFile;
 }
 
-async function importImage(docker: Docker, tarFile: string, image: string): Promise<void> {
+export async function importImage(docker: Docker, tarFile: string, image: string): Promise<void> {
   const [repo, tag] = image.split(/:(?=[^:/]+$)/) as [string, string | undefined];
   const stream = await docker.importImage(tarFile, { repo, tag: tag ?? "latest", changes: ['CMD ["sh"]'] });
   const events = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) =>

@@ -3,8 +3,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 
 /**
- * Every directory (with its mode) and regular file (mode + sha256) under `dir`, keyed by
- * relative path: two trees are byte-identical when their maps are equal.
+ * Every directory (with its mode), regular file (mode + sha256) and symlink (its target) under
+ * `dir`, keyed by relative path: two trees are byte-identical when their maps are equal.
  */
 export async function hashTree(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -15,6 +15,8 @@ export async function hashTree(dir: string): Promise<Record<string, string>> {
       if (entry.isDirectory()) {
         out[`${r}/`] = `dir ${(st.mode & 0o777).toString(8)}`;
         await walk(r);
+      } else if (entry.isSymbolicLink()) {
+        out[r] = `link ${await fs.readlink(path.join(dir, r))}`;
       } else if (entry.isFile()) {
         out[r] = `${(st.mode & 0o777).toString(8)} ${createHash("sha256").update(await fs.readFile(path.join(dir, r))).digest("hex")}`;
       }

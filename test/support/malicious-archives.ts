@@ -7,7 +7,13 @@
 // Most archives first carry a valid "prelude" (two volume roots, small files and a 512 KiB
 // incompressible file) so that the extractor has really written files by the time it meets
 // the bad part, and must remove them. Paths that try to escape aim at `<staging>/../../outside`
-// (a sibling marker area in the unit test) or at ESCAPE_DIR.
+// (a sibling marker area in the unit test) or at ESCAPE_DIR; links aim at those, at `..`, at
+// host paths such as /etc, or at the test's trap dir (BuildContext.trapDir), an existing
+// empty directory outside staging that must stay empty.
+//
+// Archives with links, owners, special bits or sparse files carry a version 2 manifest (v1
+// archives hold regular files and directories only). LINK_ARCHIVES lists the link archives
+// that are valid and must be accepted, each with what it must create.
 import { gzipSync } from "node:zlib";
 import {
   BLOCK,
@@ -18,12 +24,17 @@ import {
   flipByte,
   gnuLong,
   gzip,
+  hardlink,
   header,
   manifestObject,
   manifestRecord,
   pax,
+  paxLine,
   record,
   snapshotTar,
+  sparseFile,
+  type SparseSpec,
+  symlink,
   truncate,
 } from "./archive-builder";
 
@@ -37,7 +48,11 @@ export const CORPUS_CLASSES = [
   "outside-volumes",
   "index-out-of-bounds",
   "symlink",
+  "under-symlink",
   "hardlink",
+  "link-target",
+  "pax-link",
+  "sparse",
   "device",
   "fifo",
   "unsupported-type",
@@ -71,10 +86,16 @@ export interface CorpusLimits {
   decompressionAllowanceBytes?: number;
 }
 
+/** What a test gives a case's build(). */
+export interface BuildContext {
+  /** An existing, empty directory outside every staging dir (absolute): it must stay empty. */
+  trapDir: string;
+}
+
 export interface MaliciousArchive {
   name: string;
   class: CorpusClass;
-  build: () => Buffer;
+  build: (ctx: BuildContext) => Buffer;
   expectedError: RegExp;
   limits?: CorpusLimits;
   /** When an import refuses it before the reader runs, with its own reason. */
@@ -132,6 +153,8 @@ const smallPrelude = () => [dir(v0("")), file(v0("ok.txt"), "fine\n"), dir(v1(""
 /** gzip(manifest + prelude + parts + end marker); the manifest's counts match the headers. */
 const afterPrelude = (parts: Buffer[], options: Parameters<typeof snapshotTar>[1] = {}) => gzip(snapshotTar([...prelude(), ...parts], options));
 const tarAfterPrelude = (parts: Buffer[], options: Parameters<typeof snapshotTar>[1] = {}) => snapshotTar([...prelude(), ...parts], options);
+/** The same with a version 2 manifest: links, owners, special bits and sparse files are allowed. */
+const afterPrelude2 = (parts: Buffer[]) => afterPrelude(parts, { version: 2 });
 
 /** A copy of a record with its 8-byte checksum field overwritten. */
 const withChecksumField = (block: Buffer, field: string) => {
@@ -206,6 +229,7 @@ const cases: Case[] = [
   // ── aliases of a path ──
   p({ name: "'.' segment", class: "path-alias", build: () => afterPrelude([file(v0("./ok2.txt"), "x")]), expectedError: /path contains a '\.' segment/ }),
   p({ name: "leading './'", class: "path-alias", build: () => afterPrelude([file("./volumes/0/x", "x")]), expectedError: /path contains a '\.' segment/ }),
+  p({ name: "leading './' aliasing an earlier path", class: "path-alias", build: () => afterPrelude2([file("./volumes/0/ok.txt", "overwrite")]), expectedError: /path contains a '\.' segment|duplicate path/ }),
   p({ name: "empty segment", class: "path-alias", build: () => afterPrelude([file(v0("sub//x"), "x")]), expectedError: /path has an empty segment/ }),
   p({ name: "file path ending in '/'", class: "path-alias", build: () => afterPrelude([file(v0("trail/"), "data")]), expectedError: /file path ends with '\/'/ }),
 
@@ -213,7 +237,8 @@ const cases: Case[] = [
   p({ name: "top-level file", class: "outside-volumes", build: () => afterPrelude([file("outside.txt", "x")]), expectedError: r(at(NEXT, "outside.txt"), "entry is outside volumes/<index>/") }),
   p({ name: "file under another top-level dir", class: "outside-volumes", build: () => afterPrelude([file("data/0/x", "x")]), expectedError: /entry is outside volumes\/<index>\// }),
   p({ name: "a second manifest", class: "outside-volumes", build: () => afterPrelude([manifestRecord(manifestObject())]), expectedError: r(at(NEXT, "berth-manifest.json"), "entry is outside volumes/<index>/") }),
-  p({ name: "bare volumes/ directory", class: "outside-volumes", build: () => afterPrelude([dir("volumes/")]), expectedError: /entry is outside volumes\/<index>\// }),
+  p({ name: "file named 'volumes'", class: "outside-volumes", build: () => afterPrelude([file("volumes", "x")]), expectedError: /entry is outside volumes\/<index>\// }),
+  p({ name: "symlink named 'volumes'", class: "outside-volumes", build: ({ trapDir }) => afterPrelude2([symlink("volumes", trapDir)]), expectedError: /entry is outside volumes\/<index>\// }),
   p({ name: "lookalike top-level dir 'volumesX/'", class: "outside-volumes", build: () => afterPrelude([file("volumesX/0/a", "x")]), expectedError: /entry is outside volumes\/<index>\// }),
   p({ name: "file as a volume root", class: "outside-volumes", build: () => afterPrelude([file("volumes/0", "x")]), expectedError: /a volume root must be a directory/ }),
   p({ name: "non-numeric volume index", class: "outside-volumes", build: () => afterPrelude([file("volumes/x/a", "x")]), expectedError: /volume index 'x' is not a decimal integer/ }),
@@ -236,14 +261,10 @@ const cases: Case[] = [
     expectedError: r(at(3, v1("")), "volume index 1 is not in the manifest"),
   }),
 
-  // ── links ──
-  p({ name: "symlink to /etc/passwd", class: "symlink", build: () => afterPrelude([record({ name: v0("passwd"), type: "2", linkname: "/etc/passwd" })]), expectedError: r(at(NEXT, v0("passwd")), "symbolic links are not allowed") }),
-  p({ name: "symlink out of the staging dir, then a file through it", class: "symlink", build: () => afterPrelude([record({ name: v0("escape"), type: "2", linkname: "../../outside" }), file(v0("escape/pwned"), "pwned")]), expectedError: /symbolic links are not allowed/ }),
-  p({ name: "pax linkpath on a regular file", class: "symlink", build: () => afterPrelude([pax({ linkpath: "/etc/passwd" }), file(v0("placeholder"), "x")]), expectedError: /unsupported pax key "linkpath"/ }),
+  // ── links (v1 archives: none are allowed; see also LINK_CASES for v2) ──
+  p({ name: "pax linkpath on a regular file", class: "symlink", build: () => afterPrelude([pax({ linkpath: "/etc/passwd" }), file(v0("placeholder"), "x")]), expectedError: /unsupported pax key "linkpath"|link target set on a non-link entry/ }),
   p({ name: "link target on a directory", class: "symlink", build: () => afterPrelude([dir(v0("d/"), { linkname: "../../outside" })]), expectedError: /link target set on a non-link entry/ }),
-  p({ name: "hardlink to /etc/shadow", class: "hardlink", build: () => afterPrelude([record({ name: v0("shadow"), type: "1", linkname: "/etc/shadow" })]), expectedError: r(at(NEXT, v0("shadow")), "hard links are not allowed") }),
-  p({ name: "hardlink to an earlier entry", class: "hardlink", build: () => afterPrelude([record({ name: v0("again"), type: "1", linkname: v0("ok.txt") })]), expectedError: /hard links are not allowed/ }),
-  p({ name: "GNU long-link record", class: "hardlink", build: () => afterPrelude([gnuLong("/etc/shadow", "K"), file(v0("x"), "x")]), expectedError: /GNU long-link records are not allowed/ }),
+  p({ name: "GNU long-link record", class: "hardlink", build: () => afterPrelude([gnuLong("/etc/shadow", "K"), file(v0("x"), "x")]), expectedError: /GNU long-link records are not allowed|link target set on a non-link entry/ }),
   p({ name: "link target on a regular file", class: "hardlink", build: () => afterPrelude([file(v0("x"), "x", { linkname: "/etc/shadow" })]), expectedError: /link target set on a non-link entry/ }),
 
   // ── special files ──
@@ -253,8 +274,8 @@ const cases: Case[] = [
   p({ name: "FIFO in volume 1", class: "fifo", build: () => afterPrelude([record({ name: v1("pipe"), type: "6" })]), expectedError: /FIFOs are not allowed/ }),
 
   // ── sparse, unknown and ignored types ──
-  p({ name: "GNU sparse file", class: "unsupported-type", build: () => afterPrelude([record({ name: v0("sparse"), type: "S" }, "x")]), expectedError: /sparse files are not allowed/ }),
-  p({ name: "pax 1.0 sparse keys", class: "unsupported-type", build: () => afterPrelude([pax({ "GNU.sparse.major": "1", "GNU.sparse.minor": "0" }), file(v0("sparse"), "x")]), expectedError: /unsupported pax key "GNU\.sparse\.major"/ }),
+  p({ name: "GNU sparse file", class: "unsupported-type", build: () => afterPrelude([record({ name: v0("sparse"), type: "S" }, "x")]), expectedError: /sparse files (are not allowed|in GNU tar's old format are not supported)/ }),
+  p({ name: "pax 1.0 sparse keys", class: "unsupported-type", build: () => afterPrelude([pax({ "GNU.sparse.major": "1", "GNU.sparse.minor": "0" }), file(v0("sparse"), "x")]), expectedError: /sparse/ }),
   p({ name: "unknown type 'Z'", class: "unsupported-type", build: () => afterPrelude([record({ name: v0("z"), type: "Z" }, "x")]), expectedError: /unsupported entry type "Z"/ }),
   p({ name: "contiguous file", class: "unsupported-type", build: () => afterPrelude([record({ name: v0("c"), type: "7" }, "x")]), expectedError: /contiguous files are not allowed/ }),
   p({ name: "old-style regular file (NUL type)", class: "unsupported-type", build: () => afterPrelude([record({ name: v0("old"), type: "\0" }, "x")]), expectedError: /unsupported entry type "\\u0000"/ }),
@@ -346,7 +367,7 @@ const cases: Case[] = [
   n({ name: "manifest not JSON", class: "manifest", build: () => gzip(concat(manifestRecord("{not json"), ...prelude(), END)), expectedError: /entry 1 'berth-manifest\.json': manifest is not valid UTF-8 JSON/ }),
   n({ name: "manifest not UTF-8", class: "manifest", build: () => gzip(concat(manifestRecord(Buffer.from([0x7b, 0xff, 0x7d])), END)), expectedError: /manifest is not valid UTF-8 JSON/ }),
   n({ name: "manifest of another format", class: "manifest", build: () => gzip(concat(manifestRecord(manifestObject({ format: "other" })), END)), expectedError: /manifest format is not 'berth-snapshot'/ }),
-  n({ name: "manifest of a future version", class: "manifest", build: () => gzip(concat(manifestRecord(manifestObject({ version: 2 })), END)), expectedError: /unsupported manifest version/ }),
+  n({ name: "manifest of a future version", class: "manifest", build: () => gzip(concat(manifestRecord(manifestObject({ version: 3 })), END)), expectedError: /unsupported manifest version/ }),
   n({ name: "manifest missing fields", class: "manifest", build: () => gzip(concat(manifestRecord({ format: "berth-snapshot", version: 1 }), END)), expectedError: /manifest is invalid: snapshotId/ }),
   n({ name: "manifest with a duplicate volume index", class: "manifest", build: () => gzip(concat(manifestRecord(manifestObject({ volumes: [0, 0].map((index, i) => ({ index, target: CORPUS_TARGETS[i], scope: "stage", source: "s", files: 0, bytes: 0 })) })), END)), expectedError: /duplicate volume index/ }),
   n({ name: "manifest with a duplicate target", class: "manifest", build: () => gzip(concat(manifestRecord(manifestObject({ volumes: [0, 1].map((index) => ({ index, target: "/data0", scope: "stage", source: "s", files: 0, bytes: 0 })) })), END)), expectedError: /duplicate volume target/ }),
@@ -371,4 +392,270 @@ const cases: Case[] = [
   n({ name: "a text file", class: "not-gzip", build: () => Buffer.from("volumes/0/x: hello\n"), expectedError: /not a gzip archive/ }),
 ];
 
-export const MALICIOUS_ARCHIVES: readonly MaliciousArchive[] = cases.map((c) => ({ failsAfterData: false, ...c }));
+// ── v2: links, sparse files ──
+// Reasons as fragments of the v2 reader's messages. Each leaves out what the v1 reader says of
+// the whole entry type ("hard links are not allowed", "sparse files are not allowed",
+// `unsupported pax key "GNU.sparse.…"`), so no case here passes on a reader without links.
+const HARD_LINK = /hard link(?!s are not allowed)/;
+const UNDER_SYMLINK = /lies under a symbolic link/;
+const LINK_TARGET = /link target(?! set on a non-link entry)/;
+const DUPLICATE = /duplicate path/;
+const SPARSE = /(?<!pax key "GNU\.)sparse(?! files are not allowed)/;
+/** `entry <n> '<path>': … <reason>` */
+const atR = (n: number, path: string, reason: RegExp) => new RegExp(`${at(n, path).source}.*(?:${reason.source})`);
+const either = (...reasons: RegExp[]) => new RegExp(reasons.map((x) => `(?:${x.source})`).join("|"));
+
+/** A symlink whose target comes from a pax linkpath; the ustar field holds its first 100 bytes, as GNU tar writes it. */
+const paxSymlink = (name: string, target: string | Buffer) => [
+  pax(paxLine("linkpath", typeof target === "string" ? target : target.toString("latin1"))),
+  symlink(name, Buffer.from(target).subarray(0, 100)),
+];
+const paxLinkBody = (key: string, value: Buffer) => {
+  // paxLine with raw bytes (a NUL must reach the reader as is).
+  const rest = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from("\n")]);
+  let len = rest.length + 1;
+  while (String(len).length + rest.length !== len) len++;
+  return pax(Buffer.concat([Buffer.from(String(len)), rest]));
+};
+const kSymlink = (name: string, target: string | Buffer) => [gnuLong(target, "K"), symlink(name, Buffer.from(target).subarray(0, 100))];
+
+/** A valid sparse file: 64 KiB with two data segments and a hole at the end. */
+const SPARSE_OK: SparseSpec = { name: v0("sparse.bin"), realSize: 65536, map: [[4096, 512], [32768, 1024], [65536, 0]] };
+const sparse = (over: Partial<SparseSpec>) => sparseFile({ ...SPARSE_OK, ...over });
+const badMap = (mapText: string, dataLength = 512) => sparse({ mapText, data: Buffer.alloc(dataLength, 0x61) });
+/** A long target: 4096 bytes, one more than the cap (PATH_MAX - 1). */
+const LONG_TARGET = `${"../".repeat(1000)}${"t".repeat(1096)}`;
+
+const LINK_CASES: Case[] = [
+  // An entry whose path lies under an earlier symlink: extracted naively, it lands at the
+  // link's target (the trap dir, /etc, the staging dir's parent).
+  p({ name: "symlink to the trap dir, then a file below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("trap"), trapDir), file(v0("trap/pwned"), "pwned")]), expectedError: atR(NEXT + 1, v0("trap/pwned"), UNDER_SYMLINK) }),
+  p({ name: "symlink to /etc, then a file below it", class: "under-symlink", build: () => afterPrelude2([symlink(v0("etc"), "/etc"), file(v0("etc/passwd"), "root::0:0::/root:/bin/sh\n")]), expectedError: atR(NEXT + 1, v0("etc/passwd"), UNDER_SYMLINK) }),
+  p({ name: "symlink to '..', then a file below it", class: "under-symlink", build: () => afterPrelude2([symlink(v0("up"), ".."), file(v0("up/pwned"), "pwned")]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink to '../../outside', then a file below it", class: "under-symlink", build: () => afterPrelude2([symlink(v0("escape"), "../../outside"), file(v0("escape/pwned"), "pwned")]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink in a subdirectory, then a file below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("sub/link"), trapDir), file(v0("sub/link/pwned"), "pwned")]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink, then a file three levels below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("deep"), trapDir), file(v0("deep/a/b/pwned"), "pwned")]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink, then a directory below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("d"), trapDir), dir(v0("d/made/"))]), expectedError: atR(NEXT + 1, v0("d/made/"), UNDER_SYMLINK) }),
+  p({ name: "symlink, then a hardlink below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("h"), trapDir), hardlink(v0("h/pwned"), v0("ok.txt"))]), expectedError: atR(NEXT + 1, v0("h/pwned"), UNDER_SYMLINK) }),
+  p({ name: "symlink, then a symlink below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("s"), trapDir), symlink(v0("s/inner"), "/etc/shadow")]), expectedError: atR(NEXT + 1, v0("s/inner"), UNDER_SYMLINK) }),
+  p({ name: "symlink, then a sparse file below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("sp"), trapDir), ...sparse({ name: v0("sp/pwned") })]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink, then a file below it via a pax path", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("px"), trapDir), pax({ path: v0("px/pwned") }), file(v0("placeholder"), "pwned")]), expectedError: atR(NEXT + 1, v0("px/pwned"), UNDER_SYMLINK) }),
+  p({ name: "symlink, then a file below it via a GNU long name", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0("ln"), trapDir), gnuLong(v0(`ln/${"n".repeat(120)}`)), file(v0("short"), "pwned")]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink with a long target via pax, then a file below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([...paxSymlink(v0("pl"), `${trapDir}/${"./".repeat(60)}`), file(v0("pl/pwned"), "pwned")]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink in volume 1, then a file below it", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v1("v1link"), trapDir), file(v1("v1link/pwned"), "pwned")]), expectedError: UNDER_SYMLINK }),
+  p({ name: "symlink spelled NFD, then a file below its NFC twin", class: "under-symlink", build: ({ trapDir }) => afterPrelude2([symlink(v0(NFD), trapDir), file(v0(`${NFC}/pwned`), "pwned")]), expectedError: either(UNDER_SYMLINK, /Unicode normalization twin/) }),
+  n({ name: "symlink as a volume root, then a file in that volume", class: "under-symlink", build: ({ trapDir }) => gzip(snapshotTar([symlink("volumes/0", trapDir), file(v0("pwned"), "pwned"), dir(v1(""))], { version: 2 })), expectedError: /a volume root must be a directory/ }),
+
+  // Hard links: only to an earlier regular file of the same volume, named by its archive path.
+  p({ name: "hardlink to /etc/shadow", class: "hardlink", build: () => afterPrelude2([hardlink(v0("shadow"), "/etc/shadow")]), expectedError: atR(NEXT, v0("shadow"), HARD_LINK) }),
+  p({ name: "hardlink to a later entry", class: "hardlink", build: () => afterPrelude2([hardlink(v0("early"), v0("later.txt")), file(v0("later.txt"), "later")]), expectedError: atR(NEXT, v0("early"), HARD_LINK) }),
+  p({ name: "hardlink to a file of another volume", class: "hardlink", build: () => afterPrelude2([hardlink(v0("cross"), v1("other.txt"))]), expectedError: atR(NEXT, v0("cross"), HARD_LINK) }),
+  p({ name: "hardlink from volume 1 to volume 0's file", class: "hardlink", build: () => afterPrelude2([hardlink(v1("cross"), v0("ok.txt"))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to '../x'", class: "hardlink", build: () => afterPrelude2([hardlink(v0("up"), "../x")]), expectedError: HARD_LINK }),
+  p({ name: "hardlink through '..' to the outside marker", class: "hardlink", build: () => afterPrelude2([hardlink(v0("up2"), v0("../../outside/marker.txt"))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink through '..' to another volume", class: "hardlink", build: () => afterPrelude2([hardlink(v0("up3"), v0("../1/other.txt"))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to a path relative to the volume", class: "hardlink", build: () => afterPrelude2([hardlink(v0("rel"), "ok.txt")]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to a directory", class: "hardlink", build: () => afterPrelude2([hardlink(v0("dirlink"), v0("sub"))]), expectedError: atR(NEXT, v0("dirlink"), HARD_LINK) }),
+  p({ name: "hardlink to a directory, named with its slash", class: "hardlink", build: () => afterPrelude2([hardlink(v0("dirlink"), v0("sub/"))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to the volume root", class: "hardlink", build: () => afterPrelude2([hardlink(v0("rootlink"), "volumes/0")]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to a directory only implied by a file", class: "hardlink", build: () => afterPrelude2([file(v0("implied/a"), "a"), hardlink(v0("implink"), v0("implied"))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to a symlink", class: "hardlink", build: () => afterPrelude2([symlink(v0("sl"), "ok.txt"), hardlink(v0("hl"), v0("sl"))]), expectedError: atR(NEXT + 1, v0("hl"), HARD_LINK) }),
+  p({ name: "hardlink to a symlink to /etc/shadow", class: "hardlink", build: () => afterPrelude2([symlink(v0("sl"), "/etc/shadow"), hardlink(v0("hl"), v0("sl"))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to itself", class: "hardlink", build: () => afterPrelude2([hardlink(v0("self"), v0("self"))]), expectedError: atR(NEXT, v0("self"), HARD_LINK) }),
+  p({ name: "hardlink to a missing path", class: "hardlink", build: () => afterPrelude2([hardlink(v0("ghost"), v0("missing.txt"))]), expectedError: atR(NEXT, v0("ghost"), HARD_LINK) }),
+  p({ name: "hardlink to the NFD twin of an earlier file", class: "hardlink", build: () => afterPrelude2([file(v0(NFC), "nfc"), hardlink(v0("twin"), v0(NFD))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to the manifest", class: "hardlink", build: () => afterPrelude2([hardlink(v0("manifest"), "berth-manifest.json")]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to another volume via a pax linkpath", class: "hardlink", build: () => afterPrelude2([pax({ linkpath: v1("other.txt") }), hardlink(v0("pl"), v0("ok.txt"))]), expectedError: HARD_LINK }),
+  p({ name: "hardlink to /etc/shadow via a GNU long-link record", class: "hardlink", build: () => afterPrelude2([gnuLong("/etc/shadow", "K"), hardlink(v0("kl"), v0("ok.txt"))]), expectedError: HARD_LINK }),
+
+  // Duplicate link paths: whichever entry came last would win, or be created through the other.
+  p({ name: "symlink twice at one path", class: "duplicate", build: ({ trapDir }) => afterPrelude2([symlink(v0("dup"), "ok.txt"), symlink(v0("dup"), trapDir)]), expectedError: atR(NEXT + 1, v0("dup"), DUPLICATE) }),
+  p({ name: "symlink, then a file at its path", class: "duplicate", build: ({ trapDir }) => afterPrelude2([symlink(v0("dup"), `${trapDir}/pwned`), file(v0("dup"), "pwned")]), expectedError: atR(NEXT + 1, v0("dup"), DUPLICATE) }),
+  p({ name: "file, then a symlink at its path", class: "duplicate", build: ({ trapDir }) => afterPrelude2([symlink(v0("ok.txt"), trapDir)]), expectedError: atR(NEXT, v0("ok.txt"), DUPLICATE) }),
+  p({ name: "directory, then a symlink at its path", class: "duplicate", build: ({ trapDir }) => afterPrelude2([symlink(v0("sub"), trapDir)]), expectedError: either(DUPLICATE, /file\/directory clash/) }),
+  p({ name: "symlink, then a directory at its path", class: "duplicate", build: ({ trapDir }) => afterPrelude2([symlink(v0("sd"), trapDir), dir(v0("sd/"))]), expectedError: either(DUPLICATE, /file\/directory clash/, UNDER_SYMLINK) }),
+  p({ name: "hardlink twice at one path", class: "duplicate", build: () => afterPrelude2([hardlink(v0("hl"), v0("ok.txt")), hardlink(v0("hl"), v0("sub/blob.bin"))]), expectedError: atR(NEXT + 1, v0("hl"), DUPLICATE) }),
+  p({ name: "hardlink at the path of its own target", class: "duplicate", build: () => afterPrelude2([hardlink(v0("ok.txt"), v0("ok.txt"))]), expectedError: either(DUPLICATE, HARD_LINK) }),
+  p({ name: "hardlink, then a file at its path", class: "duplicate", build: () => afterPrelude2([hardlink(v0("hl"), v0("ok.txt")), file(v0("hl"), "overwrite")]), expectedError: atR(NEXT + 1, v0("hl"), DUPLICATE) }),
+  p({ name: "symlink, then a hardlink at its path", class: "duplicate", build: () => afterPrelude2([symlink(v0("sh"), "/etc/shadow"), hardlink(v0("sh"), v0("ok.txt"))]), expectedError: atR(NEXT + 1, v0("sh"), DUPLICATE) }),
+  p({ name: "sparse file at an earlier file's path", class: "duplicate", build: () => afterPrelude2([...sparse({ name: v0("ok.txt") })]), expectedError: DUPLICATE }),
+  p({ name: "symlinks at NFC and NFD twins", class: "duplicate", build: ({ trapDir }) => afterPrelude2([symlink(v0(NFC), "ok.txt"), symlink(v0(NFD), trapDir)]), expectedError: /Unicode normalization twin/ }),
+
+  // Link targets: at most 4095 bytes (PATH_MAX - 1), no NUL, not empty.
+  p({ name: "symlink target of 4096 bytes via a pax linkpath", class: "link-target", build: () => afterPrelude2([...paxSymlink(v0("long"), LONG_TARGET)]), expectedError: atR(NEXT, v0("long"), LINK_TARGET) }),
+  p({ name: "symlink target of 4096 bytes via a GNU long-link record", class: "link-target", build: () => afterPrelude2([...kSymlink(v0("long"), LONG_TARGET)]), expectedError: LINK_TARGET }),
+  p({ name: "symlink target of 60 KiB via a pax linkpath", class: "link-target", build: () => afterPrelude2([...paxSymlink(v0("long"), "x/".repeat(30_000))]), expectedError: LINK_TARGET }),
+  p({ name: "hardlink target of 4096 bytes via a pax linkpath", class: "link-target", build: () => afterPrelude2([pax({ linkpath: v0("x".repeat(4086)) }), hardlink(v0("hl"), v0("ok.txt"))]), expectedError: either(LINK_TARGET, HARD_LINK) }),
+  p({ name: "symlink target with a NUL via a pax linkpath", class: "link-target", build: () => afterPrelude2([paxLinkBody("linkpath", Buffer.from("ok.txt\0/../../../outside")), symlink(v0("nul"), "ok.txt")]), expectedError: LINK_TARGET }),
+  p({ name: "symlink target with bytes after the NUL in the linkname field", class: "link-target", build: () => afterPrelude2([symlink(v0("nul"), Buffer.from("ok.txt\0/../../../outside"))]), expectedError: atR(NEXT, v0("nul"), LINK_TARGET) }),
+  p({ name: "symlink target with a NUL in a GNU long-link record", class: "link-target", build: () => afterPrelude2([...kSymlink(v0("nul"), Buffer.from(`ok.txt\0${"/..".repeat(40)}`))]), expectedError: LINK_TARGET }),
+  p({ name: "hardlink target with bytes after the NUL in the linkname field", class: "link-target", build: () => afterPrelude2([hardlink(v0("nul"), Buffer.from(`${v0("ok.txt")}\0/etc`))]), expectedError: either(LINK_TARGET, HARD_LINK) }),
+  p({ name: "empty symlink target", class: "link-target", build: () => afterPrelude2([symlink(v0("empty"), "")]), expectedError: atR(NEXT, v0("empty"), LINK_TARGET) }),
+  p({ name: "empty symlink target via an empty pax linkpath", class: "link-target", build: () => afterPrelude2([pax({ linkpath: "" }), symlink(v0("empty"), "")]), expectedError: LINK_TARGET }),
+  p({ name: "empty hardlink target", class: "link-target", build: () => afterPrelude2([hardlink(v0("empty"), "")]), expectedError: either(LINK_TARGET, HARD_LINK) }),
+  p({ name: "symlink target that is not UTF-8", class: "link-target", build: () => afterPrelude2([symlink(v0("bin"), Buffer.from([0x2e, 0x2e, 0x2f, 0xff, 0xfe]))]), expectedError: LINK_TARGET }),
+  p({ name: "link target on a directory via a pax linkpath", class: "link-target", build: ({ trapDir }) => afterPrelude2([pax({ linkpath: trapDir }), dir(v0("d/"))]), expectedError: /link target set on a non-link entry/ }),
+  p({ name: "link target on a file via a GNU long-link record", class: "link-target", build: ({ trapDir }) => afterPrelude2([gnuLong(trapDir, "K"), file(v0("f"), "x")]), expectedError: /link target set on a non-link entry/ }),
+  p({ name: "two GNU long-link records for one link", class: "link-target", build: ({ trapDir }) => afterPrelude2([gnuLong("ok.txt", "K"), gnuLong(trapDir, "K"), symlink(v0("twice"), "ok.txt")]), expectedError: /two GNU long-link records for one entry|two .*for one entry/ }),
+  p({ name: "pax linkpath and a GNU long-link record together", class: "link-target", build: ({ trapDir }) => afterPrelude2([pax({ linkpath: "ok.txt" }), gnuLong(trapDir, "K"), symlink(v0("both"), "ok.txt")]), expectedError: /both a pax linkpath and a GNU long-link record|both a pax .* and a GNU long/ }),
+
+  // Unknown pax keys stay refused, next to a link's keys too.
+  p({ name: "pax linkpath with hdrcharset=BINARY", class: "pax-link", build: ({ trapDir }) => afterPrelude2([pax(paxLine("linkpath", trapDir) + paxLine("hdrcharset", "BINARY")), symlink(v0("hc"), "x")]), expectedError: /unsupported pax key "hdrcharset"/ }),
+  p({ name: "hdrcharset before a link's pax linkpath", class: "pax-link", build: () => afterPrelude2([pax(paxLine("hdrcharset", "BINARY") + paxLine("linkpath", "/etc/shadow")), hardlink(v0("hc"), v0("ok.txt"))]), expectedError: /unsupported pax key "hdrcharset"/ }),
+  p({ name: "symlink's pax path with hdrcharset", class: "pax-link", build: () => afterPrelude2([pax(paxLine("path", v0("hcp")) + paxLine("hdrcharset", "ISO-IR 10646 2000 UTF-8")), symlink(v0("placeholder"), "ok.txt")]), expectedError: /unsupported pax key "hdrcharset"/ }),
+  p({ name: "pax linkpath with an unknown key", class: "pax-link", build: () => afterPrelude2([pax(paxLine("linkpath", "ok.txt") + paxLine("LIBARCHIVE.symlinktype", "dir")), symlink(v0("uk"), "ok.txt")]), expectedError: /unsupported pax key "LIBARCHIVE\.symlinktype"/ }),
+  p({ name: "pax linkpath with a vendor key", class: "pax-link", build: () => afterPrelude2([pax(paxLine("linkpath", "../..") + paxLine("BERTH.follow", "1")), symlink(v0("vk"), "..")]), expectedError: /unsupported pax key "BERTH\.follow"/ }),
+  p({ name: "pax linkpath repeated", class: "pax-link", build: ({ trapDir }) => afterPrelude2([pax(paxLine("linkpath", "ok.txt") + paxLine("linkpath", trapDir)), symlink(v0("rep"), "ok.txt")]), expectedError: /repeated pax key 'linkpath'/ }),
+  p({ name: "global pax linkpath", class: "pax-link", build: ({ trapDir }) => afterPrelude2([pax({ linkpath: trapDir }, "g"), symlink(v0("g"), "ok.txt")]), expectedError: /global pax headers are not allowed/ }),
+
+  // Sparse files: GNU tar's PAX 1.0 format only, with a map that is exactly what the data holds.
+  p({ name: "sparse map: overlapping segments", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[4096, 1024], [4608, 512], [65536, 0]] })]), expectedError: atR(NEXT, v0("sparse.bin"), SPARSE) }),
+  p({ name: "sparse map: decreasing offsets", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[32768, 512], [4096, 512], [65536, 0]] })]), expectedError: SPARSE }),
+  p({ name: "sparse map: the same segment twice", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[4096, 512], [4096, 512], [65536, 0]] })]), expectedError: SPARSE }),
+  p({ name: "sparse map: a segment beyond the real size", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[4096, 512], [65000, 1024]] })]), expectedError: SPARSE }),
+  p({ name: "sparse map: the closing entry beyond the real size", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[4096, 512], [70000, 0]] })]), expectedError: SPARSE }),
+  p({ name: "sparse map: an offset of 2^53", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[4096, 512], [2 ** 53, 512]] })]), expectedError: SPARSE }),
+  p({ name: "sparse map: count larger than the map (runs into the data)", class: "sparse", build: () => afterPrelude2([...badMap("5\n4096\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: count of 10^15", class: "sparse", build: () => afterPrelude2([...badMap("1000000000000000\n4096\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: count of 0", class: "sparse", build: () => afterPrelude2([...badMap("0\n", 0)]), expectedError: SPARSE }),
+  p({ name: "sparse map: segments sum to less than the data", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[4096, 512]], data: Buffer.alloc(1024, 0x61) })]), expectedError: SPARSE }),
+  p({ name: "sparse map: segments sum to more than the data", class: "sparse", build: () => afterPrelude2([...sparse({ map: [[4096, 1024]], data: Buffer.alloc(512, 0x61) })]), expectedError: SPARSE }),
+  p({ name: "sparse map: hexadecimal offset", class: "sparse", build: () => afterPrelude2([...badMap("1\n0x1000\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: signed offset", class: "sparse", build: () => afterPrelude2([...badMap("1\n+4096\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: negative length", class: "sparse", build: () => afterPrelude2([...badMap("2\n4096\n-512\n8192\n1024\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: leading zero", class: "sparse", build: () => afterPrelude2([...badMap("1\n04096\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: a space before a number", class: "sparse", build: () => afterPrelude2([...badMap("1\n 4096\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: exponent notation", class: "sparse", build: () => afterPrelude2([...badMap("1\n4e3\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: no number before a newline", class: "sparse", build: () => afterPrelude2([...badMap("1\n\n512\n")]), expectedError: SPARSE }),
+  p({ name: "sparse map: bytes in its padding", class: "sparse", build: () => afterPrelude2([...badMap("1\n4096\n512\nhidden")]), expectedError: SPARSE }),
+  p({ name: "sparse realsize over 16 TiB", class: "sparse", build: () => afterPrelude2([...sparse({ realSize: 2 ** 44 + 1, map: [[0, 512]] })]), expectedError: SPARSE }),
+  p({ name: "sparse realsize of 2^63", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.realsize": "9223372036854775808" } })]), expectedError: SPARSE }),
+  p({ name: "sparse realsize not decimal", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.realsize": "0x10000" } })]), expectedError: SPARSE }),
+  p({ name: "sparse realsize negative", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.realsize": "-1" } })]), expectedError: SPARSE }),
+  p({ name: "sparse without GNU.sparse.realsize", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.realsize": null } })]), expectedError: SPARSE }),
+  p({ name: "sparse format 0.0", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.major": "0", "GNU.sparse.minor": "0" } })]), expectedError: SPARSE }),
+  p({ name: "sparse format 0.1", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.major": "0", "GNU.sparse.minor": "1" } })]), expectedError: SPARSE }),
+  p({ name: "sparse format 1.1", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.minor": "1" } })]), expectedError: SPARSE }),
+  p({ name: "sparse format 2.0", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.major": "2" } })]), expectedError: SPARSE }),
+  p({ name: "sparse major without minor", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.minor": null } })]), expectedError: SPARSE }),
+  p({ name: "sparse minor without major", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.major": null } })]), expectedError: SPARSE }),
+  p({ name: "sparse format 0.1 map key", class: "sparse", build: () => afterPrelude2([...sparse({ keys: { "GNU.sparse.major": "0", "GNU.sparse.minor": "1", "GNU.sparse.map": "4096,512" } })]), expectedError: either(SPARSE, /unsupported pax key "GNU\.sparse\.map"/) }),
+  p({ name: "sparse keys on a directory", class: "sparse", build: () => afterPrelude2([pax(paxLine("GNU.sparse.major", "1") + paxLine("GNU.sparse.minor", "0") + paxLine("GNU.sparse.name", v0("sd")) + paxLine("GNU.sparse.realsize", "65536")), dir(v0("GNUSparseFile.0/sd/"))]), expectedError: SPARSE }),
+  p({ name: "sparse keys on a symlink", class: "sparse", build: ({ trapDir }) => afterPrelude2([pax(paxLine("GNU.sparse.major", "1") + paxLine("GNU.sparse.minor", "0") + paxLine("GNU.sparse.name", v0("sl")) + paxLine("GNU.sparse.realsize", "65536")), symlink(v0("GNUSparseFile.0/sl"), trapDir)]), expectedError: SPARSE }),
+  p({ name: "sparse name with '..'", class: "sparse", build: () => afterPrelude2([...sparse({ name: v0("../../outside/sparse") })]), expectedError: /path contains a '\.\.' segment/ }),
+  p({ name: "sparse name absolute", class: "sparse", build: () => afterPrelude2([...sparse({ name: `${ESCAPE_DIR}/sparse` })]), expectedError: /absolute path/ }),
+  p({ name: "old GNU sparse type 'S' in a v2 archive", class: "sparse", build: () => afterPrelude2([record({ name: v0("old-sparse"), type: "S" }, "x")]), expectedError: /sparse files (are not allowed|in GNU tar's old format are not supported)/ }),
+];
+
+/** A link archive that is valid: it must be accepted, and create exactly these links. */
+export interface LinkArchive {
+  name: string;
+  build: (ctx: BuildContext) => Buffer;
+  /** Symlinks it creates, with their exact target text. */
+  symlinks: (ctx: BuildContext) => { volume: number; path: string; target: string }[];
+  /** Hard links it creates: `path` shares its inode with `target` (same volume). */
+  hardlinks: { volume: number; path: string; target: string }[];
+  /** Regular files it writes beside (never under) its symlinks, with their content. */
+  files: { volume: number; path: string; content: string }[];
+}
+
+/** 4095 bytes: the longest target allowed. */
+export const MAX_TARGET = `${"../".repeat(1000)}${"t".repeat(1095)}`;
+const K_TARGET = `${"k".repeat(150)}/${"../".repeat(20)}etc/hostname`;
+
+export const LINK_ARCHIVES: readonly LinkArchive[] = [
+  {
+    name: "symlink to /etc/passwd (absolute target)",
+    build: () => afterPrelude2([symlink(v0("passwd"), "/etc/passwd")]),
+    symlinks: () => [{ volume: 0, path: "passwd", target: "/etc/passwd" }],
+    hardlinks: [],
+    files: [],
+  },
+  {
+    name: "symlink to the trap dir, files beside it whose names start with the link's",
+    build: ({ trapDir }) => afterPrelude2([symlink(v0("trap"), trapDir), file(v0("trap2"), "beside"), dir(v0("trap.d/")), file(v0("trap.d/x"), "beside"), file(v0("sub/trap"), "beside")]),
+    symlinks: ({ trapDir }) => [{ volume: 0, path: "trap", target: trapDir }],
+    hardlinks: [],
+    files: [
+      { volume: 0, path: "trap2", content: "beside" },
+      { volume: 0, path: "trap.d/x", content: "beside" },
+      { volume: 0, path: "sub/trap", content: "beside" },
+    ],
+  },
+  {
+    name: "symlinks with '..' targets out of the staging dir",
+    build: () => afterPrelude2([symlink(v0("escape"), "../../outside"), symlink(v0("up"), ".."), symlink(v0("sub/up"), "../../../outside/marker.txt")]),
+    symlinks: () => [
+      { volume: 0, path: "escape", target: "../../outside" },
+      { volume: 0, path: "up", target: ".." },
+      { volume: 0, path: "sub/up", target: "../../../outside/marker.txt" },
+    ],
+    hardlinks: [],
+    files: [],
+  },
+  {
+    name: "dangling symlink, and a symlink to an entry that comes later",
+    build: () => afterPrelude2([symlink(v0("dangling"), "does/not/exist"), symlink(v0("forward"), "later.txt"), file(v0("later.txt"), "later")]),
+    symlinks: () => [
+      { volume: 0, path: "dangling", target: "does/not/exist" },
+      { volume: 0, path: "forward", target: "later.txt" },
+    ],
+    hardlinks: [],
+    files: [{ volume: 0, path: "later.txt", content: "later" }],
+  },
+  {
+    name: "symlink to a directory, then a file in the real directory",
+    build: () => afterPrelude2([symlink(v0("sublink"), "sub"), file(v0("sub/after.txt"), "after")]),
+    symlinks: () => [{ volume: 0, path: "sublink", target: "sub" }],
+    hardlinks: [],
+    files: [{ volume: 0, path: "sub/after.txt", content: "after" }],
+  },
+  {
+    name: "symlink in volume 0, a directory of the same name in volume 1",
+    build: ({ trapDir }) => afterPrelude2([symlink(v0("shared"), trapDir), dir(v1("shared/")), file(v1("shared/x"), "volume 1")]),
+    symlinks: ({ trapDir }) => [{ volume: 0, path: "shared", target: trapDir }],
+    hardlinks: [],
+    files: [{ volume: 1, path: "shared/x", content: "volume 1" }],
+  },
+  {
+    name: "symlink target of 4095 bytes via a pax linkpath, and one via a GNU long-link record",
+    build: () => afterPrelude2([...paxSymlink(v0("longest"), MAX_TARGET), ...kSymlink(v1("k-link"), K_TARGET)]),
+    symlinks: () => [
+      { volume: 0, path: "longest", target: MAX_TARGET },
+      { volume: 1, path: "k-link", target: K_TARGET },
+    ],
+    hardlinks: [],
+    files: [],
+  },
+  {
+    name: "symlinks named and aimed in Unicode, with spaces and a trailing slash",
+    build: () => afterPrelude2([symlink(v1("имя ссылки"), "../dir with space/ü/"), symlink(v1("日本"), "/データ")]),
+    symlinks: () => [
+      { volume: 1, path: "имя ссылки", target: "../dir with space/ü/" },
+      { volume: 1, path: "日本", target: "/データ" },
+    ],
+    hardlinks: [],
+    files: [],
+  },
+  {
+    name: "hardlinks to earlier files, in both volumes",
+    build: () => afterPrelude2([hardlink(v0("again"), v0("ok.txt")), hardlink(v0("sub/blob-link"), v0("sub/blob.bin")), hardlink(v0("again2"), v0("ok.txt")), hardlink(v1("other-link"), v1("other.txt"))]),
+    symlinks: () => [],
+    hardlinks: [
+      { volume: 0, path: "again", target: "ok.txt" },
+      { volume: 0, path: "sub/blob-link", target: "sub/blob.bin" },
+      { volume: 0, path: "again2", target: "ok.txt" },
+      { volume: 1, path: "other-link", target: "other.txt" },
+    ],
+    files: [],
+  },
+  {
+    name: "hardlink named by a pax linkpath, beside a symlink to the same file",
+    build: () => afterPrelude2([symlink(v0("sym"), "sub/blob.bin"), pax({ linkpath: v0("sub/blob.bin") }), hardlink(v0("hard"), "placeholder")]),
+    symlinks: () => [{ volume: 0, path: "sym", target: "sub/blob.bin" }],
+    hardlinks: [{ volume: 0, path: "hard", target: "sub/blob.bin" }],
+    files: [],
+  },
+];
+
+export const MALICIOUS_ARCHIVES: readonly MaliciousArchive[] = [...cases, ...LINK_CASES].map((c) => ({ failsAfterData: false, ...c }));

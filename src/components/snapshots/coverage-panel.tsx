@@ -82,6 +82,7 @@ export function SnapshotCoverageCard({ workloadId, statusKey }: { workloadId: st
                   </TableBody>
                 </Table>
               )}
+              {coverage.data.volumes.length > 0 ? <p className="text-xs text-muted-foreground">{t("entriesNote")}</p> : null}
             </section>
             {coverage.data.skipped.length > 0 ? (
               <Alert variant="warning" role="group" aria-labelledby={`${titleId}-skipped`}>

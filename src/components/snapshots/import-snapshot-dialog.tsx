@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import { useEffect, useRef, useState } from "react";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
+import { Checkbox } from "~/components/ui/checkbox";
 import { DialogFooter } from "~/components/ui/dialog";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
@@ -14,7 +15,7 @@ import { ProgressBar, usePhaseLabel, useProgressText, type TrackedOperation } fr
 import { useFormatBytes } from "./use-format";
 
 interface ImportResult {
-  snapshot: { id: string; label: string; size: number; kind: string };
+  snapshot: { id: string; label: string; size: number; kind: string; keepSpecialBits?: boolean };
   matched: string[];
   unmatched: string[];
 }
@@ -38,6 +39,8 @@ function errorMessage(xhr: XMLHttpRequest, fallback: (status: number) => string)
  * Uploads a snapshot archive (.tar.gz) as a multipart form with XMLHttpRequest, for its
  * upload progress; the server then checks the whole archive before storing it as an
  * `imported` snapshot, and answers which of its volumes match the workload's current ones.
+ * "Keep special permission bits" (off by default) goes in the query, so a restore keeps
+ * setuid/setgid on the archive's files only when the admin trusts it.
  * The upload can be cancelled; the dialog cannot be closed while it runs.
  */
 export function ImportSnapshotDialog({
@@ -59,6 +62,7 @@ export function ImportSnapshotDialog({
   const [open, setOpen] = useState(false);
   const [label, setLabel] = useState("");
   const [file, setFile] = useState<File | null>(null);
+  const [keepSpecialBits, setKeepSpecialBits] = useState(false);
   const [state, setState] = useState<State>({ step: "form" });
   const xhrRef = useRef<XMLHttpRequest | null>(null);
   const active = state.step === "uploading" || state.step === "processing";
@@ -69,6 +73,7 @@ export function ImportSnapshotDialog({
   function reset() {
     setLabel("");
     setFile(null);
+    setKeepSpecialBits(false);
     setState({ step: "form" });
   }
 
@@ -100,7 +105,7 @@ export function ImportSnapshotDialog({
     };
     xhr.onerror = () => finish({ step: "form", error: t("failedNetwork") });
     xhr.onabort = () => finish({ step: "form", error: t("cancelled") });
-    xhr.open("POST", importUrl(workloadId));
+    xhr.open("POST", importUrl(workloadId, { keepSpecialBits }));
     const form = new FormData();
     // The label goes first: the server reads fields that come before the file.
     if (label.trim()) form.append("label", label.trim());
@@ -166,6 +171,18 @@ export function ImportSnapshotDialog({
             )}
           </FormField>
           {file && state.step === "form" ? <p className="-mt-2 text-xs text-muted-foreground">{t("fileChosen", { name: file.name, size: bytes(file.size) })}</p> : null}
+          <div className="flex flex-col gap-1.5">
+            <Checkbox
+              label={t("keepSpecialBits")}
+              checked={keepSpecialBits}
+              disabled={active}
+              onChange={(e) => setKeepSpecialBits(e.target.checked)}
+              aria-describedby="import-keep-special-bits-hint"
+            />
+            <p id="import-keep-special-bits-hint" className="pl-6 text-xs text-muted-foreground">
+              {t("keepSpecialBitsHint")}
+            </p>
+          </div>
           {state.step === "uploading" ? (
             <div className="flex flex-col gap-1.5">
               <div className="flex flex-wrap justify-between gap-x-4 text-sm">
@@ -229,6 +246,7 @@ function ImportOutcome({ result, onClose }: { result: ImportResult; onClose: () 
       <Alert variant="success" role="status">
         {t("done", { name: result.snapshot.label || t("noLabel"), size: bytes(result.snapshot.size) })}
       </Alert>
+      <p className="text-sm">{result.snapshot.keepSpecialBits ? t("specialBitsKept") : t("specialBitsStripped")}</p>
       <section aria-label={t("matchReport")} className="flex flex-col gap-3 text-sm">
         {matched.length === 0 && unmatched.length === 0 ? <p className="text-muted-foreground">{t("noVolumes")}</p> : null}
         {matched.length > 0 ? (

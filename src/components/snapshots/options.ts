@@ -15,8 +15,19 @@ export const isKnownKind = (kind: string): kind is SnapshotKind => (SNAPSHOT_KIN
 /**
  * What the archive writer lists instead of archiving (manifest.skipped[].type), translated as
  * `snapshots.skippedTypes.<type>`. Mirrors SKIPPED_TYPES in src/server/engine/archive/manifest.ts.
+ * "symlink" appears only in snapshots made before format version 2, which kept no links;
+ * "unsupported-link" is a link whose target is not UTF-8 text or is longer than 4095 bytes.
  */
-export const SKIPPED_ENTRY_TYPES = ["symlink", "socket", "fifo", "character-device", "block-device", "other", "unsupported-name"] as const;
+export const SKIPPED_ENTRY_TYPES = [
+  "symlink",
+  "unsupported-link",
+  "socket",
+  "fifo",
+  "character-device",
+  "block-device",
+  "other",
+  "unsupported-name",
+] as const;
 export type SkippedEntryType = (typeof SKIPPED_ENTRY_TYPES)[number];
 export const isKnownSkippedType = (type: string): type is SkippedEntryType => (SKIPPED_ENTRY_TYPES as readonly string[]).includes(type);
 
@@ -75,7 +86,9 @@ export const LABEL_MAX_LENGTH = 100;
 
 /** Browser URL of a snapshot's archive (admins only; the session cookie authenticates it). */
 export const downloadUrl = (id: string) => `/api/snapshots/${encodeURIComponent(id)}/download`;
-export const importUrl = (workloadId: string) => `/api/workloads/${encodeURIComponent(workloadId)}/snapshots/import`;
+/** The import route; `keepSpecialBits` goes in the query so the server checks it before the upload. */
+export const importUrl = (workloadId: string, opts: { keepSpecialBits?: boolean } = {}) =>
+  `/api/workloads/${encodeURIComponent(workloadId)}/snapshots/import${opts.keepSpecialBits ? "?keepSpecialBits=1" : ""}`;
 
 const UNITS = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte"] as const;
 export type ByteUnit = (typeof UNITS)[number];
@@ -128,6 +141,23 @@ export function skippedCount(manifest: SnapshotView["manifest"]): number {
 
 export type RestoreRunView = RouterOutputs["snapshot"]["restoreRuns"][number];
 export type RestoreResultView = RouterOutputs["snapshot"]["restore"];
+
+/** Files whose setuid/setgid a restore removed (imported snapshots); at most 100 paths listed. */
+export interface StrippedSpecialBits {
+  count: number;
+  paths: string[];
+}
+
+/** What a restore reports as stripped, or null when it removed nothing (or the server does not say). */
+export function strippedSpecialBits(result: RestoreResultView): (StrippedSpecialBits & { unlisted: number }) | null {
+  const stripped = (result as RestoreResultView & { strippedSpecialBits?: StrippedSpecialBits }).strippedSpecialBits;
+  if (!stripped || stripped.count <= 0) return null;
+  return { ...stripped, unlisted: Math.max(0, stripped.count - stripped.paths.length) };
+}
+
+/** Whether restoring this snapshot removes setuid/setgid from files: imports not marked as trusted. */
+export const stripsSpecialBits = (snapshot: Pick<SnapshotView, "kind" | "keepSpecialBits">) =>
+  snapshot.kind === "imported" && snapshot.keepSpecialBits !== true;
 
 /**
  * How a restore run ended (RestoreRun.outcome; null while it runs), translated as

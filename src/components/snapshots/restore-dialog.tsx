@@ -10,7 +10,7 @@ import { Label } from "~/components/ui/label";
 import { describeError } from "~/components/ui/trpc-error";
 import { api } from "~/trpc/react";
 import { ActionDialog, ConfirmFooter } from "./action-dialog";
-import { planRestore, restoreConfirmationText, type RestorePlan, type RestoreResultView, type SnapshotView } from "./options";
+import { planRestore, restoreConfirmationText, stripsSpecialBits, type RestorePlan, type RestoreResultView, type SnapshotView } from "./options";
 import { RestoreOutcome } from "./restore-outcome";
 import { RestoreSteps, useRestoreProgress } from "./restore-progress";
 import { markOwnRestore } from "./snapshot-progress";
@@ -112,7 +112,12 @@ export function RestoreDialog({
             restore.mutate({ workloadId: workload.id, snapshotId: snapshot.id, confirm: snapshot.id });
           }}
         >
-          <WhatHappens plan={plan} containerName={workload.containerName} sharedWith={coverage.data?.sharedWith ?? []} />
+          <WhatHappens
+            plan={plan}
+            containerName={workload.containerName}
+            sharedWith={coverage.data?.sharedWith ?? []}
+            stripsSpecialBits={stripsSpecialBits(snapshot)}
+          />
           {refused ? (
             <Alert variant="destructive">
               <AlertTitle>{t("refusedTitle")}</AlertTitle>
@@ -151,7 +156,17 @@ export function RestoreDialog({
 }
 
 /** The restore, step by step, in the engine's order, naming every volume it touches or keeps. */
-function WhatHappens({ plan, containerName, sharedWith }: { plan: RestorePlan; containerName: string; sharedWith: { id: string; name: string }[] }) {
+function WhatHappens({
+  plan,
+  containerName,
+  sharedWith,
+  stripsSpecialBits,
+}: {
+  plan: RestorePlan;
+  containerName: string;
+  sharedWith: { id: string; name: string }[];
+  stripsSpecialBits: boolean;
+}) {
   const t = useTranslations("restoreDialog");
   const tw = useTranslations("workloads");
   const bytes = useFormatBytes();
@@ -182,6 +197,7 @@ function WhatHappens({ plan, containerName, sharedWith }: { plan: RestorePlan; c
               </li>
             ))}
           </ul>
+          {stripsSpecialBits ? <p className="mt-1 text-xs">{t("stepStripSpecialBits")}</p> : null}
         </li>
         <li>
           {plan.kept.length === 0 ? (

@@ -83,6 +83,8 @@ function SnapshotRow({
   const bytes = useFormatBytes();
   const name = useSnapshotName()(s);
   const skipped = skippedCount(s.manifest);
+  // An import the admin trusted with setuid/setgid: worth seeing before a restore.
+  const keepsSpecialBits = s.kind === "imported" && s.keepSpecialBits === true;
   return (
     <TableRow>
       <TableCell className="max-w-[18rem] min-w-[9rem]">
@@ -118,8 +120,13 @@ function SnapshotRow({
               {t("capturedLive")}
             </Badge>
           ) : null}
+          {keepsSpecialBits ? (
+            <Badge variant="outline" className="border-warning-border" title={t("keepsSpecialBitsHint")}>
+              {t("keepsSpecialBits")}
+            </Badge>
+          ) : null}
           {skipped > 0 ? <SkippedEntriesDialog snapshot={s} name={name} count={skipped} /> : null}
-          {!s.fileMissing && !s.capturedLive && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
+          {!s.fileMissing && !s.capturedLive && !keepsSpecialBits && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
         </div>
       </TableCell>
       {isAdmin ? (
@@ -155,7 +162,7 @@ function SnapshotRow({
   );
 }
 
-/** What the archive leaves out (links, sockets, devices, unsafe names), entry by entry. */
+/** What the archive leaves out (sockets, devices, unstorable links and names), entry by entry. */
 function SkippedEntriesDialog({ snapshot: s, name, count }: { snapshot: SnapshotView; name: string; count: number }) {
   const t = useTranslations("snapshots");
   const tc = useTranslations("common");

@@ -51,6 +51,11 @@ const specs: Spec[] = [
   { volume: 1, path: `${"ж".repeat(60)}/${"я".repeat(60)}.txt`, mode: 0o644, data: Buffer.from("non-ASCII pax") },
 ];
 
+const links = [
+  { path: "link", target: "/etc/passwd" },
+  { path: "a/linkdir", target: "/etc" },
+];
+
 let tmp: string;
 let volumes: ArchiveVolumeInput[];
 let archivePath: string;
@@ -69,9 +74,9 @@ beforeAll(async () => {
     else await fs.mkdir(p);
   }
   for (const s of [...specs].reverse()) await fs.chmod(path.join(volumes[s.volume]!.hostPath, s.path), s.mode);
+  // Archived as links (v2), never followed.
+  for (const l of links) await fs.symlink(l.target, path.join(volumes[0]!.hostPath, l.path));
   // Never archived: listed in manifest.skipped.
-  await fs.symlink("/etc/passwd", path.join(volumes[0]!.hostPath, "link"));
-  await fs.symlink("/etc", path.join(volumes[0]!.hostPath, "a/linkdir"));
   execFileSync("mkfifo", [path.join(volumes[0]!.hostPath, "fifo")]);
 
   archivePath = path.join(tmp, "snapshot.tar.gz");
@@ -80,16 +85,19 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
 
+const linkPaths = links.map((l) => `volumes/0/${l.path}`);
 const expectedPaths = () => [
   "berth-manifest.json",
-  ...[...specs.map(archivePathOf), "volumes/0/", "volumes/1/"].sort((a, b) => (a < b ? -1 : 1)),
+  ...[...specs.map(archivePathOf), ...linkPaths, "volumes/0/", "volumes/1/"].sort((a, b) => (a < b ? -1 : 1)),
 ];
+const dataEntries = specs.length + links.length + 2;
 
 describe("writeSnapshotArchive round trip", () => {
   it("(a) GNU tar lists exactly the expected entries, manifest first, owned by 0/0", () => {
-    const lines = run("tar", ["-tzvf", archivePath]).trimEnd().split("\n");
+    const lines = run("tar", ["--numeric-owner", "-tzvf", archivePath]).trimEnd().split("\n");
     const parsed = lines.map((line) => /^(\S+) (\S+)\s+(\d+) \S+ \S+ (.*)$/.exec(line)!);
-    expect(parsed.map((m) => m[4])).toEqual(expectedPaths());
+    const shown = (p: string) => (linkPaths.includes(p) ? `${p} -> ${links[linkPaths.indexOf(p)]!.target}` : p);
+    expect(parsed.map((m) => m[4])).toEqual(expectedPaths().map(shown));
     expect(new Set(parsed.map((m) => m[2]))).toEqual(new Set(["0/0"]));
     expect(parsed.find((m) => m[4] === "volumes/0/big.bin")![3]).toBe(String(5 * 1024 * 1024));
   });
@@ -110,9 +118,8 @@ describe("writeSnapshotArchive round trip", () => {
         expect(st.isDirectory()).toBe(true);
       }
     }
-    for (const skipped of ["link", "a/linkdir", "fifo"]) {
-      await expect(fs.lstat(path.join(out, "volumes/0", skipped))).rejects.toMatchObject({ code: "ENOENT" });
-    }
+    for (const l of links) expect(await fs.readlink(path.join(out, "volumes/0", l.path))).toBe(l.target);
+    await expect(fs.lstat(path.join(out, "volumes/0", "fifo"))).rejects.toMatchObject({ code: "ENOENT" });
     const manifest = JSON.parse(await fs.readFile(path.join(out, "berth-manifest.json"), "utf8"));
     expect(manifest).toEqual(written.manifest);
   });
@@ -135,9 +142,12 @@ describe("writeSnapshotArchive round trip", () => {
     expect(entries.map((e) => `volumes/${e.volumeIndex}/${e.relativePath}${e.kind === "directory" ? "/" : ""}`.replace("//", "/"))).toEqual(expectedPaths().slice(1));
     for (const s of specs) {
       const e = entries.find((x) => x.volumeIndex === s.volume && x.relativePath === s.path)!;
-      expect([e.kind, e.mode, e.size, e.hash]).toEqual(s.data ? ["file", s.mode, s.data.length, sha256(s.data)] : ["directory", s.mode, 0, undefined]);
+      expect([e.kind, e.mode, e.size, e.hash, e.uid, e.gid]).toEqual(s.data ? ["file", s.mode, s.data.length, sha256(s.data), 0, 0] : ["directory", s.mode, 0, undefined, 0, 0]);
     }
-    expect(result.entries).toBe(specs.length + 2);
+    for (const l of links) {
+      expect(entries.find((x) => x.volumeIndex === 0 && x.relativePath === l.path)).toMatchObject({ kind: "symlink", linkTarget: l.target, size: 0 });
+    }
+    expect(result.entries).toBe(dataEntries);
     expect(result.bytes).toBe(specs.reduce((n, s) => n + (s.data?.length ?? 0), 0));
   });
 
@@ -153,14 +163,10 @@ describe("writeSnapshotArchive round trip", () => {
     };
     expect(written.manifest).toMatchObject({
       format: "berth-snapshot",
-      version: 1,
+      version: 2,
       ...meta,
       volumes: [0, 1].map((i) => ({ index: i, target: `/data${i}`, scope: "project", source: `vol${i}`, ...count(i) })),
-      skipped: [
-        { volume: 0, path: "a/linkdir", type: "symlink" },
-        { volume: 0, path: "fifo", type: "fifo" },
-        { volume: 0, path: "link", type: "symlink" },
-      ],
+      skipped: [{ volume: 0, path: "fifo", type: "fifo" }],
     });
   });
 
@@ -168,7 +174,7 @@ describe("writeSnapshotArchive round trip", () => {
     const tar = gunzipSync(archive);
     const cut = Math.floor(tar.length / 2) + 123;
     const result = await readSnapshotArchive(Readable.from([gzipMembers(tar.subarray(0, cut), tar.subarray(cut))]));
-    expect(result.entries).toBe(specs.length + 2);
+    expect(result.entries).toBe(dataEntries);
   });
 
   it("reads back an archive GNU tar re-created from the extracted tree", async () => {
@@ -180,7 +186,7 @@ describe("writeSnapshotArchive round trip", () => {
       if (format === "posix") args.unshift("--pax-option=delete=atime,delete=ctime");
       run("tar", args);
       const result = await readSnapshotArchive(createReadStream(repacked));
-      expect(result.entries, format).toBe(specs.length + 2);
+      expect(result.entries, format).toBe(dataEntries);
     }
   });
 
@@ -256,15 +262,98 @@ describe("writeSnapshotArchive edge cases", () => {
     expect((err as Error).message).toMatch(message);
   });
 
-  it("writes a volume of zeros (sparse files deflate ~1000:1) that the default reader accepts", async () => {
+  it("writes a volume of allocated zeros (preallocated files deflate ~1000:1) that the default reader accepts", async () => {
     const volume = await volumeWith({ zeros: "" });
-    await fs.truncate(path.join(volume.hostPath, "zeros"), 300 * 1024 * 1024);
+    // fallocate: 300 MB of allocated zeros, not a hole: stored whole, like a preallocated database file.
+    execFileSync("fallocate", ["-l", String(300 * 1024 * 1024), path.join(volume.hostPath, "zeros")]);
     const chunks: Buffer[] = [];
     const sink = new Writable({ write(chunk: Buffer, _e, done) { chunks.push(chunk); done(); } });
     const written = await writeSnapshotArchive({ volumes: [volume], meta, output: sink });
     expect(written.size).toBeLessThan(1024 * 1024);
     const read = await readSnapshotArchive(Readable.from([Buffer.concat(chunks)]));
     expect(read.bytes).toBe(300 * 1024 * 1024);
+  });
+
+  it("stores a file with holes as GNU tar's PAX 1.0 sparse entry: its map and data only", async () => {
+    // Fails on v1, which stored all 64 MiB and restored it fully allocated.
+    const volume = await volumeWith({ holes: "" });
+    const file = path.join(volume.hostPath, "holes");
+    const block = randomBytes(4096);
+    const handle = await fs.open(file, "r+");
+    await handle.truncate(64 * 1024 * 1024);
+    await handle.write(block, 0, block.length, 40 * 4096);
+    await handle.close();
+    const archive = path.join(tmp, "holes.tar.gz");
+    const written = await writeSnapshotArchive({ volumes: [volume], meta, output: createWriteStream(archive) });
+    // The manifest counts the file's size, holes included; the archive carries its map and data only.
+    expect(written.manifest.volumes[0]).toMatchObject({ files: 1, bytes: 64 * 1024 * 1024 });
+    expect(written.size).toBeLessThan(64 * 1024);
+    let seen: { entry: ArchiveEntry; data: Buffer } | undefined;
+    await readSnapshotArchive(createReadStream(archive), {
+      onEntry: async (entry, body) => {
+        if (entry.kind !== "file") return;
+        const chunks: Buffer[] = [];
+        for await (const c of body!) chunks.push(c as Buffer);
+        seen = { entry, data: Buffer.concat(chunks) };
+      },
+    });
+    expect(seen!.entry.sparse).toEqual({ realSize: 64 * 1024 * 1024, segments: [[40 * 4096, 4096]] });
+    expect(seen!.data.equals(block)).toBe(true);
+    // GNU tar restores the same file with its hole.
+    const out = await fs.mkdtemp(path.join(tmp, "gnu-"));
+    run("tar", ["-xpzf", archive, "-C", out]);
+    const copy = path.join(out, "volumes/0/holes");
+    expect(sha256(await fs.readFile(copy))).toBe(sha256(await fs.readFile(file)));
+    expect((await fs.stat(copy)).blocks * 512).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it("scans a large sparse file without holding the event loop, and the scan can be aborted", async () => {
+    const volume = await volumeWith({ huge: "" });
+    await fs.truncate(path.join(volume.hostPath, "huge"), 1024 ** 3);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    try {
+      const written = await writeSnapshotArchive({ volumes: [volume], meta, output: nullSink() });
+      expect(written.manifest.volumes[0]).toMatchObject({ files: 1, bytes: 1024 ** 3 });
+    } finally {
+      clearInterval(timer);
+    }
+    // Reading 1 GiB of holes takes a second or more; a synchronous scan lets no timer fire meanwhile.
+    expect(ticks).toBeGreaterThanOrEqual(5);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    await expect(writeSnapshotArchive({ volumes: [volume], meta, output: nullSink(), signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+  }, 60_000);
+
+  it("skips a symlink whose target the pax record could not carry to node-tar (a newline), and stays readable", async () => {
+    const volume = await volumeWith({ plain: "x" });
+    await fs.symlink(`${"a".repeat(120)}\nb`, path.join(volume.hostPath, "odd-link"));
+    await fs.symlink("short\ntarget", path.join(volume.hostPath, "odd-short"));
+    const chunks: Buffer[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _e, done) { chunks.push(chunk); done(); } });
+    const written = await writeSnapshotArchive({ volumes: [volume], meta, output: sink });
+    expect(written.manifest.skipped).toEqual([
+      { volume: 0, path: "odd-link", type: "unsupported-link" },
+      { volume: 0, path: "odd-short", type: "unsupported-link" },
+    ]);
+    await readSnapshotArchive(Readable.from([Buffer.concat(chunks)]));
+  });
+
+  it.runIf(fs_.existsSync("/dev/shm"))("writes a far-future mtime (tmpfs allows one) clamped, so the reader accepts it", async () => {
+    const dir = await fs.mkdtemp("/dev/shm/berth-mtime-");
+    try {
+      await fs.writeFile(path.join(dir, "future"), "x");
+      execFileSync("touch", ["-d", "@100000000000000000.5", path.join(dir, "future")]);
+      const volume = { index: 0, target: "/data", scope: "project", source: "x", hostPath: dir };
+      const chunks: Buffer[] = [];
+      const sink = new Writable({ write(chunk: Buffer, _e, done) { chunks.push(chunk); done(); } });
+      await writeSnapshotArchive({ volumes: [volume], meta, output: sink });
+      const mtimes: number[] = [];
+      await readSnapshotArchive(Readable.from([Buffer.concat(chunks)]), { onEntryHeader: (e) => void (e.kind === "file" && mtimes.push(e.mtime.getTime())) });
+      expect(mtimes[0]).toBeLessThanOrEqual(Date.now() + 86_400_000);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops when the signal aborts", async () => {

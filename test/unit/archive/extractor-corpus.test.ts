@@ -3,82 +3,27 @@
 // staging dirs made with mkdtemp beside "live" volumes, next to an "outside" marker area the
 // archives try to reach. Then the positive rules (modes, owners, mtimes, exact bytes).
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dir, file, gzip, header, pax, snapshotTar } from "../../support/archive-builder";
 import { hashTree } from "../../support/hash-tree";
-import { CORPUS_CLASSES, ESCAPE_DIR, MALICIOUS_ARCHIVES, type MaliciousArchive } from "../../support/malicious-archives";
+import { CORPUS_CLASSES, ESCAPE_DIR, MALICIOUS_ARCHIVES } from "../../support/malicious-archives";
+import { exists, extractFile, listTree, makeSite, outsideStaging } from "./extract-site";
 import { writeSnapshotArchive } from "~/server/engine/archive/archive-writer";
 import { ArchiveRejectedError } from "~/server/engine/archive/errors";
-import { extractSnapshotArchive } from "~/server/engine/archive/extractor";
-import { backupName, stagingPrefix } from "~/server/engine/restore/restore";
+import { backupName } from "~/server/engine/restore/restore";
 import { rollBackVolume } from "~/server/engine/restore/volume-swap";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
 
 let scratch: string;
 beforeAll(async () => {
   scratch = await fs.mkdtemp(path.join(os.tmpdir(), "berth-xcorpus-archives-"));
 });
 afterAll(() => fs.rm(scratch, { recursive: true, force: true }));
-
-/** Every path under `root`, relative, directories with a trailing '/', symlinks with '@'. */
-async function listTree(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string) => {
-    for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isSymbolicLink()) out.push(`${r}@`);
-      else if (entry.isDirectory()) {
-        out.push(`${r}/`);
-        await walk(r);
-      } else out.push(r);
-    }
-  };
-  await walk("");
-  return out.sort();
-}
-
-/**
- * A temp root laid out as restore lays out a volume's parent: two live volumes, and a staging
- * dir per volume made exactly as restore makes it (mkdtemp beside the live dir); plus a
- * sibling `outside/` marker area, which `<staging>/../../outside` reaches.
- */
-async function makeSite() {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), "berth-xcorpus-"));
-  const outside = path.join(root, "outside");
-  await fs.mkdir(outside);
-  await fs.writeFile(path.join(outside, "marker.txt"), "must stay alone\n");
-  const parent = path.join(root, "volumes");
-  const live = [0, 1].map((i) => path.join(parent, `live${i}`));
-  for (const [i, l] of live.entries()) {
-    await fs.mkdir(l, { recursive: true });
-    await fs.writeFile(path.join(l, "data.txt"), `live data ${i}\n`);
-  }
-  const staging: string[] = [];
-  for (let i = 0; i < 2; i++) staging.push(await fs.mkdtemp(path.join(parent, stagingPrefix("corpus"))));
-  const before = { outside: await hashTree(outside), live: await Promise.all(live.map((l) => hashTree(l))) };
-  const rel = (p: string) => path.relative(root, p);
-  const baseline = ["outside/", "outside/marker.txt", "volumes/", ...live.flatMap((l) => [`${rel(l)}/`, `${rel(l)}/data.txt`])];
-  return { root, outside, parent, live, staging, before, baseline, stagingNames: staging.map((s) => `${rel(s)}/`) };
-}
-
-async function extractFile(archivePath: string, targets: string[], limits?: MaliciousArchive["limits"]) {
-  let written = 0;
-  const outcome = await extractSnapshotArchive(createReadStream(archivePath, { highWaterMark: 1024 * 1024 }), {
-    targets: new Map(targets.map((t, i) => [i, t])),
-    limits,
-    onProgress: (p) => (written = Math.max(written, p.bytesDone)),
-  }).then(
-    (result) => ({ result, error: null }),
-    (error: unknown) => ({ result: null, error }),
-  );
-  return { ...outcome, written };
-}
 
 describe("strict extractor: adversarial corpus", () => {
   it(`has at least 40 archives, every class covered (${MALICIOUS_ARCHIVES.length} archives)`, () => {
@@ -90,9 +35,10 @@ describe("strict extractor: adversarial corpus", () => {
 
   it.each(MALICIOUS_ARCHIVES.map((a, i) => ({ ...a, i })))("rejects [$class] $name, leaving nothing behind", async (item) => {
     const archivePath = path.join(scratch, `${item.i}.tar.gz`);
-    await fs.writeFile(archivePath, item.build());
     const site = await makeSite();
     try {
+      // Built for this site: link cases aim at its trap dir, which must stay empty.
+      await fs.writeFile(archivePath, item.build({ trapDir: site.trapDir }));
       const staged = site.staging;
       for (const s of staged) expect((await fs.stat(s)).mode & 0o777).toBe(0o700);
 
@@ -104,8 +50,9 @@ describe("strict extractor: adversarial corpus", () => {
       if (item.failsAfterData) expect(written).toBeGreaterThan(0);
 
       // ...and right after the extractor returns, they are gone: the staging dirs are empty,
-      // and nothing else exists anywhere in the temp root.
+      // and nothing else exists anywhere in the temp root (the trap dir is still empty).
       for (const s of staged) expect(await fs.readdir(s)).toEqual([]);
+      expect(await fs.readdir(site.trapDir)).toEqual([]);
       expect(await listTree(site.root)).toEqual([...site.baseline, ...site.stagingNames].sort());
       expect(await hashTree(site.outside)).toEqual(site.before.outside);
       for (const [i, l] of site.live.entries()) expect(await hashTree(l)).toEqual(site.before.live[i]);
@@ -144,7 +91,7 @@ async function extractRaw(archive: Buffer) {
 }
 
 describe("strict extractor: what it writes", () => {
-  it("masks modes to 0o777: no setuid, setgid or sticky bit, no file-type bits", async () => {
+  it("v1 archive: masks modes to 0o777: no setuid, setgid or sticky bit, no file-type bits", async () => {
     const { site } = await extractRaw(
       gzip(
         snapshotTar([
@@ -181,7 +128,7 @@ describe("strict extractor: what it writes", () => {
     }
   });
 
-  it("never takes owners from the archive: everything belongs to the extracting user", async () => {
+  it("v1 archive: never takes owners from the archive: everything belongs to the extracting user", async () => {
     const { site } = await extractRaw(
       gzip(
         snapshotTar([
@@ -348,8 +295,7 @@ describe("strict extractor: what it writes", () => {
           expect((await fs.stat(staged)).mode & 0o7777).toBe(0o751);
         }
         // Nothing was written anywhere but the staging dirs.
-        const insideStaging = (p: string) => site.stagingNames.some((s) => p !== s && p.startsWith(s));
-        expect((await listTree(site.root)).filter((p) => !insideStaging(p))).toEqual([...site.baseline, ...site.stagingNames].sort());
+        expect(await outsideStaging(site)).toEqual([...site.baseline, ...site.stagingNames].sort());
         expect(await hashTree(site.outside)).toEqual(site.before.outside);
         for (const [i, l] of site.live.entries()) expect(await hashTree(l)).toEqual(site.before.live[i]);
       } finally {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
@@ -30,11 +31,13 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "berth-archive-mem-"));
   hostPath = path.join(tmp, "vol");
   await fs.mkdir(hostPath);
-  // Sparse-ish: 300 MB of mostly holes with 1 MB of random data every 16 MB (fast to gzip).
+  // 300 MB of mostly zeros with 1 MB of random data every 16 MB (fast to gzip).
   const handle = await fs.open(path.join(hostPath, "big.bin"), "w");
   await handle.truncate(FILE_SIZE);
   for (let offset = 0; offset < FILE_SIZE; offset += 16 * MiB) await handle.write(randomBytes(MiB), 0, MiB, offset);
   await handle.close();
+  // Allocate the holes (as zeros): a plain 300 MB file, not one the writer stores as sparse.
+  execFileSync("fallocate", ["-l", String(FILE_SIZE), path.join(hostPath, "big.bin")]);
   for await (const chunk of createReadStream(path.join(hostPath, "big.bin"))) expected.update(chunk as Buffer);
 });
 afterAll(() => fs.rm(tmp, { recursive: true, force: true }));

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
-import { constants, existsSync, lstatSync, type BigIntStats } from "node:fs";
+import { constants, existsSync, lstatSync, readlinkSync, type BigIntStats } from "node:fs";
 import fsp, { type FileHandle } from "node:fs/promises";
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DomainError } from "../errors";
-import { ArchiveSourceChangedError } from "./errors";
+import { ArchiveSourceChangedError, showPath } from "./errors";
 import { declaredAllowance, DEFAULT_ARCHIVE_LIMITS } from "./limits";
 import {
   MANIFEST_MAX_BYTES,
   MANIFEST_MAX_SKIPPED,
   MANIFEST_NAME,
+  MANIFEST_VERSION,
   parseManifest,
   type ManifestSkipped,
   type SkippedType,
@@ -17,6 +18,7 @@ import {
 } from "./manifest";
 import { ParallelGzip, PARALLEL_GZIP_BLOCK } from "./parallel-gzip";
 import { segmentProblem, volumeEntryPath } from "./paths";
+import { looksSparse, MAX_SPARSE_REAL_SIZE } from "./sparse-map";
 import { createSyncSlicer, packTar, type PackedEntry } from "./tar-packer";
 
 export { ArchiveSourceChangedError };
@@ -96,8 +98,10 @@ function decodeName(raw: Buffer): string | null {
   }
 }
 
-function skippedType(st: { isSymbolicLink(): boolean; isSocket(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): SkippedType {
-  if (st.isSymbolicLink()) return "symlink";
+// Linux refuses longer symlink targets (PATH_MAX, counting the NUL); the reader does too.
+export const MAX_LINK_TARGET_BYTES = 4095;
+
+function skippedType(st: { isSocket(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): SkippedType {
   if (st.isSocket()) return "socket";
   if (st.isFIFO()) return "fifo";
   if (st.isCharacterDevice()) return "character-device";
@@ -112,6 +116,63 @@ function nameProblem(name: string | null, archivePath: string): boolean {
     Buffer.byteLength(archivePath) > DEFAULT_ARCHIVE_LIMITS.maxPathLength ||
     archivePath.replace(/\/$/, "").split("/").length > DEFAULT_ARCHIVE_LIMITS.maxPathDepth
   );
+}
+
+/** A symlink's target, or null when the reader would refuse it (not UTF-8, empty, too long). */
+function readLinkTarget(fsPath: Buffer): string | null | "gone" {
+  let raw: Buffer;
+  try {
+    raw = readlinkSync(fsPath, { encoding: "buffer" });
+  } catch (err) {
+    if (isGone(err) || (err as NodeJS.ErrnoException).code === "EINVAL") return "gone"; // replaced by a non-link: never captured
+    throw err;
+  }
+  // A newline would end node-tar's pax record early (the reader then refuses the archive).
+  if (raw.length === 0 || raw.length > MAX_LINK_TARGET_BYTES || raw.includes(0x0a)) return null;
+  return decodeName(raw);
+}
+
+// The reader clamps mtimes to [1970, now + 1 day]; written already clamped, they always parse.
+const DAY_NS = 86_400_000_000_000n;
+const clampNs = (ns: bigint) => {
+  const max = BigInt(Date.now()) * 1_000_000n + DAY_NS;
+  return ns < 0n ? 0n : ns > max ? max : ns;
+};
+
+function walkedEntry(volumeIndex: number, kind: PackedEntry["kind"], archivePath: string, st: BigIntStats, linkTarget?: string): PackedEntry {
+  if (st.size > BigInt(MAX_SPARSE_REAL_SIZE)) {
+    throw new DomainError("PAYLOAD_TOO_LARGE", `cannot write snapshot: volume ${volumeIndex}: ${showPath(archivePath)} is larger than ${MAX_SPARSE_REAL_SIZE} bytes`);
+  }
+  return {
+    volumeIndex,
+    kind,
+    archivePath,
+    mode: Number(st.mode) & 0o7777,
+    mtimeNs: clampNs(st.mtimeNs),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: kind === "file" ? Number(st.size) : 0,
+    dev: st.dev,
+    ino: st.ino,
+    ...(kind === "file" && st.nlink > 1n ? { linked: true } : {}),
+    ...(kind === "file" && looksSparse(st.size, st.blocks) ? { maybeSparse: true } : {}),
+    ...(linkTarget !== undefined ? { linkTarget } : {}),
+  };
+}
+
+/**
+ * After sorting: the first path of a multiply-linked file (per volume) is archived as a
+ * regular file, the later ones as hard links to it, as GNU tar does.
+ */
+function resolveHardLinks(entries: PackedEntry[]): void {
+  const firstPath = new Map<string, string>();
+  for (const entry of entries) {
+    if (!entry.linked) continue;
+    const key = `${entry.volumeIndex}:${entry.dev}:${entry.ino}`;
+    const first = firstPath.get(key);
+    if (first === undefined) firstPath.set(key, entry.archivePath);
+    else Object.assign(entry, { kind: "hardlink", linkTarget: first, size: 0, maybeSparse: undefined });
+  }
 }
 
 async function walkDirectory(
@@ -149,7 +210,7 @@ async function walkDirectory(
         if (isGone(err)) continue; // vanished before we looked: it was never captured
         throw err;
       }
-      const kind = lst.isDirectory() ? "directory" : lst.isFile() ? "file" : null;
+      const kind = lst.isDirectory() ? "directory" : lst.isFile() ? "file" : lst.isSymbolicLink() ? "symlink" : null;
       const skip = (type: SkippedType) => state.skipped.push({ volume: volume.index, path: childRelative, type });
       if (!kind) {
         skip(skippedType(lst));
@@ -161,21 +222,22 @@ async function walkDirectory(
         skip("unsupported-name");
         continue;
       }
+      let linkTarget: string | undefined;
+      if (kind === "symlink") {
+        const target = readLinkTarget(childFsPath);
+        if (target === "gone") continue;
+        if (target === null) {
+          skip("unsupported-link");
+          continue;
+        }
+        linkTarget = target;
+      }
       seen.add(nfc);
       // +1: the manifest is an entry too. Checked here so a huge tree fails before memory does.
       if (state.entries.length + 1 >= DEFAULT_ARCHIVE_LIMITS.maxEntries) {
         throw new DomainError("PAYLOAD_TOO_LARGE", `cannot write snapshot: more than ${DEFAULT_ARCHIVE_LIMITS.maxEntries} entries`);
       }
-      state.entries.push({
-        volumeIndex: volume.index,
-        kind,
-        archivePath,
-        mode: Number(lst.mode) & 0o777,
-        mtime: Number(lst.mtimeMs / 1000n),
-        size: kind === "file" ? Number(lst.size) : 0,
-        dev: lst.dev,
-        ino: lst.ino,
-      });
+      state.entries.push(walkedEntry(volume.index, kind, archivePath, lst, linkTarget));
       if (kind === "directory") await walkDirectory(state, volume, childFsPath, lst, childRelative, false);
     }
   } finally {
@@ -188,16 +250,7 @@ async function walkVolume(state: WalkState, volume: ArchiveVolumeInput): Promise
   if (!root?.isDirectory()) {
     throw new DomainError("PRECONDITION_FAILED", `Volume "${volume.target}": its host folder is missing or not a folder`);
   }
-  state.entries.push({
-    volumeIndex: volume.index,
-    kind: "directory",
-    archivePath: volumeEntryPath(volume.index, "", true),
-    mode: Number(root.mode) & 0o777,
-    mtime: Number(root.mtimeMs / 1000n),
-    size: 0,
-    dev: root.dev,
-    ino: root.ino,
-  });
+  state.entries.push(walkedEntry(volume.index, "directory", volumeEntryPath(volume.index, "", true), root));
   await walkDirectory(state, volume, Buffer.from(volume.hostPath), root, "", true);
 }
 
@@ -213,13 +266,14 @@ function buildManifest(options: WriteSnapshotArchiveOptions, state: WalkState): 
   }
   const manifest: SnapshotManifest = {
     format: "berth-snapshot",
-    version: 1,
+    version: MANIFEST_VERSION,
     snapshotId: meta.snapshotId,
     workloadId: meta.workloadId,
     workloadName: meta.workloadName,
     createdAt: new Date(meta.createdAt).toISOString(),
     volumes: options.volumes.map((v) => {
       const files = state.entries.filter((e) => e.volumeIndex === v.index && e.kind === "file");
+      // bytes: the files' sizes, holes included, whatever the encoding (a re-pack without -S matches too).
       return {
         index: v.index,
         target: v.target,
@@ -246,8 +300,11 @@ function buildManifest(options: WriteSnapshotArchiveOptions, state: WalkState): 
  * memory: about 200 bytes per entry), then streams file data with backpressure, packed into
  * 1 MiB blocks that are compressed on all cores as separate gzip members (parallel-gzip.ts;
  * still one valid .tar.gz), random-looking blocks stored rather than deflated.
- * Symlinks, sockets, FIFOs and devices are listed in `manifest.skipped`, never followed;
- * so are names the strict reader would refuse (invalid UTF-8, control characters,
+ * Each entry carries its numeric owner, full mode (setuid, setgid, sticky) and mtime to the
+ * nanosecond; symlinks are archived as links (never followed), a file's second and later
+ * names as hard links to its first, files with holes in GNU tar's PAX 1.0 sparse format.
+ * Sockets, FIFOs and devices are listed in `manifest.skipped`; so are symlinks whose target
+ * the reader would refuse (not UTF-8, too long) and names it would refuse (invalid UTF-8, control characters,
  * backslashes, Unicode-normalization twins, too long or too deep).
  * A file that changes size, vanishes or is replaced during the run fails the whole write
  * with ArchiveSourceChangedError (the partial output must be discarded by the caller).
@@ -261,6 +318,7 @@ export async function writeSnapshotArchive(options: WriteSnapshotArchiveOptions)
   try {
     for (const volume of volumes) await walkVolume(state, volume);
     state.entries.sort((a, b) => (a.archivePath < b.archivePath ? -1 : a.archivePath > b.archivePath ? 1 : 0));
+    resolveHardLinks(state.entries);
     manifest = buildManifest(options, state);
   } catch (err) {
     output.destroy(); // as pipeline() does on a later failure: the output is never half-ended

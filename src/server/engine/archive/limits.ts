@@ -16,6 +16,8 @@ export interface ArchiveLimits {
   maxImpliedDirectories: number;
   /** Size of one pax extended header or GNU long-name record body, in bytes. */
   maxExtendedHeaderBytes: number;
+  /** A sparse file's map (held whole while it is read), in bytes; the writer's stay far below. */
+  maxSparseMapBytes: number;
   /**
    * Zip-bomb guard: reject as soon as uncompressed > ratio × compressed + allowance +
    * what the manifest declares (see declaredAllowance). Checked on every decompressed
@@ -34,6 +36,7 @@ export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxPathLength: 4096,
   maxImpliedDirectories: 1_000_000,
   maxExtendedHeaderBytes: 64 * 1024,
+  maxSparseMapBytes: 4 * MiB,
   maxDecompressionRatio: 200,
   decompressionAllowanceBytes: 64 * MiB,
 });

@@ -2,14 +2,19 @@ import { z } from "zod";
 
 export const MANIFEST_NAME = "berth-manifest.json";
 export const MANIFEST_FORMAT = "berth-snapshot";
-export const MANIFEST_VERSION = 1;
+/** What the writer writes. v1 (no owners, links or holes; modes without special bits) is still read. */
+export const MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2] as const;
 
 /** The manifest is read into memory whole, so it is capped. */
 export const MANIFEST_MAX_BYTES = 1024 * 1024;
 export const MANIFEST_MAX_VOLUMES = 64;
 export const MANIFEST_MAX_SKIPPED = 2000;
 
-/** What the writer records instead of archiving (links, special files, unsafe names). */
+/**
+ * What the writer records instead of archiving: special files, names and link targets the
+ * reader would refuse. "symlink" appears only in v1 manifests (v1 did not keep links).
+ */
 export const SKIPPED_TYPES = [
   "symlink",
   "socket",
@@ -18,6 +23,7 @@ export const SKIPPED_TYPES = [
   "block-device",
   "other",
   "unsupported-name",
+  "unsupported-link",
 ] as const;
 export type SkippedType = (typeof SKIPPED_TYPES)[number];
 
@@ -43,7 +49,7 @@ const skippedSchema = z.object({
 export const manifestSchema = z
   .object({
     format: z.literal(MANIFEST_FORMAT),
-    version: z.literal(MANIFEST_VERSION),
+    version: z.union(READABLE_VERSIONS.map((v) => z.literal(v))),
     snapshotId: text(128),
     workloadId: text(128),
     workloadName: text(256),
@@ -81,7 +87,7 @@ export function parseManifest(bytes: Buffer): { ok: true; manifest: SnapshotMani
   const format = (json as { format?: unknown } | null)?.format;
   const version = (json as { version?: unknown } | null)?.version;
   if (format !== MANIFEST_FORMAT) return { ok: false, reason: `manifest format is not '${MANIFEST_FORMAT}'` };
-  if (version !== MANIFEST_VERSION) return { ok: false, reason: `unsupported manifest version (expected ${MANIFEST_VERSION})` };
+  if (!READABLE_VERSIONS.includes(version as 1 | 2)) return { ok: false, reason: `unsupported manifest version (expected ${READABLE_VERSIONS.join(" or ")})` };
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

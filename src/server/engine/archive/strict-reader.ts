@@ -6,18 +6,28 @@ import { Parser, type ReadEntry } from "tar";
 import { ArchiveRejectedError } from "./errors";
 import { resolveLimits, type ArchiveLimits } from "./limits";
 import type { SnapshotManifest } from "./manifest";
-import { TarGuard } from "./tar-guard";
+import type { SparseSegment } from "./sparse-map";
+import { TarGuard, type EntryKind, type GuardedEntry } from "./tar-guard";
 
 export interface ArchiveEntry {
-  kind: "file" | "directory";
+  kind: EntryKind;
   volumeIndex: number;
   /** Relative to the volume, no trailing slash; "" for the volume's root directory. */
   relativePath: string;
-  /** Permission bits only (mode & 0o777): setuid/setgid/sticky are dropped. */
+  /** v2: mode & 0o7777 (setuid, setgid, sticky included; the extractor applies its policy). v1: mode & 0o777. */
   mode: number;
-  /** Clamped to [1970-01-01, now + 1 day]. */
+  /** Numeric owner; undefined in v1 archives, whose owners are never applied. */
+  uid?: number;
+  gid?: number;
+  /** Clamped to [1970-01-01, now + 1 day]; mtimeNs to the nanosecond. */
   mtime: Date;
+  mtimeNs: bigint;
+  /** Bytes of data in the archive; a sparse file's body (below) is its data segments only. */
   size: number;
+  /** Symlink: the target text, verbatim (data, never followed). Hard link: the path of an earlier file of the same volume. */
+  linkTarget?: string;
+  /** A file with holes: its real size and data segments, which the body holds back to back. */
+  sparse?: { realSize: number; segments: SparseSegment[] };
 }
 
 export interface ReadSnapshotArchiveOptions {
@@ -44,6 +54,38 @@ const GZIP_MAGIC = [0x1f, 0x8b, 0x08]; // ID1 ID2 CM=deflate
 // Entries handed to onEntry but not yet done. A directory has no data to hold the parser
 // back, so without this bound the queue (a path of up to 4 KiB each) grows with the archive.
 const MAX_QUEUED_ENTRIES = 64;
+const NODE_TAR_TYPES: Record<EntryKind, string> = { file: "File", directory: "Directory", symlink: "SymbolicLink", hardlink: "Link" };
+
+function publicEntry(e: GuardedEntry): ArchiveEntry {
+  return {
+    kind: e.kind,
+    volumeIndex: e.volumeIndex,
+    relativePath: e.relativePath,
+    mode: e.mode,
+    ...(e.uid !== undefined ? { uid: e.uid, gid: e.gid } : {}),
+    mtime: e.mtime,
+    mtimeNs: e.mtimeNs,
+    size: e.size,
+    ...(e.linkTarget !== undefined ? { linkTarget: e.linkTarget } : {}),
+    ...(e.sparse ? { sparse: { realSize: e.sparse.realSize, segments: e.sparse.segments } } : {}),
+  };
+}
+
+/** Drops the first `count` bytes: a sparse entry's map, which the guard has read already. */
+function skipBytes(count: number): Transform {
+  let left = count;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (left >= chunk.length) {
+        left -= chunk.length;
+        return callback();
+      }
+      const rest = chunk.subarray(left);
+      left = 0;
+      callback(null, rest);
+    },
+  });
+}
 
 function gzipReason(err: Error): string {
   const message = err.message;
@@ -126,17 +168,20 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
   parser.on("entry", (entry: ReadEntry) => {
     // node-tar must see exactly what the guard validated: a parser differential is an attack.
     const expected = guard.expected.shift();
-    const type = expected?.kind === "directory" ? "Directory" : "File";
-    if (!expected || entry.path !== expected.path || entry.type !== type || entry.size !== expected.size) {
+    if (
+      !expected ||
+      entry.path !== expected.rawPath ||
+      entry.type !== NODE_TAR_TYPES[expected.kind] ||
+      entry.size !== expected.size ||
+      (entry.linkpath ?? undefined) !== expected.rawLinkTarget
+    ) {
       fail(new ArchiveRejectedError("tar parser disagrees with the header checks", expected && { entryNumber: expected.number, entryPath: expected.path }));
       entry.resume();
       return;
     }
-    if (!expected.isManifest && options.onEntryHeader) {
-      const { kind, volumeIndex, relativePath, mode, mtime, size } = expected;
-      options.onEntryHeader({ kind, volumeIndex, relativePath, mode, mtime, size });
-    }
-    if (expected.isManifest || !onEntry) {
+    const data = expected.isManifest || expected.ignored ? null : publicEntry(expected);
+    if (data && options.onEntryHeader) options.onEntryHeader(data);
+    if (!data || !onEntry) {
       entry.resume();
       return;
     }
@@ -144,13 +189,13 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
     chain = chain
       .then(async () => {
         if (failure !== undefined) return void entry.resume();
-        const { kind, volumeIndex, relativePath, mode, mtime, size } = expected;
-        const body = kind === "file" ? new PassThrough() : null;
+        // A sparse file's body starts after its map.
+        const body = data.kind !== "file" ? null : expected.sparse ? skipBytes(expected.sparse.mapBytes) : new PassThrough();
         if (body) entry.pipe(body);
         else entry.resume();
         activeBody = body;
         try {
-          await onEntry({ kind, volumeIndex, relativePath, mode, mtime, size }, body);
+          await onEntry(data, body);
         } finally {
           activeBody = null;
           if (body) entry.unpipe(body);

@@ -17,18 +17,36 @@ import { ArchiveRejectedError, showPath } from "./errors";
 import { declaredAllowance, type ArchiveLimits } from "./limits";
 import { MANIFEST_MAX_BYTES, MANIFEST_NAME, parseManifest, type SnapshotManifest } from "./manifest";
 import { pathKey } from "./path-key";
-import { parseEntryPath } from "./paths";
+import { parseEntryPath, VOLUMES_DIR } from "./paths";
+import { MAX_SPARSE_REAL_SIZE, parseSparseMap, type SparseSegment } from "./sparse-map";
 import { BLOCK, headerChecksum, paddingFor } from "./ustar";
 
+export type EntryKind = "file" | "directory" | "symlink" | "hardlink";
+
 export interface GuardedEntry {
-  /** 1-based; the manifest is entry 1. */
+  /** 1-based; the manifest is entry 1 (2 after a GNU tar `./` entry). */
   number: number;
+  /** The path as the header spells it (what node-tar reports): a `./` prefix or a sparse stand-in name included. */
+  rawPath: string;
   path: string;
-  kind: "file" | "directory";
+  kind: EntryKind;
+  /** Bytes of data in the archive (a sparse file: its map block and data segments). */
   size: number;
+  /** v2: mode & 0o7777; v1: mode & 0o777. */
   mode: number;
+  /** Numeric owner; undefined for v1 archives, whose owners are never applied. */
+  uid?: number;
+  gid?: number;
   mtime: Date;
+  mtimeNs: bigint;
+  /** As the header spells it (node-tar's view). */
+  rawLinkTarget?: string;
+  /** Symlink: the target text. Hard link: the target's path inside the same volume. */
+  linkTarget?: string;
+  sparse?: { realSize: number; segments: SparseSegment[]; mapBytes: number };
   isManifest: boolean;
+  /** The `./` and `volumes/` directories of an archive GNU tar made: checked, then skipped. */
+  ignored?: boolean;
   volumeIndex: number;
   relativePath: string;
 }
@@ -36,31 +54,42 @@ export interface GuardedEntry {
 interface Pending {
   pax?: Map<string, string>;
   longName?: string;
+  longLink?: string;
   /** Raw bytes of the extended records, forwarded together with the entry's header. */
   raw: Buffer[];
 }
 
 interface Body {
-  kind: "data" | "pax" | "longname" | "manifest";
+  kind: "data" | "pax" | "longname" | "longlink" | "manifest" | "sparse-map";
   dataLength: number;
   dataLeft: number;
   padLeft: number;
   /** Set for records we read ourselves: raw bytes held back until validated. */
   held?: Buffer[];
+  /** sparse-map: the entry waiting for its map, and the data bytes seen so far. */
+  sparseEntry?: GuardedEntry;
+  mapData?: Buffer[];
+  mapDataBytes?: number;
+  /** Parse again once this many map bytes are in (doubling: linear, whatever the chunking). */
+  nextMapParse?: number;
 }
 
 const REJECTED_TYPES: Record<string, string> = {
-  "1": "hard links are not allowed",
-  "2": "symbolic links are not allowed",
   "3": "character devices are not allowed",
   "4": "block devices are not allowed",
   "6": "FIFOs are not allowed",
   "7": "contiguous files are not allowed",
   g: "global pax headers are not allowed",
-  K: "GNU long-link records are not allowed (links are not allowed either)",
-  S: "sparse files are not allowed",
+  S: "sparse files in GNU tar's old format are not supported (GNU tar: use --format=pax)",
 };
-const PAX_KEYS = new Set(["path", "size", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname"]);
+const ENTRY_TYPES: Record<string, EntryKind> = { "0": "file", "1": "hardlink", "2": "symlink", "5": "directory" };
+// uname / gname are read and ignored: owners are numeric, never looked up by name.
+const SPARSE_KEYS = ["GNU.sparse.major", "GNU.sparse.minor", "GNU.sparse.name", "GNU.sparse.realsize"];
+const PAX_KEYS = new Set(["path", "linkpath", "size", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname", ...SPARSE_KEYS]);
+/** Linux's limit for a symlink target (PATH_MAX, counting the NUL). */
+export const MAX_LINK_TARGET_BYTES = 4095;
+const MAX_ID = 4_294_967_294; // uid_t; 2^32 - 1 means "no change" to chown
+const NS_PER_SECOND = 1_000_000_000n;
 const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 const TIME = /^-?[0-9]{1,15}(\.[0-9]{1,9})?$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -71,9 +100,12 @@ const isZero = (buf: Buffer) => buf.every((b) => b === 0);
 
 // Flags of a known path (see checkUnique).
 const IS_DIRECTORY = 1;
+const IS_EXPLICIT = 2;
+const IS_SYMLINK = 4;
+const IS_FILE = 8; // a regular file or a hard link to one
+const KIND_FLAGS: Record<EntryKind, number> = { directory: IS_DIRECTORY, file: IS_FILE, hardlink: IS_FILE, symlink: IS_SYMLINK };
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\u0000-\u007f]*$/; // always in NFC
-const IS_EXPLICIT = 2;
 
 function decodeUtf8(bytes: Buffer): string | null {
   try {
@@ -117,9 +149,18 @@ function numberField(block: Buffer, offset: number, width: number, allowNegative
   return match ? parseInt(match[1]!, 8) : null;
 }
 
-function clampMtime(seconds: number): Date {
-  const ms = Math.min(Math.max(seconds * 1000, 0), Date.now() + DAY_MS);
-  return new Date(Number.isFinite(ms) ? ms : 0);
+/** Nanoseconds since the epoch, clamped to [1970, now + 1 day]. */
+function clampTime(ns: bigint): bigint {
+  const max = BigInt(Date.now() + DAY_MS) * 1_000_000n;
+  return ns < 0n ? 0n : ns > max ? max : ns;
+}
+
+/** A pax time (`-?seconds(.fraction)?`, checked by TIME) in nanoseconds. */
+function paxTimeNs(value: string): bigint {
+  const negative = value.startsWith("-");
+  const [whole, fraction = ""] = (negative ? value.slice(1) : value).split(".");
+  const ns = BigInt(whole!) * NS_PER_SECOND + BigInt(fraction.padEnd(9, "0"));
+  return negative ? -ns : ns;
 }
 
 /** Strict pax parser: every record well-formed, lengths exact, known keys only, no repeats. */
@@ -140,7 +181,9 @@ function parsePax(body: Buffer): Map<string, string> | string {
     const value = text.slice(eq + 1);
     if (!PAX_KEYS.has(key)) return `unsupported pax key ${JSON.stringify(key.slice(0, 64))}`;
     if (records.has(key)) return `repeated pax key '${key}'`;
-    if (value.includes("\0")) return key === "path" ? "path contains a NUL character" : "pax value contains a NUL character";
+    if (value.includes("\0")) return key === "path" ? "path contains a NUL character" : key === "linkpath" ? "link target contains a NUL character" : "pax value contains a NUL character";
+    // node-tar splits records at newlines: a value holding one would be read differently there.
+    if (value.includes("\n")) return key === "path" ? "path contains a control character" : key === "linkpath" ? "link target contains a newline in a pax record" : "pax value contains a newline";
     if (key === "size" && !(DECIMAL.test(value) && Number.isSafeInteger(Number(value)))) return "invalid pax size";
     if (key.endsWith("time") && !TIME.test(value)) return `invalid pax ${key}`;
     records.set(key, value);
@@ -170,6 +213,9 @@ export class TarGuard extends Transform {
   // Key of an NFC path → key of its first raw spelling, for the few spelled otherwise.
   private readonly spellings = new Map<string, string>();
   private impliedDirectories = 0;
+  private manifestSeen = false;
+  /** GNU tar's `tar -C dir .`: every name starts with `./`, which is taken off (see strip). */
+  private dotSlash = false;
   private readonly perVolume = new Map<number, { files: number; bytes: number }>();
 
   constructor(
@@ -239,9 +285,10 @@ export class TarGuard extends Transform {
       const body = this.body!;
       const take = Math.min(body.dataLeft + body.padLeft, chunk.length - pos);
       const slice = chunk.subarray(pos, pos + take);
+      const data = Math.min(take, body.dataLeft);
       if (body.held) body.held.push(slice);
       else this.push(slice);
-      const data = Math.min(take, body.dataLeft);
+      if (body.kind === "sparse-map") this.onSparseMapData(body, slice.subarray(0, data), body.dataLeft === data);
       body.dataLeft -= data;
       body.padLeft -= take - data;
       pos += take;
@@ -276,17 +323,17 @@ export class TarGuard extends Transform {
     const size = numberField(block, 124, 12);
     if (size === null) this.reject("invalid size field");
 
-    if (this.entryCount === 0 && !(type === "0" && block.toString("latin1", 0, 100).replace(/\0+$/, "") === MANIFEST_NAME)) {
+    // Before the manifest only it, its pax record and GNU tar's `./` may come (onEntryHeader checks which).
+    if (!this.manifestSeen && !["0", "5", "x"].includes(type)) {
       this.reject(`first entry must be ${MANIFEST_NAME}`, { entryNumber, entryPath: lossyPath(block, posix) });
     }
-    if (type === "x" || type === "L") {
+    if (type === "x" || type === "L" || type === "K") {
       this.startExtended(type, block, size);
       return;
     }
-    if (type !== "0" && type !== "5") {
-      this.reject(REJECTED_TYPES[type] ?? `unsupported entry type ${JSON.stringify(type)}`, { entryNumber, entryPath: lossyPath(block, posix) });
-    }
-    this.onEntryHeader(block, type === "5" ? "directory" : "file", size, posix, entryNumber);
+    const kind = ENTRY_TYPES[type];
+    if (!kind) this.reject(REJECTED_TYPES[type] ?? `unsupported entry type ${JSON.stringify(type)}`, { entryNumber, entryPath: lossyPath(block, posix) });
+    this.onEntryHeader(block, kind, size, posix, entryNumber);
   }
 
   private startBody(kind: Body["kind"], size: number, held?: Buffer[]): void {
@@ -295,11 +342,12 @@ export class TarGuard extends Transform {
     if (size === 0) this.onBodyEnd(this.body);
   }
 
-  private startExtended(type: "x" | "L", block: Buffer, size: number): void {
-    const what = type === "x" ? "pax header" : "GNU long-name record";
-    if ((type === "x" ? this.pending.pax : this.pending.longName) !== undefined) this.reject(`two ${what}s for one entry`);
+  private startExtended(type: "x" | "L" | "K", block: Buffer, size: number): void {
+    const what = type === "x" ? "pax header" : type === "L" ? "GNU long-name record" : "GNU long-link record";
+    const already = type === "x" ? this.pending.pax : type === "L" ? this.pending.longName : this.pending.longLink;
+    if (already !== undefined) this.reject(`two ${what}s for one entry`);
     if (size > this.limits.maxExtendedHeaderBytes) this.reject(`${what} too large (${size} bytes)`);
-    this.startBody(type === "x" ? "pax" : "longname", size, [block]);
+    this.startBody(type === "x" ? "pax" : type === "L" ? "longname" : "longlink", size, [block]);
   }
 
   private onBodyEnd(body: Body): void {
@@ -307,21 +355,27 @@ export class TarGuard extends Transform {
     this.body = undefined;
     if (!body.held) return; // streamed file data: already forwarded
     const raw = Buffer.concat(body.held);
-    const data = raw.subarray(BLOCK, BLOCK + body.dataLength);
+    // The data follows the held header block(s).
+    const dataStart = raw.length - body.dataLength - paddingFor(body.dataLength);
+    const data = raw.subarray(dataStart, dataStart + body.dataLength);
     if (body.kind === "pax") {
       const records = parsePax(data);
       if (typeof records === "string") this.reject(records);
       this.pending.pax = records;
       this.pending.raw.push(raw);
-    } else if (body.kind === "longname") {
+    } else if (body.kind === "longname" || body.kind === "longlink") {
+      const [what, subject] = body.kind === "longname" ? ["GNU long-name record", "path"] : ["GNU long-link record", "link target"];
       const nul = data.indexOf(0);
-      if (nul === -1) this.reject("GNU long-name record is not NUL-terminated");
-      if (!isZero(data.subarray(nul))) this.reject("path contains a NUL character");
+      if (nul === -1) this.reject(`${what} is not NUL-terminated`);
+      if (!isZero(data.subarray(nul))) this.reject(`${subject} contains a NUL character`);
       const name = decodeUtf8(data.subarray(0, nul));
-      if (name === null) this.reject("path is not valid UTF-8");
-      if (name === "") this.reject("GNU long-name record is empty");
-      this.pending.longName = name;
+      if (name === null) this.reject(`${subject} is not valid UTF-8`);
+      if (name === "") this.reject(`${what} is empty`);
+      if (body.kind === "longname") this.pending.longName = name;
+      else this.pending.longLink = name;
       this.pending.raw.push(raw);
+    } else if (body.kind === "sparse-map") {
+      this.reject("sparse map is truncated"); // onSparseMapData finishes a complete map before its body ends
     } else {
       const parsed = parseManifest(data);
       if (!parsed.ok) this.reject(parsed.reason);
@@ -332,42 +386,83 @@ export class TarGuard extends Transform {
     }
   }
 
-  private onEntryHeader(block: Buffer, kind: "file" | "directory", headerSize: number, posix: boolean, entryNumber: number): void {
+  private onEntryHeader(block: Buffer, kind: EntryKind, headerSize: number, posix: boolean, entryNumber: number): void {
     const { limits } = this;
     this.entryCount = entryNumber;
-    const { pax, longName, raw: extendedRaw } = this.pending;
+    const { pax, longName, longLink, raw: extendedRaw } = this.pending;
     this.pending = { raw: [] };
     if (pax?.has("path") && longName !== undefined) this.reject("entry has both a pax path and a GNU long name");
-    let path = pax?.get("path") ?? longName;
-    if (path === undefined) {
+    let rawPath = pax?.get("path") ?? longName;
+    if (rawPath === undefined) {
       const name = stringField(block, 0, 100);
       const prefix = posix ? stringField(block, 345, 155) : "";
       const where = { entryNumber, entryPath: lossyPath(block, posix) };
       if (typeof name !== "string") this.reject(name.problem, where);
       if (typeof prefix !== "string") this.reject(prefix.problem, where);
-      path = prefix ? `${prefix}/${name}` : name;
+      rawPath = prefix ? `${prefix}/${name}` : name;
     }
-    this.current = { entryNumber, entryPath: path };
+    const sparseKeys = SPARSE_KEYS.filter((key) => pax?.has(key));
+    const shownPath = sparseKeys.length ? (pax?.get("GNU.sparse.name") ?? rawPath) : rawPath;
+    this.current = { entryNumber, entryPath: shownPath };
     if (entryNumber > limits.maxEntries) this.reject(`too many entries (limit ${limits.maxEntries})`);
 
-    if (!isZero(block.subarray(157, 257))) this.reject("link target set on a non-link entry");
+    const isLink = kind === "symlink" || kind === "hardlink";
+    const rawLinkTarget = this.linkTarget(block, pax, longLink, kind);
     const size = pax?.has("size") ? Number(pax.get("size")) : headerSize;
-    const mode = numberField(block, 100, 8);
-    if (mode === null) this.reject("invalid mode field");
-    const mtimeSeconds = pax?.has("mtime") ? Number(pax.get("mtime")) : numberField(block, 136, 12, true);
-    if (mtimeSeconds === null) this.reject("invalid mtime field");
+    const modeField = numberField(block, 100, 8);
+    if (modeField === null) this.reject("invalid mode field");
+    const mtimeNs = clampTime(pax?.has("mtime") ? paxTimeNs(pax.get("mtime")!) : BigInt(numberField(block, 136, 12, true) ?? this.reject("invalid mtime field")) * NS_PER_SECOND);
     if (kind === "directory" && size !== 0) this.reject("directory entry has data");
-    const common = { number: entryNumber, path, kind, size, mode: mode & 0o777, mtime: clampMtime(mtimeSeconds) };
+    if (isLink && size !== 0) this.reject("link entry has data");
+    const owners = this.owners(block, pax);
+    const v1 = this.manifest?.version === 1;
+    const common = {
+      number: entryNumber,
+      rawPath,
+      kind,
+      size,
+      mode: modeField & (v1 ? 0o777 : 0o7777),
+      ...(v1 ? {} : owners),
+      mtime: new Date(Number(mtimeNs / 1_000_000n)),
+      mtimeNs,
+    };
 
-    if (entryNumber === 1) {
-      // onHeader checked the type and name field; the ustar prefix must be empty too.
-      if (path !== MANIFEST_NAME) this.reject(`first entry must be ${MANIFEST_NAME}`);
+    if (!this.manifestSeen) {
+      // GNU tar's `tar -C dir .` starts with `./` and names everything `./…`.
+      if (entryNumber === 1 && kind === "directory" && rawPath === "./" && !pax?.has("size")) {
+        this.dotSlash = true;
+        this.expected.push({ ...common, path: rawPath, isManifest: false, ignored: true, volumeIndex: -1, relativePath: "" });
+        this.push(Buffer.concat([...extendedRaw, block]));
+        return;
+      }
+      const path = entryNumber === 1 && rawPath === `./${MANIFEST_NAME}` ? ((this.dotSlash = true), MANIFEST_NAME) : this.strip(rawPath);
+      if (path !== MANIFEST_NAME || kind !== "file" || sparseKeys.length) this.reject(`first entry must be ${MANIFEST_NAME} (GNU tar: use --sort=name)`);
       if (size > MANIFEST_MAX_BYTES) this.reject(`manifest too large (${size} bytes, limit ${MANIFEST_MAX_BYTES})`);
-      this.expected.push({ ...common, isManifest: true, volumeIndex: -1, relativePath: "" });
-      this.startBody("manifest", size, [block]);
+      this.manifestSeen = true;
+      this.expected.push({ ...common, path, isManifest: true, volumeIndex: -1, relativePath: "" });
+      this.startBody("manifest", size, [...extendedRaw, block]);
       return;
     }
 
+    // v1 (before links, owners and holes were kept) held regular files and directories only.
+    if (v1 && (isLink || sparseKeys.length)) this.reject(`a version 1 archive holds only regular files and directories, not ${isLink ? "links" : "sparse files"}`);
+    const sparse = sparseKeys.length ? this.sparseHeader(pax!, sparseKeys, kind, size) : undefined;
+    // The header of a sparse file names GNU tar's stand-in (`<dir>/GNUSparseFile.<n>/<base>`),
+    // which tools without sparse support extract: it must be that, nothing else.
+    if (sparse) {
+      const slash = sparse.name.lastIndexOf("/");
+      const [dir, base] = [sparse.name.slice(0, slash + 1), sparse.name.slice(slash + 1)];
+      const standIn = rawPath.startsWith(dir) && rawPath.endsWith(`/${base}`) ? rawPath.slice(dir.length, rawPath.length - base.length - 1) : "";
+      if (!/^GNUSparseFile\.[0-9]{1,10}$/.test(standIn)) this.reject("sparse file header does not name GNU tar's stand-in for it");
+    }
+    const path = this.strip(sparse ? sparse.name : rawPath);
+    if (kind === "directory" && path === `${VOLUMES_DIR}/`) {
+      // The parent of every volume, listed by GNU tar: nothing to restore.
+      this.expected.push({ ...common, path, isManifest: false, ignored: true, volumeIndex: -1, relativePath: "" });
+      this.push(Buffer.concat([...extendedRaw, block]));
+      return;
+    }
+    this.current = { entryNumber, entryPath: path };
     const parsed = parseEntryPath(path, kind === "directory");
     if (!parsed.ok) this.reject(parsed.reason);
     if (Buffer.byteLength(path) > limits.maxPathLength) this.reject(`path is too long (limit ${limits.maxPathLength} bytes)`);
@@ -376,21 +471,124 @@ export class TarGuard extends Transform {
     if (parsed.relativePath.split("/").some((name) => Buffer.byteLength(name) > NAME_MAX)) this.reject(`a file or directory name is longer than ${NAME_MAX} bytes`);
     const declared = this.manifest!.volumes.find((v) => v.index === parsed.volumeIndex);
     if (!declared) this.reject(`volume index ${parsed.volumeIndex} is not in the manifest`);
+    let linkTarget = rawLinkTarget;
+    if (kind === "hardlink") linkTarget = this.hardLinkTarget(this.strip(rawLinkTarget!), parsed.volumeIndex);
     this.checkUnique(path, kind);
+    // A file counts with its size, holes included: the totals do not depend on the encoding.
+    const fileBytes = sparse ? sparse.realSize : size;
     if (kind === "file") {
       const counts = this.perVolume.get(parsed.volumeIndex)!;
       counts.files += 1;
-      counts.bytes += size;
+      counts.bytes += fileBytes;
       // Stop at once rather than at the end: the manifest's totals are what restore plans with.
       if (counts.files > declared.files || counts.bytes > declared.bytes) {
         this.reject(`volume ${parsed.volumeIndex} holds more than its manifest declares (${declared.files} files, ${declared.bytes} bytes)`);
       }
     }
     this.dataEntries += 1;
-    this.dataBytes += size;
-    this.expected.push({ ...common, isManifest: false, volumeIndex: parsed.volumeIndex, relativePath: parsed.relativePath });
-    this.push(Buffer.concat([...extendedRaw, block]));
+    this.dataBytes += fileBytes;
+    const entry: GuardedEntry = {
+      ...common,
+      path,
+      isManifest: false,
+      volumeIndex: parsed.volumeIndex,
+      relativePath: parsed.relativePath,
+      ...(isLink ? { rawLinkTarget, linkTarget } : {}),
+    };
+    const raw = Buffer.concat([...extendedRaw, block]);
+    if (sparse) {
+      // Held back with its header until the map is read: the reader must know it before node-tar's entry event.
+      this.startBody("sparse-map", size, [raw]);
+      Object.assign(this.body!, { sparseEntry: { ...entry, sparse: { realSize: sparse.realSize, segments: [], mapBytes: 0 } }, mapData: [], mapDataBytes: 0, nextMapParse: BLOCK });
+      return;
+    }
+    this.expected.push(entry);
+    this.push(raw);
     if (size > 0) this.startBody("data", size);
+  }
+
+  /** `./x` → `x` in an archive GNU tar made from `.`; anything else must not start with `./` there. */
+  private strip(path: string): string {
+    if (!this.dotSlash) return path;
+    if (!path.startsWith("./")) this.reject("name does not start with './' like the archive's other names");
+    return path.slice(2);
+  }
+
+  /** A link's target (checked) from pax linkpath, a GNU long-link record or the header; none on other entries. */
+  private linkTarget(block: Buffer, pax: Map<string, string> | undefined, longLink: string | undefined, kind: EntryKind): string | undefined {
+    if (kind !== "symlink" && kind !== "hardlink") {
+      if (pax?.has("linkpath") || longLink !== undefined || !isZero(block.subarray(157, 257))) this.reject("link target set on a non-link entry");
+      return undefined;
+    }
+    if (pax?.has("linkpath") && longLink !== undefined) this.reject("entry has both a pax linkpath and a GNU long-link record");
+    let target = pax?.get("linkpath") ?? longLink;
+    if (target === undefined) {
+      const field = stringField(block, 157, 100);
+      if (typeof field !== "string") this.reject(field.problem.replace("path", "link target"));
+      target = field;
+    }
+    if (target === "") this.reject("link target is empty");
+    if (target.includes("\0")) this.reject("link target contains a NUL character");
+    // A hard link names an archive path (up to maxPathLength); a symlink's target is Linux's.
+    const max = kind === "hardlink" ? this.limits.maxPathLength : MAX_LINK_TARGET_BYTES;
+    if (Buffer.byteLength(target) > max) this.reject(`link target is longer than ${max} bytes`);
+    return target;
+  }
+
+  /** Numeric uid / gid from pax or the header (octal or base-256). */
+  private owners(block: Buffer, pax: Map<string, string> | undefined): { uid: number; gid: number } {
+    const id = (key: "uid" | "gid", offset: number) => {
+      const value = pax?.has(key) ? (DECIMAL.test(pax.get(key)!) ? Number(pax.get(key)) : null) : numberField(block, offset, 8);
+      if (value === null || value > MAX_ID) this.reject(`invalid ${key}`);
+      return value;
+    };
+    return { uid: id("uid", 108), gid: id("gid", 116) };
+  }
+
+  /** GNU tar's PAX 1.0 sparse keys: all four, version 1.0, on a regular file. */
+  private sparseHeader(pax: Map<string, string>, present: string[], kind: EntryKind, size: number): { name: string; realSize: number } {
+    if (present.length !== SPARSE_KEYS.length) this.reject(`sparse file header lacks ${SPARSE_KEYS.filter((k) => !present.includes(k)).join(", ")}`);
+    if (pax.get("GNU.sparse.major") !== "1" || pax.get("GNU.sparse.minor") !== "0") this.reject("only GNU tar's sparse format 1.0 is supported");
+    if (kind !== "file") this.reject("sparse header on an entry that is not a regular file");
+    const realSize = pax.get("GNU.sparse.realsize")!;
+    if (!DECIMAL.test(realSize) || Number(realSize) > MAX_SPARSE_REAL_SIZE) this.reject(`invalid sparse file size (at most ${MAX_SPARSE_REAL_SIZE} bytes)`);
+    if (size < BLOCK) this.reject("sparse map is truncated");
+    const name = pax.get("GNU.sparse.name")!;
+    if (name === "") this.reject("sparse file name is empty");
+    return { name, realSize: Number(realSize) };
+  }
+
+  /** A hard link must name an earlier regular file of its own volume, spelled as that entry was. */
+  private hardLinkTarget(target: string, volumeIndex: number): string {
+    const refuse = (why: string): never => this.reject(`hard link target ${showPath(target)} ${why}`);
+    const parsed = parseEntryPath(target, false);
+    if (!parsed.ok) return refuse(`is not a valid path (${parsed.reason})`);
+    if (parsed.volumeIndex !== volumeIndex) return refuse("is in another volume");
+    const nfc = ASCII.test(target) ? target : target.split("/").map((s) => s.normalize("NFC")).join("/");
+    const key = pathKey(nfc);
+    const flags = this.seen.get(key) ?? 0;
+    if (!(flags & IS_EXPLICIT) || !(flags & IS_FILE)) return refuse(flags & IS_EXPLICIT ? "is not a regular file" : "is not an earlier entry of the archive");
+    const knownRaw = this.spellings.get(key);
+    if (knownRaw === undefined ? target !== nfc : pathKey(target) !== knownRaw) return refuse("is not spelled as the earlier entry");
+    return parsed.relativePath;
+  }
+
+  /** Collects a sparse entry's map; once whole and valid, the entry and its held bytes go on. */
+  private onSparseMapData(body: Body, data: Buffer, last: boolean): void {
+    const entry = body.sparseEntry!;
+    body.mapData!.push(data);
+    body.mapDataBytes! += data.length;
+    if (body.mapDataBytes! < body.nextMapParse! && !last) return;
+    body.nextMapParse = 2 * body.mapDataBytes!;
+    const bytes = body.mapData!.length === 1 ? body.mapData![0]! : Buffer.concat(body.mapData!);
+    body.mapData = [bytes];
+    const parsed = parseSparseMap(bytes, entry.sparse!.realSize, entry.size, this.limits.maxSparseMapBytes);
+    if (parsed.status === "more") return;
+    if (parsed.status === "error") this.reject(parsed.reason);
+    entry.sparse = { realSize: entry.sparse!.realSize, segments: parsed.segments, mapBytes: parsed.mapBytes };
+    this.expected.push(entry);
+    this.push(Buffer.concat(body.held!));
+    Object.assign(body, { kind: "data", held: undefined, sparseEntry: undefined, mapData: undefined });
   }
 
   /**
@@ -398,7 +596,7 @@ export class TarGuard extends Transform {
    * of a known path is known, as a directory with the same spelling, so the search starts
    * from the deepest prefix and stops at the first known one.
    */
-  private checkUnique(path: string, kind: "file" | "directory"): void {
+  private checkUnique(path: string, kind: EntryKind): void {
     const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
     const rawSegments = trimmed.split("/");
     // Few strings per entry, most of them slices: at 4 KiB paths, copies add up to much garbage.
@@ -420,10 +618,11 @@ export class TarGuard extends Transform {
       if (!this.sameSpelling(rawSegments, firstRespelled, known, keys[known]!)) this.rejectTwin(rawSegments, nfcSegments, firstRespelled);
       const flags = this.seen.get(keys[known]!)!;
       if (known < rawSegments.length - 1) {
+        if (flags & IS_SYMLINK) this.reject(`path lies under a symbolic link (${showPath(prefix(rawSegments, known))})`);
         if (!(flags & IS_DIRECTORY)) this.reject(`file/directory clash: ${showPath(prefix(rawSegments, known))} is a file`);
       } else if (flags & IS_EXPLICIT) {
         this.reject((flags & IS_DIRECTORY) === (kind === "directory" ? IS_DIRECTORY : 0) ? "duplicate path" : "file/directory clash with an earlier entry");
-      } else if (kind === "file") {
+      } else if (kind !== "directory") {
         this.reject("file/directory clash: earlier entries are inside it");
       } else {
         this.seen.set(keys[known]!, flags | IS_EXPLICIT);
@@ -436,7 +635,7 @@ export class TarGuard extends Transform {
     }
     for (let i = known + 1; i < rawSegments.length; i++) {
       const last = i === rawSegments.length - 1;
-      this.seen.set(keys[i]!, last ? (kind === "directory" ? IS_DIRECTORY : 0) | IS_EXPLICIT : IS_DIRECTORY);
+      this.seen.set(keys[i]!, last ? KIND_FLAGS[kind] | IS_EXPLICIT : IS_DIRECTORY);
       if (firstRespelled !== -1 && i >= firstRespelled) this.spellings.set(keys[i]!, pathKey(prefix(rawSegments, i)));
     }
   }
@@ -461,7 +660,7 @@ export class TarGuard extends Transform {
   private finish(): void {
     if (this.mode === "body") {
       const body = this.body!;
-      const what = body.kind === "data" ? "data" : body.kind === "manifest" ? "manifest" : body.kind === "pax" ? "pax header" : "GNU long-name record";
+      const what = { data: "data", manifest: "manifest", pax: "pax header", longname: "GNU long-name record", longlink: "GNU long-link record", "sparse-map": "sparse map" }[body.kind];
       this.reject(body.dataLeft ? `truncated ${what} (${body.dataLeft} of ${body.dataLength} bytes missing)` : `truncated ${what} (in the padding)`);
     }
     if (this.mode === "header") {

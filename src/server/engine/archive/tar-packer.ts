@@ -11,6 +11,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats }
 import fsp from "node:fs/promises";
 import { ArchiveSourceChangedError } from "./errors";
 import { VOLUMES_DIR } from "./paths";
+import { encodeSparseMap, scanDataSegments, sparseStoredSize, type SparseSegment } from "./sparse-map";
 import { encodeHeader, END_OF_ARCHIVE, paddingFor, type UstarEntry } from "./ustar";
 
 /**
@@ -19,14 +20,24 @@ import { encodeHeader, END_OF_ARCHIVE, paddingFor, type UstarEntry } from "./ust
  */
 export interface PackedEntry {
   volumeIndex: number;
-  kind: "file" | "directory";
+  kind: "file" | "directory" | "symlink" | "hardlink";
   /** `volumes/<index>/<path in the volume>`, directories with a trailing slash. */
   archivePath: string;
+  /** mode & 0o7777 */
   mode: number;
-  mtime: number; // seconds
+  mtimeNs: bigint;
+  uid: number;
+  gid: number;
+  /** A file's real size; 0 for the other kinds. */
   size: number;
   dev: bigint;
   ino: bigint;
+  /** Symlink: its target. Hard link: the archive path of the file's first name. */
+  linkTarget?: string;
+  /** A file with more than one name (hard links are resolved after sorting). */
+  linked?: boolean;
+  /** Takes fewer blocks than its size: scanned for holes right before it is packed. */
+  maybeSparse?: boolean;
 }
 
 export interface PackOptions {
@@ -54,7 +65,7 @@ const OPEN_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLO
 const NOATIME = constants.O_NOATIME ?? 0;
 const isDenied = (err: unknown) => NOATIME !== 0 && (err as NodeJS.ErrnoException).code === "EPERM";
 
-function openForReadSync(hostPath: string): number {
+export function openForReadSync(hostPath: string): number {
   try {
     return openSync(hostPath, OPEN_FILE | NOATIME);
   } catch (err) {
@@ -178,10 +189,49 @@ export async function* packTar(first: { header: UstarEntry; body: Buffer }, entr
   for (let i = 0; i < entries.length; i++) {
     signal?.throwIfAborted();
     const entry = entries[i]!;
-    yield* put(encodeHeader({ path: entry.archivePath, type: entry.kind, size: entry.size, mode: entry.mode, mtime: entry.mtime }));
-    if (entry.kind !== "file" || entry.size === 0) continue;
     const hostPath = `${options.hostRoots.get(entry.volumeIndex)}/${relativePathOf(entry)}`;
-    if (entry.size <= SMALL_FILE) {
+    // A file with holes is scanned now, just before its data is read: its map goes in the header.
+    let handle: fsp.FileHandle | undefined;
+    let sparse: SparseSegment[] | undefined;
+    if (entry.maybeSparse) {
+      handle = await openChecked(entry, hostPath);
+      try {
+        const h = handle;
+        sparse = await scanDataSegments(async (buffer, length, position) => (await h.read(buffer, 0, length, position)).bytesRead, entry.size, signal);
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+      if (sparse.reduce((sum, [, length]) => sum + length, 0) === entry.size) sparse = undefined; // no hole after all
+    }
+    const size = sparse ? sparseStoredSize(sparse, entry.size) : entry.size;
+    yield* put(
+      encodeHeader({
+        path: entry.archivePath,
+        type: entry.kind,
+        size,
+        mode: entry.mode,
+        mtime: Number(entry.mtimeNs / 1_000_000_000n),
+        mtimeNs: entry.mtimeNs,
+        uid: entry.uid,
+        gid: entry.gid,
+        ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}),
+        ...(sparse ? { sparse: { realSize: entry.size } } : {}),
+      }),
+    );
+    if (entry.kind !== "file" || size === 0) {
+      await handle?.close();
+      continue;
+    }
+    // Segments to read: a sparse file's data segments (after its map), else the whole file.
+    let ranges: readonly SparseSegment[] = [[0, entry.size]];
+    if (sparse) {
+      yield* put(encodeSparseMap(sparse, entry.size));
+      // Progress counts a file's size, holes included (as the manifest does).
+      options.onData?.(entry, entry.size - sparse.reduce((sum, [, length]) => sum + length, 0));
+      ranges = sparse;
+    }
+    if (!handle && entry.size <= SMALL_FILE) {
       await slicer.breathe();
       // Straight into the block when it has room (for the extra byte too), else via `small`.
       if (blockSize - used > entry.size) {
@@ -194,26 +244,27 @@ export async function* packTar(first: { header: UstarEntry; body: Buffer }, entr
       options.onData?.(entry, entry.size);
     } else {
       // Large: read straight into the block, then make sure the file did not grow.
-      const handle = await openChecked(entry, hostPath);
+      const file = handle ?? (await openChecked(entry, hostPath));
       try {
-        let position = 0;
-        while (position < entry.size) {
-          signal?.throwIfAborted();
-          const length = Math.min(READ_CHUNK, entry.size - position, blockSize - used);
-          const { bytesRead } = await handle.read(block, used, length, position);
-          if (bytesRead === 0) throw changed(entry, "shrank");
-          used += bytesRead;
-          position += bytesRead;
-          options.onData?.(entry, bytesRead);
-          if (used === blockSize) yield next();
+        for (const [offset, length] of ranges) {
+          for (let position = offset; position < offset + length; ) {
+            signal?.throwIfAborted();
+            const want = Math.min(READ_CHUNK, offset + length - position, blockSize - used);
+            const { bytesRead } = await file.read(block, used, want, position);
+            if (bytesRead === 0) throw changed(entry, "shrank");
+            used += bytesRead;
+            position += bytesRead;
+            options.onData?.(entry, bytesRead);
+            if (used === blockSize) yield next();
+          }
         }
-        const probe = await handle.read(Buffer.alloc(1), 0, 1, position);
+        const probe = await file.read(Buffer.alloc(1), 0, 1, entry.size);
         if (probe.bytesRead !== 0) throw changed(entry, "grew");
       } finally {
-        await handle.close();
+        await file.close();
       }
     }
-    yield* zeros(paddingFor(entry.size));
+    yield* zeros(paddingFor(size));
   }
   yield* put(END_OF_ARCHIVE);
   if (used > 0) yield block.subarray(0, used);

@@ -1,20 +1,34 @@
-// Minimal POSIX ustar encoding for the writer: regular files, directories and pax `x`
-// records (only when a path or size does not fit the ustar fields).
+// Minimal POSIX ustar encoding for the writer: regular files, directories, symbolic and hard
+// links, with one pax `x` record before an entry when something does not fit the ustar
+// fields (long path or link target, size ≥ 8 GiB, large ids, a sub-second mtime) or when the
+// entry is a sparse file (GNU tar's PAX 1.0 sparse format, see sparse-map.ts).
 
 export const BLOCK = 512;
 export const END_OF_ARCHIVE = Buffer.alloc(2 * BLOCK);
 const MAX_OCTAL_11 = 0o77777777777; // 8 GiB - 1 in the 12-byte size / mtime fields
+const MAX_OCTAL_7 = 0o7777777; // uid / gid fields
+const NS_PER_SECOND = 1_000_000_000n;
 
-export type UstarType = "file" | "directory" | "pax";
-const TYPEFLAG: Record<UstarType, string> = { file: "0", directory: "5", pax: "x" };
+export type UstarType = "file" | "directory" | "symlink" | "hardlink" | "pax";
+const TYPEFLAG: Record<UstarType, string> = { file: "0", hardlink: "1", symlink: "2", directory: "5", pax: "x" };
 
 export interface UstarEntry {
   path: string;
   type: UstarType;
+  /** Bytes of data that follow the header (for a sparse file: its map block and data segments). */
   size: number;
+  /** Permission bits including setuid, setgid and sticky (mode & 0o7777). */
   mode: number;
   /** Seconds since the epoch. */
   mtime: number;
+  /** Nanoseconds since the epoch; a sub-second part is written as a pax `mtime` record. */
+  mtimeNs?: bigint;
+  uid?: number;
+  gid?: number;
+  /** Symlink: the target text. Hard link: the archive path of the earlier file. */
+  linkTarget?: string;
+  /** A sparse file: its real name and size (the header then carries GNU tar's stand-in name). */
+  sparse?: { realSize: number };
 }
 
 /** Sum of the header bytes with the checksum field counted as spaces (unsigned). */
@@ -52,39 +66,88 @@ export function paxRecord(key: string, value: string): string {
   return `${len}${rest}`;
 }
 
-function encodeBlock(entry: UstarEntry, names: { prefix: string; name: string }, size: number): Buffer {
+/** GNU tar's stand-in name for a sparse file, which tools without sparse support extract as is. */
+export function sparseStandInPath(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return `${path.slice(0, slash + 1)}GNUSparseFile.0/${path.slice(slash + 1)}`;
+}
+
+interface BlockFields {
+  names: { prefix: string; name: string };
+  type: UstarType;
+  size: number;
+  mode: number;
+  mtime: number;
+  uid: number;
+  gid: number;
+  linkName: string;
+}
+
+function encodeBlock(f: BlockFields): Buffer {
   const block = Buffer.alloc(BLOCK);
-  block.write(names.name, 0, 100, "utf8");
-  writeOctal(block, 100, 8, entry.mode & 0o777);
-  writeOctal(block, 108, 8, 0); // uid: owners are never carried
-  writeOctal(block, 116, 8, 0); // gid
-  if (size <= MAX_OCTAL_11) writeOctal(block, 124, 12, size);
+  block.write(f.names.name, 0, 100, "utf8");
+  writeOctal(block, 100, 8, f.mode & 0o7777);
+  writeOctal(block, 108, 8, f.uid <= MAX_OCTAL_7 ? f.uid : 0); // larger ids: pax uid/gid
+  writeOctal(block, 116, 8, f.gid <= MAX_OCTAL_7 ? f.gid : 0);
+  if (f.size <= MAX_OCTAL_11) writeOctal(block, 124, 12, f.size);
   else {
     // GNU base-256 as a fallback for readers that ignore the pax `size` record.
     block[124] = 0x80;
-    block.writeBigUInt64BE(BigInt(size), 128);
+    block.writeBigUInt64BE(BigInt(f.size), 128);
   }
-  writeOctal(block, 136, 12, Math.min(Math.max(0, entry.mtime), MAX_OCTAL_11));
-  block.write(TYPEFLAG[entry.type], 156, 1, "ascii");
+  writeOctal(block, 136, 12, Math.min(Math.max(0, f.mtime), MAX_OCTAL_11));
+  block.write(TYPEFLAG[f.type], 156, 1, "ascii");
+  block.write(f.linkName, 157, 100, "utf8");
   block.write("ustar\x0000", 257, 8, "ascii");
   writeOctal(block, 329, 8, 0);
   writeOctal(block, 337, 8, 0);
-  block.write(names.prefix, 345, 155, "utf8");
+  block.write(f.names.prefix, 345, 155, "utf8");
   writeOctal(block, 148, 7, headerChecksum(block));
   block[155] = 0x20; // checksum is "nnnnnn\0 " by tradition
   return block;
 }
 
+/** `seconds.nanoseconds` as pax writes it, or null when the time is whole seconds. */
+function fractionalTime(ns: bigint | undefined): string | null {
+  if (ns === undefined || ns < 0n || ns % NS_PER_SECOND === 0n) return null;
+  return `${ns / NS_PER_SECOND}.${String(ns % NS_PER_SECOND).padStart(9, "0")}`;
+}
+
 /**
- * Header block(s) for one entry: a pax `x` record first when the path or the size does not
- * fit the ustar fields. Non-ASCII paths that fit are written as raw UTF-8 (no pax needed).
+ * Header block(s) for one entry: one pax `x` record first when anything does not fit the
+ * ustar fields or the entry is sparse. Non-ASCII paths that fit are written as raw UTF-8.
  */
 export function encodeHeader(entry: UstarEntry): Buffer {
-  const names = splitUstarPath(entry.path);
-  const records = (names ? "" : paxRecord("path", entry.path)) + (entry.size > MAX_OCTAL_11 ? paxRecord("size", String(entry.size)) : "");
-  const main = encodeBlock(entry, names ?? { prefix: "", name: "././@PaxPath" }, entry.size);
+  const uid = entry.uid ?? 0;
+  const gid = entry.gid ?? 0;
+  const headerPath = entry.sparse ? sparseStandInPath(entry.path) : entry.path;
+  const names = splitUstarPath(headerPath);
+  const link = entry.linkTarget ?? "";
+  const linkFits = Buffer.byteLength(link) <= 100;
+  let records = "";
+  if (entry.sparse) {
+    records += paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0");
+    records += paxRecord("GNU.sparse.name", entry.path) + paxRecord("GNU.sparse.realsize", String(entry.sparse.realSize));
+  }
+  if (!names) records += paxRecord("path", headerPath);
+  if (!linkFits) records += paxRecord("linkpath", link);
+  if (entry.size > MAX_OCTAL_11) records += paxRecord("size", String(entry.size));
+  if (uid > MAX_OCTAL_7) records += paxRecord("uid", String(uid));
+  if (gid > MAX_OCTAL_7) records += paxRecord("gid", String(gid));
+  const fraction = fractionalTime(entry.mtimeNs);
+  if (fraction) records += paxRecord("mtime", fraction);
+  const main = encodeBlock({
+    names: names ?? { prefix: "", name: "././@PaxPath" },
+    type: entry.type,
+    size: entry.size,
+    mode: entry.mode,
+    mtime: entry.mtime,
+    uid,
+    gid,
+    linkName: linkFits ? link : "././@LongLink",
+  });
   if (!records) return main;
   const body = Buffer.from(records, "utf8");
-  const pax = encodeBlock({ path: "././@PaxHeader", type: "pax", size: body.length, mode: 0o644, mtime: entry.mtime }, { prefix: "", name: "././@PaxHeader" }, body.length);
+  const pax = encodeBlock({ names: { prefix: "", name: "././@PaxHeader" }, type: "pax", size: body.length, mode: 0o644, mtime: entry.mtime, uid: 0, gid: 0, linkName: "" });
   return Buffer.concat([pax, body, Buffer.alloc(paddingFor(body.length)), main]);
 }

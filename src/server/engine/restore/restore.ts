@@ -5,7 +5,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import type { Actor } from "../actor";
 import { extractSnapshotArchive } from "../archive/extractor";
-import { readSnapshotArchive } from "../archive/strict-reader";
+import { readSnapshotArchive, type ArchiveEntry } from "../archive/strict-reader";
 import type { SnapshotManifest } from "../archive/manifest";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, DomainError } from "../errors";
@@ -32,6 +32,8 @@ export interface RestoreResult {
   /** current volumes the snapshot does not cover: left exactly as they were */
   untouched: string[];
   redeployError?: string;
+  /** Files whose setuid / setgid bits were removed (imported archives nobody vouched for). */
+  strippedSpecialBits: { count: number; paths: string[] };
 }
 
 // Restores in flight, claimed before pre-flight so a second request is refused at once.
@@ -71,7 +73,7 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
         onEntryHeader(entry) {
           const u = usage.get(entry.volumeIndex) ?? { bytes: 0, inodes: 0 };
           u.inodes++;
-          u.bytes += Math.ceil(entry.size / BLOCK) * BLOCK || BLOCK;
+          u.bytes += allocatedBytes(entry);
           usage.set(entry.volumeIndex, u);
         },
       })
@@ -103,6 +105,14 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
   return { row, workload, manifest, volumes, untouched };
 }
 
+/** What an entry takes on disk once staged: whole blocks of each data segment of a sparse file. */
+function allocatedBytes(entry: ArchiveEntry): number {
+  if (!entry.sparse) return Math.ceil(entry.size / BLOCK) * BLOCK || BLOCK;
+  let bytes = BLOCK;
+  for (const [offset, length] of entry.sparse.segments) bytes += (Math.ceil((offset + length) / BLOCK) - Math.floor(offset / BLOCK)) * BLOCK;
+  return bytes;
+}
+
 async function treeSize(dir: string): Promise<{ bytes: number; inodes: number }> {
   let bytes = 0;
   let inodes = 0;
@@ -111,7 +121,8 @@ async function treeSize(dir: string): Promise<{ bytes: number; inodes: number }>
       inodes++;
       const p = path.join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) bytes += (await fs.lstat(p)).size;
+      // Blocks in use, not the size: a sparse file's holes take no space in the undo copy either.
+      else if (e.isFile()) bytes += (await fs.lstat(p)).blocks * 512;
     }
   };
   await walk(dir);
@@ -247,8 +258,10 @@ async function restoreUnderLock(
       volumePlans.push({ target: v.target, live: v.live, staged, backup: path.join(parent, backupName(restoreId, v.index)), liveAbsent });
       targets.set(v.index, staged);
     }
-    await extractSnapshotArchive(createReadStream(snapshotFilePath(deps.dataDir, plan.row), { highWaterMark: ARCHIVE_READ_CHUNK }), {
+    const staged = await extractSnapshotArchive(createReadStream(snapshotFilePath(deps.dataDir, plan.row), { highWaterMark: ARCHIVE_READ_CHUNK }), {
       targets,
+      // setuid / setgid on files only from archives this server wrote, or an import the admin vouched for.
+      fileSpecialBits: plan.row.kind === "imported" && !plan.row.keepSpecialBits ? "strip" : "keep",
       onProgress: (p: { bytesDone: number; volumeIndex: number }) => op.progress({ bytesDone: p.bytesDone, volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target }),
     });
     crashPoint("after-staging");
@@ -283,7 +296,14 @@ async function restoreUnderLock(
 
     await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "success", detail: { workloadId: request.workloadId, preRestoreSnapshotId } });
     op.finish();
-    return { restoreRunId: run.id, preRestoreSnapshotId, restored: volumePlans.map((v) => v.target), untouched: plan.untouched, redeployError };
+    return {
+      restoreRunId: run.id,
+      preRestoreSnapshotId,
+      restored: volumePlans.map((v) => v.target),
+      untouched: plan.untouched,
+      redeployError,
+      strippedSpecialBits: staged.strippedSpecialBits,
+    };
   } catch (error) {
     deps.log.warn({ err: error, restoreId, workloadId: request.workloadId, committed }, "restore failed");
     let rollbackFailed = false;

@@ -21,6 +21,11 @@ export interface ImportRequest {
   /** the uploaded file's name, used as the label when none is given */
   fileName?: string;
   maxBytes: number;
+  /**
+   * Keep setuid/setgid on files when this snapshot is restored. Off unless the admin says
+   * they trust the archive: a setuid program runs with its owner's rights.
+   */
+  keepSpecialBits?: boolean;
 }
 
 export interface ImportResult {
@@ -86,11 +91,12 @@ export async function importSnapshot(deps: SnapshotDeps, actor: Actor, request: 
         sha256: hash.digest("hex"),
         manifest: JSON.stringify({ volumes: checked.manifest.volumes, skipped: checked.manifest.skipped }),
         capturedLive: false,
+        keepSpecialBits: request.keepSpecialBits === true,
         createdBy: actor.label,
       },
     });
     recorded = true;
-    await recordAudit(deps.db, actor, { action: "snapshot.import", target: id, outcome: "success", detail: { bytes: size } });
+    await recordAudit(deps.db, actor, { action: "snapshot.import", target: id, outcome: "success", detail: { bytes: size, keepSpecialBits: request.keepSpecialBits === true } });
     op.finish();
     return { snapshot: snapshotView(row), matched: targets.filter((t) => current.has(t)), unmatched: targets.filter((t) => !current.has(t)) };
   } catch (error) {

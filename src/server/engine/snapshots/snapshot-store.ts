@@ -46,13 +46,22 @@ export interface SnapshotView {
   capturedLive: boolean;
   /** the boot sweep found no file for this row: it cannot be restored or downloaded */
   fileMissing: boolean;
+  /**
+   * Imported snapshots only (absent otherwise): whether a restore keeps setuid/setgid on
+   * files. Snapshots this server captured always keep them.
+   */
+  keepSpecialBits?: boolean;
   createdAt: Date;
   createdBy: string;
 }
 
 export function snapshotView(row: Snapshot): SnapshotView {
-  const { fileName: _file, manifest, ...rest } = row;
-  return { ...rest, manifest: JSON.parse(manifest) as SnapshotManifestSummary };
+  const { fileName: _file, manifest, keepSpecialBits, ...rest } = row;
+  return {
+    ...rest,
+    manifest: JSON.parse(manifest) as SnapshotManifestSummary,
+    ...(row.kind === "imported" ? { keepSpecialBits } : {}),
+  };
 }
 
 export async function listSnapshots(db: Db, workloadId?: string): Promise<SnapshotView[]> {
