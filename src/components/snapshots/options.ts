@@ -148,9 +148,9 @@ export interface StrippedSpecialBits {
   paths: string[];
 }
 
-/** What a restore reports as stripped, or null when it removed nothing (or the server does not say). */
+/** What a restore reports as stripped, or null when it removed nothing. */
 export function strippedSpecialBits(result: RestoreResultView): (StrippedSpecialBits & { unlisted: number }) | null {
-  const stripped = (result as RestoreResultView & { strippedSpecialBits?: StrippedSpecialBits }).strippedSpecialBits;
+  const stripped = result.strippedSpecialBits;
   if (!stripped || stripped.count <= 0) return null;
   return { ...stripped, unlisted: Math.max(0, stripped.count - stripped.paths.length) };
 }
