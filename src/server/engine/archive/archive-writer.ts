@@ -17,7 +17,7 @@ import {
   type SnapshotManifest,
 } from "./manifest";
 import { ParallelGzip, PARALLEL_GZIP_BLOCK } from "./parallel-gzip";
-import { segmentProblem, volumeEntryPath } from "./paths";
+import { clampMtimeNs, MAX_LINK_TARGET_BYTES, segmentProblem, volumeEntryPath } from "./paths";
 import { looksSparse, MAX_SPARSE_REAL_SIZE } from "./sparse-map";
 import { createSyncSlicer, packTar, type PackedEntry } from "./tar-packer";
 
@@ -98,9 +98,6 @@ function decodeName(raw: Buffer): string | null {
   }
 }
 
-// Linux refuses longer symlink targets (PATH_MAX, counting the NUL); the reader does too.
-export const MAX_LINK_TARGET_BYTES = 4095;
-
 function skippedType(st: { isSocket(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): SkippedType {
   if (st.isSocket()) return "socket";
   if (st.isFIFO()) return "fifo";
@@ -132,13 +129,6 @@ function readLinkTarget(fsPath: Buffer): string | null | "gone" {
   return decodeName(raw);
 }
 
-// The reader clamps mtimes to [1970, now + 1 day]; written already clamped, they always parse.
-const DAY_NS = 86_400_000_000_000n;
-const clampNs = (ns: bigint) => {
-  const max = BigInt(Date.now()) * 1_000_000n + DAY_NS;
-  return ns < 0n ? 0n : ns > max ? max : ns;
-};
-
 function walkedEntry(volumeIndex: number, kind: PackedEntry["kind"], archivePath: string, st: BigIntStats, linkTarget?: string): PackedEntry {
   if (st.size > BigInt(MAX_SPARSE_REAL_SIZE)) {
     throw new DomainError("PAYLOAD_TOO_LARGE", `cannot write snapshot: volume ${volumeIndex}: ${showPath(archivePath)} is larger than ${MAX_SPARSE_REAL_SIZE} bytes`);
@@ -148,7 +138,7 @@ function walkedEntry(volumeIndex: number, kind: PackedEntry["kind"], archivePath
     kind,
     archivePath,
     mode: Number(st.mode) & 0o7777,
-    mtimeNs: clampNs(st.mtimeNs),
+    mtimeNs: clampMtimeNs(st.mtimeNs), // written as the reader keeps it, so it always parses
     uid: Number(st.uid),
     gid: Number(st.gid),
     size: kind === "file" ? Number(st.size) : 0,

@@ -1,7 +1,17 @@
-// Path rules shared by the writer (which skips names it could not restore) and the strict
-// reader (which refuses them). Archive paths are `volumes/<index>/<relative path>`.
+// Path (and link and time) rules shared by the writer (which skips names it could not restore)
+// and the strict reader (which refuses them). Archive paths are `volumes/<index>/<relative path>`.
 
 export const VOLUMES_DIR = "volumes";
+
+/** Linux's limit for a symlink target (PATH_MAX, counting the NUL): longer ones are skipped / refused. */
+export const MAX_LINK_TARGET_BYTES = 4095;
+const DAY_NS = 86_400_000_000_000n;
+
+/** An mtime (ns) within [1970, now + 1 day]: what the reader keeps, so what the writer writes. */
+export function clampMtimeNs(ns: bigint): bigint {
+  const max = BigInt(Date.now()) * 1_000_000n + DAY_NS;
+  return ns < 0n ? 0n : ns > max ? max : ns;
+}
 
 // C0, DEL and C1 controls: invisible in a UI, and newline / NUL confuse other tools.
 // eslint-disable-next-line no-control-regex

@@ -64,10 +64,6 @@ export function encodeSparseMap(segments: readonly SparseSegment[], realSize: nu
   return block;
 }
 
-/** Bytes a sparse entry carries: its map block plus its data segments. */
-export const sparseStoredSize = (segments: readonly SparseSegment[], realSize: number) =>
-  encodeSparseMap(segments, realSize).length + segments.reduce((sum, [, length]) => sum + length, 0);
-
 export type SparseMapParse =
   | { status: "more" }
   | { status: "error"; reason: string }

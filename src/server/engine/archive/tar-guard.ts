@@ -17,7 +17,7 @@ import { ArchiveRejectedError, showPath } from "./errors";
 import { declaredAllowance, type ArchiveLimits } from "./limits";
 import { MANIFEST_MAX_BYTES, MANIFEST_NAME, parseManifest, type SnapshotManifest } from "./manifest";
 import { pathKey } from "./path-key";
-import { parseEntryPath, VOLUMES_DIR } from "./paths";
+import { clampMtimeNs, MAX_LINK_TARGET_BYTES, parseEntryPath, VOLUMES_DIR } from "./paths";
 import { MAX_SPARSE_REAL_SIZE, parseSparseMap, type SparseSegment } from "./sparse-map";
 import { BLOCK, headerChecksum, paddingFor } from "./ustar";
 
@@ -86,13 +86,10 @@ const ENTRY_TYPES: Record<string, EntryKind> = { "0": "file", "1": "hardlink", "
 // uname / gname are read and ignored: owners are numeric, never looked up by name.
 const SPARSE_KEYS = ["GNU.sparse.major", "GNU.sparse.minor", "GNU.sparse.name", "GNU.sparse.realsize"];
 const PAX_KEYS = new Set(["path", "linkpath", "size", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname", ...SPARSE_KEYS]);
-/** Linux's limit for a symlink target (PATH_MAX, counting the NUL). */
-export const MAX_LINK_TARGET_BYTES = 4095;
 const MAX_ID = 4_294_967_294; // uid_t; 2^32 - 1 means "no change" to chown
 const NS_PER_SECOND = 1_000_000_000n;
 const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 const TIME = /^-?[0-9]{1,15}(\.[0-9]{1,9})?$/;
-const DAY_MS = 24 * 60 * 60 * 1000;
 const NAME_MAX = 255; // bytes in one file name on Linux filesystems
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -147,12 +144,6 @@ function numberField(block: Buffer, offset: number, width: number, allowNegative
   }
   const match = /^ *([0-7]{1,12})[ \0]*$/.exec(field.toString("latin1"));
   return match ? parseInt(match[1]!, 8) : null;
-}
-
-/** Nanoseconds since the epoch, clamped to [1970, now + 1 day]. */
-function clampTime(ns: bigint): bigint {
-  const max = BigInt(Date.now() + DAY_MS) * 1_000_000n;
-  return ns < 0n ? 0n : ns > max ? max : ns;
 }
 
 /** A pax time (`-?seconds(.fraction)?`, checked by TIME) in nanoseconds. */
@@ -411,7 +402,7 @@ export class TarGuard extends Transform {
     const size = pax?.has("size") ? Number(pax.get("size")) : headerSize;
     const modeField = numberField(block, 100, 8);
     if (modeField === null) this.reject("invalid mode field");
-    const mtimeNs = clampTime(pax?.has("mtime") ? paxTimeNs(pax.get("mtime")!) : BigInt(numberField(block, 136, 12, true) ?? this.reject("invalid mtime field")) * NS_PER_SECOND);
+    const mtimeNs = clampMtimeNs(pax?.has("mtime") ? paxTimeNs(pax.get("mtime")!) : BigInt(numberField(block, 136, 12, true) ?? this.reject("invalid mtime field")) * NS_PER_SECOND);
     if (kind === "directory" && size !== 0) this.reject("directory entry has data");
     if (isLink && size !== 0) this.reject("link entry has data");
     const owners = this.owners(block, pax);

@@ -11,7 +11,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats }
 import fsp from "node:fs/promises";
 import { ArchiveSourceChangedError } from "./errors";
 import { VOLUMES_DIR } from "./paths";
-import { encodeSparseMap, scanDataSegments, sparseStoredSize, type SparseSegment } from "./sparse-map";
+import { encodeSparseMap, scanDataSegments, type SparseSegment } from "./sparse-map";
 import { encodeHeader, END_OF_ARCHIVE, paddingFor, type UstarEntry } from "./ustar";
 
 /**
@@ -65,7 +65,7 @@ const OPEN_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLO
 const NOATIME = constants.O_NOATIME ?? 0;
 const isDenied = (err: unknown) => NOATIME !== 0 && (err as NodeJS.ErrnoException).code === "EPERM";
 
-export function openForReadSync(hostPath: string): number {
+function openForReadSync(hostPath: string): number {
   try {
     return openSync(hostPath, OPEN_FILE | NOATIME);
   } catch (err) {
@@ -192,19 +192,20 @@ export async function* packTar(first: { header: UstarEntry; body: Buffer }, entr
     const hostPath = `${options.hostRoots.get(entry.volumeIndex)}/${relativePathOf(entry)}`;
     // A file with holes is scanned now, just before its data is read: its map goes in the header.
     let handle: fsp.FileHandle | undefined;
-    let sparse: SparseSegment[] | undefined;
+    let sparse: { segments: SparseSegment[]; map: Buffer; holes: number } | undefined;
     if (entry.maybeSparse) {
       handle = await openChecked(entry, hostPath);
       try {
         const h = handle;
-        sparse = await scanDataSegments(async (buffer, length, position) => (await h.read(buffer, 0, length, position)).bytesRead, entry.size, signal);
+        const segments = await scanDataSegments(async (buffer, length, position) => (await h.read(buffer, 0, length, position)).bytesRead, entry.size, signal);
+        const data = segments.reduce((sum, [, length]) => sum + length, 0);
+        if (data < entry.size) sparse = { segments, map: encodeSparseMap(segments, entry.size), holes: entry.size - data }; // else no hole after all
       } catch (err) {
         await handle.close();
         throw err;
       }
-      if (sparse.reduce((sum, [, length]) => sum + length, 0) === entry.size) sparse = undefined; // no hole after all
     }
-    const size = sparse ? sparseStoredSize(sparse, entry.size) : entry.size;
+    const size = sparse ? sparse.map.length + entry.size - sparse.holes : entry.size;
     yield* put(
       encodeHeader({
         path: entry.archivePath,
@@ -226,10 +227,10 @@ export async function* packTar(first: { header: UstarEntry; body: Buffer }, entr
     // Segments to read: a sparse file's data segments (after its map), else the whole file.
     let ranges: readonly SparseSegment[] = [[0, entry.size]];
     if (sparse) {
-      yield* put(encodeSparseMap(sparse, entry.size));
+      yield* put(sparse.map);
       // Progress counts a file's size, holes included (as the manifest does).
-      options.onData?.(entry, entry.size - sparse.reduce((sum, [, length]) => sum + length, 0));
-      ranges = sparse;
+      options.onData?.(entry, sparse.holes);
+      ranges = sparse.segments;
     }
     if (!handle && entry.size <= SMALL_FILE) {
       await slicer.breathe();
