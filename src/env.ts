@@ -45,6 +45,8 @@ export const env = createEnv({
     // Named Docker volumes Berth did not create (no berth.managed label) may be mounted.
     BERTH_ALLOW_FOREIGN_VOLUMES: z.enum(["0", "1"]).default("0").transform((v) => v === "1"),
     BERTH_IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(50 * 1024 ** 3),
+    // Pre-restore snapshots (undo copies) kept per workload, newest first; pinned ones are always kept.
+    BERTH_PRE_RESTORE_KEEP: z.coerce.number().int().min(1).max(1000).default(3),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   runtimeEnv: process.env,

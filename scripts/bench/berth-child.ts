@@ -2,16 +2,21 @@
 // module loading (a running server has paid those) and its peak RSS (VmHWM) is its own:
 //
 //   capture <workloadId>               createSnapshot, as the API runs it
-//   restore <workloadId> <snapshotId>  restoreSnapshot: pre-flight, pre-restore snapshot, staging, swap, redeploy
+//   capture-quiesce <workloadId>       createSnapshot with the containers stopped during the capture
+//   restore <workloadId> <snapshotId>  restoreSnapshot (stage, stop, swap, start: returns when the workload
+//                                      is up), then waitForRestoreBackground() (the undo copy made durable
+//                                      and recorded, the replaced data removed)
 //   extract <archive> <stagingDir>     extractSnapshotArchive alone (the staging phase, durability included)
 //   serve                              the download route over HTTP on a free loopback port, as src/server/main.ts serves it
 //
-// The last stdout line is JSON: { ms, result, rss: { beforeKb, peakKb }, phases, phasePeakMB },
-// peakKb being the peak resident set during the operation (VmHWM, reset just before it).
+// The last stdout line is JSON, a ChildReport (environment.ts): { ms, result, rss: { beforeKb,
+// peakKb }, timeline, restore? }, peakKb being the peak resident set during the operation
+// (VmHWM, reset just before it; for a restore, through the end of its background work).
 // Environment: BERTH_DATA_DIR, DATABASE_URL, DOCKER_HOST, NEXTAUTH_SECRET (set by run.ts).
 import { createReadStream } from "node:fs";
 import fs from "node:fs";
 import http from "node:http";
+import type { ChildReport, PhaseSpan, RestoreReport } from "./environment";
 
 function status(field: "VmRSS" | "VmHWM"): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync("/proc/self/status", "utf8"));
@@ -41,12 +46,28 @@ async function main() {
   const db = createDb();
   const deps = createEngineDeps(db, { dataDir: process.env.BERTH_DATA_DIR!, dockerHost: process.env.DOCKER_HOST, dockerNetwork: "none", absoluteRoots: [] });
   let operation: () => Promise<unknown>;
-  if (command === "capture") {
+  // restore: what happens once the call returned (the background undo copy), and Berth's record of it.
+  let restoreReport: ((upMs: number) => Promise<RestoreReport>) | undefined;
+  if (command === "capture" || command === "capture-quiesce") {
     const { createSnapshot } = await import("../../src/server/engine/snapshots/capture");
-    operation = async () => (await createSnapshot(deps, actor, { workloadId: a!, label: "bench" })).id;
+    operation = async () => (await createSnapshot(deps, actor, { workloadId: a!, label: "bench", quiesce: command === "capture-quiesce" })).id;
   } else if (command === "restore") {
-    const { restoreSnapshot } = await import("../../src/server/engine/restore/restore");
-    operation = async () => (await restoreSnapshot(deps, actor, { workloadId: a!, snapshotId: b!, confirm: b! })).preRestoreSnapshotId;
+    const { restoreSnapshot, waitForRestoreBackground } = await import("../../src/server/engine/restore/restore");
+    let restored: Awaited<ReturnType<typeof restoreSnapshot>> | undefined;
+    operation = async () => (restored = await restoreSnapshot(deps, actor, { workloadId: a!, snapshotId: b!, confirm: b! }));
+    restoreReport = async (upMs) => {
+      await waitForRestoreBackground();
+      const undoDurableMs = performance.now() - started;
+      const { restoreRunId, preRestoreSnapshotId } = restored!;
+      const run = await db.restoreRun.findUniqueOrThrow({ where: { id: restoreRunId } });
+      return {
+        restoreRunId,
+        preRestoreSnapshotId,
+        upMs,
+        undoDurableMs,
+        run: { downtimeMs: run.downtimeMs, upAfterMs: run.upAfterMs, durationMs: run.durationMs, undoCopy: run.undoCopy, phases: JSON.parse(run.phases) as RestoreReport["run"]["phases"] },
+      };
+    };
   } else if (command === "extract") {
     const { extractSnapshotArchive } = await import("../../src/server/engine/archive/extractor");
     const { ARCHIVE_READ_CHUNK } = await import("../../src/server/engine/restore/restore");
@@ -61,33 +82,44 @@ async function main() {
   (globalThis as { gc?: () => void }).gc?.();
   fs.writeFileSync("/proc/self/clear_refs", "5");
   const beforeKb = status("VmRSS");
-  // When each phase of a restore began (ms from the start), from the progress the UI shows:
-  // "starting" is the end of the pre-flight, "done" the end of the cleanup.
-  const phases: Record<string, number> = {};
-  const watching = new AbortController();
   const started = performance.now();
-  // And the peak RSS within each phase (sampled every 50 ms), keyed by the phase it ended.
-  const phasePeakMB: Record<string, number> = {};
-  let peakSincePhase = 0;
-  const sampler = setInterval(() => (peakSincePhase = Math.max(peakSincePhase, status("VmRSS"))), 50);
-  if (command === "restore") {
-    void (async () => {
-      for await (const event of deps.operations.watch(a!, watching.signal)) {
-        if (event.kind === "restore" && !(event.phase in phases)) {
-          phasePeakMB[`until ${event.phase}`] = Math.round((Math.max(peakSincePhase, status("VmRSS")) * 1024) / 1e6);
-          peakSincePhase = 0;
-          phases[event.phase] = Math.round(performance.now() - started);
-        }
-      }
-    })();
-  }
+  // The operation's phases as the UI sees them (each phase change of its progress events),
+  // with the peak RSS within each (sampled every 50 ms).
+  const timeline: PhaseSpan[] = [];
+  const watching = new AbortController();
+  let peakKb = 0;
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, status("VmRSS"))), 50);
+  const closeSpan = () => {
+    const last = timeline.at(-1);
+    if (!last) return;
+    last.endMs = Math.round(performance.now() - started);
+    last.peakMB = Math.round((Math.max(peakKb, status("VmRSS")) * 1024) / 1e6);
+    peakKb = 0;
+  };
+  const watched = (async () => {
+    let current: string | undefined;
+    for await (const event of deps.operations.watch(a!, watching.signal)) {
+      if (event.phase === current) continue;
+      current = event.phase;
+      closeSpan();
+      // A restore opens in the hub's "starting" phase: until its first own phase, its pre-flight.
+      const phase = command === "restore" && timeline.length === 0 && event.phase === "starting" ? "preflight" : event.phase;
+      timeline.push({ phase, startMs: Math.round(performance.now() - started), endMs: 0, peakMB: 0 });
+    }
+  })();
   const result = await operation();
   const ms = performance.now() - started;
-  const peakKb = status("VmHWM");
+  const restore = await restoreReport?.(ms);
+  const hwmKb = status("VmHWM");
+  // Let the last progress event ("done") reach the timeline before the watch ends.
+  await new Promise((resolve) => setImmediate(resolve));
   watching.abort();
+  await watched;
+  closeSpan();
   clearInterval(sampler);
   await db.$disconnect();
-  console.log(JSON.stringify({ ms, result, rss: { beforeKb, peakKb }, phases, phasePeakMB }));
+  const report: ChildReport = { ms, result: restore ? restore.preRestoreSnapshotId : result, rss: { beforeKb, peakKb: hwmKb }, timeline, restore };
+  console.log(JSON.stringify(report));
 }
 
 await main();

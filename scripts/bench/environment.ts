@@ -5,16 +5,39 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { createDockerClient } from "../../src/server/docker/client";
 import { startTestDockerEngine, TEST_IMAGE, type TestDockerEngine } from "../../test/support/docker-engine";
+import { watchDowntime } from "./docker-downtime";
+
+/** One stretch of an operation in one phase, from its progress events. */
+export interface PhaseSpan {
+  phase: string;
+  startMs: number;
+  endMs: number;
+  /** peak RSS (MB) sampled during the span */
+  peakMB: number;
+}
 
 export interface ChildReport {
+  /** the engine call (restore: until it returned, i.e. the workload is up again) */
   ms: number;
   result: unknown;
+  /** peakKb: VmHWM over everything the child did (a restore's background work included) */
   rss: { beforeKb: number; peakKb: number };
-  /** restore only: when each phase began, in ms from the start */
-  phases: Record<string, number>;
-  /** restore only: peak RSS (MB) of the phase that ended with the named one */
-  phasePeakMB: Record<string, number>;
+  /** capture and restore: the operation's phases in order, as the UI sees them */
+  timeline: PhaseSpan[];
+  restore?: RestoreReport;
+}
+
+export interface RestoreReport {
+  restoreRunId: string;
+  preRestoreSnapshotId: string | null;
+  /** restoreSnapshot() resolved: the workload is up on the restored data */
+  upMs: number;
+  /** waitForRestoreBackground() resolved: the undo copy is durable and recorded, backups removed */
+  undoDurableMs: number;
+  /** the RestoreRun row as Berth recorded it */
+  run: { downtimeMs: number | null; upAfterMs: number | null; durationMs: number | null; undoCopy: string | null; phases: Array<{ phase: string; ms: number }> };
 }
 
 export type BenchEnvironment = Awaited<ReturnType<typeof createEnvironment>>;
@@ -54,6 +77,7 @@ export async function createEnvironment(root: string, workBase: string) {
   const actor = systemActor("bench");
   const { secret: token } = await createApiToken(db, actor, { name: "bench", role: "ADMIN" });
   const childEnv = { ...process.env };
+  const docker = createDockerClient(engine!.dockerHost);
 
   return {
     workDir,
@@ -82,6 +106,11 @@ export async function createEnvironment(root: string, workBase: string) {
       await fs.mkdir(volume.hostPath, { recursive: true });
       await deployWorkload(deps, actor, workload.id);
       return { id: workload.id, volume: volume.hostPath };
+    },
+
+    /** Watches the workload's container on the engine (Docker's events); stop() reports its downtime. */
+    watchDowntime(workloadId: string) {
+      return watchDowntime(docker, workloadId);
     },
 
     async snapshotFile(id: string) {

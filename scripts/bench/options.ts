@@ -8,7 +8,7 @@ export interface BenchOptions {
   smallFiles: number;
   seed: string;
   runs: number;
-  /** Also capture and restore a dataset of scale × the size, for peak RSS (0: skip). */
+  /** Also capture and restore a dataset of scale × the size, for peak RSS and downtime (0: skip). */
   scale: number;
   workBase: string;
   out: string;
@@ -23,7 +23,7 @@ const USAGE = `npm run bench -- [options]
   --small-files <n>       number of small files (BENCH_SMALL_FILES, default 50000)
   --seed <s>              dataset seed (BENCH_SEED, default 1)
   --runs <n>              repetitions per measurement, at least 3 for the report (BENCH_RUNS, default 3)
-  --scale <n>             RSS check on an n× dataset; 0 skips it (BENCH_SCALE, default 4)
+  --scale <n>             peak RSS and downtime on an n× dataset; 0 skips it (BENCH_SCALE, default 4)
   --quick                 smoke test: 64M, 2000 small files, no scale run
   --only <list>           capture,restore,download (default: all)
   --work-dir <dir>        where the data lives; a disk, not tmpfs (BENCH_WORK_DIR, default the OS temp dir)

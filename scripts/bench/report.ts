@@ -51,6 +51,17 @@ export function capped(metric: string, berth: Samples, limit: number): TargetRow
   return { metric, berth, ratio: value, target: `≤ ${limit} ${berth.unit}`, pass: value <= limit };
 }
 
+/** An absolute cap on the median (e.g. downtime in s): the "ratio" column shows the median itself. */
+export function cappedMedian(metric: string, berth: Samples, limit: number): TargetRow {
+  const value = median(berth.values);
+  return { metric, berth, ratio: value, target: `≤ ${limit} ${berth.unit}`, pass: value <= limit };
+}
+
+/** Not a target, and nothing to compare with: a value shown as it is (the "ratio" column shows its median). */
+export function contextValue(metric: string, berth: Samples): TargetRow {
+  return { metric, berth, ratio: median(berth.values), target: "(context)", pass: null };
+}
+
 const format = (value: number, unit: Samples["unit"]) => (unit === "s" ? `${value.toFixed(2)} s` : `${value.toFixed(unit === "MB" && value < 10 ? 2 : 1)} ${unit}`);
 
 function describe(s: Samples): string {

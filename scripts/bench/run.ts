@@ -4,20 +4,26 @@
 // Every measurement is repeated (--runs, interleaved Berth / reference / ... so a busy
 // neighbour slows all sides alike) and judged on its median. Berth's operations run in
 // child processes (scripts/bench/berth-child.ts), timed around the engine call and with
-// their own peak RSS; the references are timed around the shell command.
+// their own peak RSS; the references are timed around the shell command. Downtime (of a
+// restore, of a capture with the containers stopped) is taken here, from Docker's own events
+// (scripts/bench/docker-downtime.ts), and set beside the one Berth records.
 import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { generateDataset, type DatasetSpec, type DatasetSummary } from "./dataset";
-import { createEnvironment, type BenchEnvironment } from "./environment";
+import type { DowntimeReport } from "./docker-downtime";
+import { removeTree } from "../../src/server/engine/remove-tree";
+import { createEnvironment, type BenchEnvironment, type ChildReport } from "./environment";
 import { parseOptions, type BenchOptions } from "./options";
-import { atLeast, atMost, capped, context, renderTable, samples, type TargetRow } from "./report";
+import { atLeast, atMost, capped, cappedMedian, context, contextValue, renderTable, samples, type TargetRow } from "./report";
 import { ensureSystemPackages, machineInfo, settle, shellQuote as q, timeShell } from "./system";
 import { treeDigest } from "./tree-digest";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const MB = 1e6;
 const RSS_CAP_MB = 250;
+// Restore downtime (the workload's container die → start, from Docker's events), at any size.
+const DOWNTIME_CAP_S = 3;
 const seconds = (ms: number) => ms / 1000;
 const log = (message: string) => console.log(`bench: ${message}`);
 const fileMB = async (file: string) => (await fs.stat(file)).size / MB;
@@ -65,51 +71,101 @@ async function referenceCaptureRound(env: BenchEnvironment, volume: string, raw:
   log(`  tar -czf ${seconds(tarGz.ms).toFixed(2)} s, tar | pigz -6 ${seconds(pigz.ms).toFixed(2)} s`);
 }
 
-async function restoreRound(env: BenchEnvironment, workload: { id: string; volume: string }, snapshotId: string, archive: string, raw: Raw, verify: string | null) {
-  const parent = path.dirname(workload.volume);
-  // Extraction alone, into a staging dir beside the live volume as restore makes it.
-  settle(env.workDir);
-  const staging = await fs.mkdtemp(path.join(parent, ".bench-extract-"));
-  const extract = await env.berth("extract", archive, staging);
-  (raw.berthExtractS ??= []).push(seconds(extract.ms));
-  await fs.rm(staging, { recursive: true, force: true });
-
-  settle(env.workDir);
-  const target = await fs.mkdtemp(path.join(parent, ".bench-tar-x-"));
-  const tarX = await timeShell(REFERENCES.tarXzfSync(archive, target));
-  (raw.tarXzfSyncS ??= []).push(seconds(tarX.ms));
-  await fs.rm(target, { recursive: true, force: true });
-
-  settle(env.workDir);
-  const restore = await env.berth("restore", workload.id, snapshotId);
-  (raw.berthRestoreS ??= []).push(seconds(restore.ms));
-  (raw.berthRestoreRssMB ??= []).push(peakMB(restore.rss.peakKb));
-  const phases = restore.phases;
-  // Where a restore's time goes: pre-flight, stop + pre-restore snapshot, staging, swap,
-  // redeploy + removal of the replaced data.
-  const spans: Record<string, [string, string]> = {
-    preflight: ["", "starting"],
-    stopAndPreRestoreSnapshot: ["starting", "staging"],
-    staging: ["staging", "swapping"],
-    swap: ["swapping", "redeploying"],
-    redeployAndCleanup: ["redeploying", "done"],
-  };
-  const at = (phase: string) => (phase === "" ? 0 : phases[phase]);
-  const breakdown: string[] = [];
-  for (const [name, [from, to]] of Object.entries(spans)) {
-    const [start, end] = [at(from), at(to)];
-    if (start === undefined || end === undefined) continue;
-    (raw[`restorePhase.${name}S`] ??= []).push(seconds(end - start));
-    breakdown.push(`${name} ${seconds(end - start).toFixed(1)} s`);
+/** The workload was running: Docker must have seen its container die and start again. */
+function dockerDowntimeMs(report: DowntimeReport, what: string): number {
+  if (report.downtimeMs === null || report.intervals.some((i) => i.startAt === null)) {
+    throw new Error(`${what}: Docker did not see the workload's container die and start again (${JSON.stringify(report.intervals)})`);
   }
-  if (typeof restore.result === "string") await env.deleteSnapshot(restore.result); // the pre-restore snapshot
+  return report.downtimeMs;
+}
+
+/** A capture with the containers stopped during it (quiesce): its wall time and, from Docker's events, its downtime. */
+async function quiescedCaptureRound(env: BenchEnvironment, workload: { id: string }, raw: Raw) {
+  settle(env.workDir);
+  const docker = await env.watchDowntime(workload.id);
+  const berth = await env.berth("capture-quiesce", workload.id);
+  const downtimeMs = dockerDowntimeMs(await docker.stop(), "quiesced capture");
+  (raw.berthQuiescedCaptureS ??= []).push(seconds(berth.ms));
+  (raw.quiescedCaptureDowntimeS ??= []).push(seconds(downtimeMs));
+  await env.deleteSnapshot(berth.result as string);
+  log(`  Berth capture, containers stopped: ${seconds(berth.ms).toFixed(2)} s, down ${seconds(downtimeMs).toFixed(2)} s (Docker die → start)`);
+}
+
+const describePhases = (list: Array<{ phase: string; ms: number }>) => list.map((p) => `${p.phase} ${seconds(p.ms).toFixed(2)} s`).join(", ");
+
+async function restoreRound(
+  env: BenchEnvironment,
+  workload: { id: string; volume: string },
+  snapshotId: string,
+  archive: string,
+  raw: Raw,
+  verify: string | null,
+  round: number,
+) {
+  const parent = path.dirname(workload.volume);
+  let extract!: ChildReport;
+  let tarX!: { ms: number };
+  let child!: ChildReport;
+  let downtimeMs = 0;
+  const steps = [
+    async () => {
+      // Extraction alone, into a staging dir beside the live volume as restore makes it.
+      const staging = await fs.mkdtemp(path.join(parent, ".bench-extract-"));
+      extract = await env.berth("extract", archive, staging);
+      (raw.berthExtractS ??= []).push(seconds(extract.ms));
+      await removeTree(staging);
+    },
+    async () => {
+      const target = await fs.mkdtemp(path.join(parent, ".bench-tar-x-"));
+      tarX = await timeShell(REFERENCES.tarXzfSync(archive, target));
+      (raw.tarXzfSyncS ??= []).push(seconds(tarX.ms));
+      await removeTree(target);
+    },
+    async () => {
+      // The restore, with its downtime as Docker saw it (this process, not Berth's own record).
+      const docker = await env.watchDowntime(workload.id);
+      child = await env.berth("restore", workload.id, snapshotId);
+      downtimeMs = dockerDowntimeMs(await docker.stop(), "restore");
+    },
+  ];
+  // Each round runs the three in another order: this disk slows down under sustained writes,
+  // and whichever writes its gigabyte last would pay for the others.
+  for (let i = 0; i < steps.length; i++) {
+    settle(env.workDir);
+    await steps[(i + round) % steps.length]!();
+  }
+  const restore = child.restore!;
+  if (restore.run.undoCopy !== "saved") throw new Error(`restore: the undo copy was not saved (undoCopy ${restore.run.undoCopy})`);
+  (raw.berthRestoreUpS ??= []).push(seconds(restore.upMs));
+  (raw.berthRestoreUndoDurableS ??= []).push(seconds(restore.undoDurableMs));
+  (raw.berthRestoreRssMB ??= []).push(peakMB(child.rss.peakKb));
+  (raw.restoreDowntimeS ??= []).push(seconds(downtimeMs));
+  if (restore.run.downtimeMs !== null) (raw.berthRecordedDowntimeS ??= []).push(seconds(restore.run.downtimeMs));
+  if (restore.run.upAfterMs !== null) (raw.berthRecordedUpAfterS ??= []).push(seconds(restore.run.upAfterMs));
+  // Where the time goes: the operation's phases as the UI saw them (a phase seen twice counts
+  // once, summed), their peak RSS, and the phases the RestoreRun recorded.
+  const byPhase = new Map<string, { ms: number; peakMB: number }>();
+  for (const span of child.timeline) {
+    const seen = byPhase.get(span.phase) ?? { ms: 0, peakMB: 0 };
+    byPhase.set(span.phase, { ms: seen.ms + span.endMs - span.startMs, peakMB: Math.max(seen.peakMB, span.peakMB) });
+  }
+  for (const [phase, { ms, peakMB: mb }] of byPhase) {
+    (raw[`restorePhase.${phase}S`] ??= []).push(seconds(ms));
+    (raw[`restorePeakRss.${phase}MB`] ??= []).push(mb);
+  }
+  for (const { phase, ms } of restore.run.phases) (raw[`restoreRunPhase.${phase}S`] ??= []).push(seconds(ms));
+  if (restore.preRestoreSnapshotId) await env.deleteSnapshot(restore.preRestoreSnapshotId);
+  log(`  Berth extraction ${seconds(extract.ms).toFixed(2)} s, tar -xzf + sync -f ${seconds(tarX.ms).toFixed(2)} s`);
   log(
-    `  Berth extraction ${seconds(extract.ms).toFixed(2)} s, tar -xzf + sync -f ${seconds(tarX.ms).toFixed(2)} s, ` +
-      `Berth full restore ${seconds(restore.ms).toFixed(2)} s (peak RSS ${peakMB(restore.rss.peakKb).toFixed(0)} MB)`,
+    `  Berth restore: up after ${seconds(restore.upMs).toFixed(2)} s, undo copy durable after ${seconds(restore.undoDurableMs).toFixed(2)} s ` +
+      `(peak RSS ${peakMB(child.rss.peakKb).toFixed(0)} MB); down ${seconds(downtimeMs).toFixed(2)} s (Docker die → start), ` +
+      `${restore.run.downtimeMs === null ? "none" : `${seconds(restore.run.downtimeMs).toFixed(2)} s`} (Berth's record)`,
   );
-  log(`  restore phases: ${breakdown.join(", ")}`);
-  log(`  restore peak RSS by phase (MB): ${JSON.stringify(restore.phasePeakMB)}`);
-  for (const [phase, mb] of Object.entries(restore.phasePeakMB)) (raw[`restorePeakRss.${phase}MB`] ??= []).push(mb);
+  log(`  restore phases (operation events): ${child.timeline.map((t) => `${t.phase} ${seconds(t.endMs - t.startMs).toFixed(2)} s (${t.peakMB} MB)`).join(", ")}`);
+  log(
+    `  restore run (Berth's record): ${describePhases(restore.run.phases)}; up after ${restore.run.upAfterMs === null ? "?" : `${seconds(restore.run.upAfterMs).toFixed(2)} s`}, ` +
+      `all done after ${restore.run.durationMs === null ? "?" : `${seconds(restore.run.durationMs).toFixed(2)} s`}`,
+  );
   if (verify) {
     const digest = await treeDigest(workload.volume);
     if (digest !== verify) throw new Error("the restored volume differs from the dataset");
@@ -192,6 +248,7 @@ async function main() {
       for (let i = 0; i < options.runs; i++) {
         await captureRound(env, workload, raw, keepFirst);
         await referenceCaptureRound(env, workload.volume, raw);
+        await quiescedCaptureRound(env, workload, raw);
       }
     } else {
       await captureRound(env, workload, raw, keepFirst);
@@ -200,7 +257,7 @@ async function main() {
 
     if (options.only.has("restore")) {
       log(`restore, ${options.runs} rounds (on Berth's archive, ${(await fileMB(archive)).toFixed(0)} MB)`);
-      for (let i = 0; i < options.runs; i++) await restoreRound(env, workload, snapshotId!, archive, raw, i === 0 ? digest : null);
+      for (let i = 0; i < options.runs; i++) await restoreRound(env, workload, snapshotId!, archive, raw, i === 0 ? digest : null, i);
     }
     if (options.only.has("download")) {
       log(`download, ${options.runs} rounds`);
@@ -208,7 +265,7 @@ async function main() {
     }
 
     if (options.scale > 0) {
-      // Peak RSS must not grow with the data: same small-file count, scale × the bytes.
+      // Peak RSS and downtime must not grow with the data: same small-file count, scale × the bytes.
       await env.deleteSnapshot(snapshotId!);
       await fs.rm(workload.volume, { recursive: true, force: true });
       await fs.mkdir(workload.volume);
@@ -219,13 +276,8 @@ async function main() {
       log(`dataset: ${describeDataset(bigDataset)}`);
       const scaled: Raw = {};
       const { id } = await captureRound(env, big, scaled, () => true);
-      await restoreRound(env, big, id, await env.snapshotFile(id), scaled, null);
-      raw.scaledCaptureS = scaled.berthCaptureS!;
-      raw.scaledCaptureRssMB = scaled.berthCaptureRssMB!;
-      raw.scaledExtractS = scaled.berthExtractS!;
-      raw.scaledRestoreS = scaled.berthRestoreS!;
-      raw.scaledRestoreRssMB = scaled.berthRestoreRssMB!;
-      raw.scaledTarXzfSyncS = scaled.tarXzfSyncS!;
+      await restoreRound(env, big, id, await env.snapshotFile(id), scaled, null, 0);
+      for (const [key, values] of Object.entries(scaled)) raw[`scaled.${key}`] = values;
     }
 
     const rows = targetRows(raw, options);
@@ -257,10 +309,20 @@ function targetRows(raw: Raw, options: BenchOptions): TargetRow[] {
     rows.push(atMost("capture wall time", capture, samples("tar | pigz -6", "s", s("tarPigzS")), 1.0));
     rows.push(atMost("archive size", samples("Berth archive", "MB", s("berthArchiveMB")), samples("tar -czf", "MB", s("tarCzfMB")), 1.03));
   }
+  if (s("quiescedCaptureDowntimeS").length) {
+    rows.push(contextValue(`capture downtime, containers stopped (${size(1)})`, samples("Docker die → start", "s", s("quiescedCaptureDowntimeS"))));
+    rows.push(context("capture wall time, containers stopped", samples("Berth, stopped", "s", s("berthQuiescedCaptureS")), samples("Berth, live", "s", s("berthCaptureS"))));
+  }
   if (s("tarXzfSyncS").length) {
     const reference = samples("tar -xzf + sync -f", "s", s("tarXzfSyncS"));
     rows.push(atMost("extraction", samples("Berth extraction", "s", s("berthExtractS")), reference, 1.5));
-    rows.push(atMost("full restore", samples("Berth restore", "s", s("berthRestoreS")), reference, 2.5));
+    rows.push(atMost("time until workload up", samples("Berth restore", "s", s("berthRestoreUpS")), reference, 1.3));
+    rows.push(atMost("time until undo copy durable", samples("Berth restore", "s", s("berthRestoreUndoDurableS")), reference, 2.5));
+  }
+  if (s("restoreDowntimeS").length) {
+    const docker = samples("Docker die → start", "s", s("restoreDowntimeS"));
+    rows.push(cappedMedian(`restore downtime (${size(1)})`, docker, DOWNTIME_CAP_S));
+    if (s("berthRecordedDowntimeS").length) rows.push(context(`restore downtime, Berth's record (${size(1)})`, samples("RestoreRun", "s", s("berthRecordedDowntimeS")), docker));
   }
   if (s("downloadMBs").length) {
     rows.push(atLeast("download throughput", samples("Berth download", "MB/s", s("downloadMBs")), samples("cat > /dev/null", "MB/s", s("catMBs")), 0.8));
@@ -270,12 +332,17 @@ function targetRows(raw: Raw, options: BenchOptions): TargetRow[] {
   }
   if (s("berthCaptureRssMB").length) rows.push(capped(`peak RSS, capture (${size(1)})`, samples("Berth capture", "MB", s("berthCaptureRssMB")), RSS_CAP_MB));
   if (s("berthRestoreRssMB").length) rows.push(capped(`peak RSS, restore (${size(1)})`, samples("Berth restore", "MB", s("berthRestoreRssMB")), RSS_CAP_MB));
-  if (s("scaledCaptureRssMB").length) {
+  if (s("scaled.berthCaptureRssMB").length) {
     const big = `${size(options.scale)} vs ${size(1)}`;
-    rows.push(capped(`peak RSS, capture (${size(options.scale)})`, samples("Berth capture", "MB", s("scaledCaptureRssMB")), RSS_CAP_MB));
-    rows.push(capped(`peak RSS, restore (${size(options.scale)})`, samples("Berth restore", "MB", s("scaledRestoreRssMB")), RSS_CAP_MB));
-    rows.push(atMost(`peak RSS growth, capture (${big})`, samples("Berth capture", "MB", s("scaledCaptureRssMB")), samples(`at ${size(1)}`, "MB", [Math.max(...s("berthCaptureRssMB"))]), 1.1));
-    rows.push(atMost(`peak RSS growth, restore (${big})`, samples("Berth restore", "MB", s("scaledRestoreRssMB")), samples(`at ${size(1)}`, "MB", [Math.max(...s("berthRestoreRssMB"))]), 1.1));
+    rows.push(capped(`peak RSS, capture (${size(options.scale)})`, samples("Berth capture", "MB", s("scaled.berthCaptureRssMB")), RSS_CAP_MB));
+    rows.push(capped(`peak RSS, restore (${size(options.scale)})`, samples("Berth restore", "MB", s("scaled.berthRestoreRssMB")), RSS_CAP_MB));
+    rows.push(atMost(`peak RSS growth, capture (${big})`, samples("Berth capture", "MB", s("scaled.berthCaptureRssMB")), samples(`at ${size(1)}`, "MB", [Math.max(...s("berthCaptureRssMB"))]), 1.1));
+    if (s("berthRestoreRssMB").length) {
+      rows.push(atMost(`peak RSS growth, restore (${big})`, samples("Berth restore", "MB", s("scaled.berthRestoreRssMB")), samples(`at ${size(1)}`, "MB", [Math.max(...s("berthRestoreRssMB"))]), 1.1));
+    }
+    const docker = samples("Docker die → start", "s", s("scaled.restoreDowntimeS"));
+    rows.push(cappedMedian(`restore downtime (${size(options.scale)})`, docker, DOWNTIME_CAP_S));
+    if (s("restoreDowntimeS").length) rows.push(atMost(`restore downtime flat (${big})`, docker, samples(`at ${size(1)}`, "s", s("restoreDowntimeS")), 1.2));
   }
   return rows;
 }

@@ -3,7 +3,9 @@ import password from "@inquirer/password";
 import fs from "node:fs";
 import { databaseUrl, dataDir } from "~/server/database-url";
 import { createEngineDeps } from "~/server/create-engine-deps";
-import { recoverInterruptedRestores } from "~/server/engine/restore/recovery";
+import { recoverAtStart } from "~/server/engine/restore/recovery";
+import { waitForRestoreBackground } from "~/server/engine/restore/undo-copy";
+import { logger } from "~/server/logger";
 import { lockDataDir } from "~/server/data-dir-lock";
 import { createDb } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
@@ -33,6 +35,15 @@ async function readPassword(given: string | undefined): Promise<string> {
   let input = "";
   for await (const chunk of process.stdin) input += chunk;
   return input.split(/\r?\n/)[0] ?? "";
+}
+
+/** BERTH_PRE_RESTORE_KEEP as the server reads it (src/env.ts): an integer 1–1000, 3 when unset. */
+function preRestoreKeepFromEnv(): number {
+  const raw = process.env.BERTH_PRE_RESTORE_KEEP;
+  if (!raw) return 3;
+  const keep = Number(raw);
+  if (!Number.isInteger(keep) || keep < 1 || keep > 1000) throw new Error(`BERTH_PRE_RESTORE_KEEP must be an integer from 1 to 1000, not "${raw}"`);
+  return keep;
 }
 
 async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
@@ -108,18 +119,20 @@ program
   .action(async () => {
     // Refused while the server (which recovers at start) or another recover holds the data dir.
     await lockDataDir(dataDir());
-    const reports = await withDb((db) =>
-      recoverInterruptedRestores(
-        createEngineDeps(db, {
-          dataDir: dataDir(),
-          dockerHost: process.env.DOCKER_HOST || undefined,
-          dockerNetwork: process.env.BERTH_DOCKER_NETWORK || "bridge",
-          absoluteRoots: (process.env.BERTH_ABSOLUTE_ROOTS ?? "").split(":").filter(Boolean),
-          allowForeignVolumes: process.env.BERTH_ALLOW_FOREIGN_VOLUMES === "1",
-        }),
-        systemActor("cli:recover"),
-      ),
-    );
+    const reports = await withDb(async (db) => {
+      const deps = createEngineDeps(db, {
+        dataDir: dataDir(),
+        dockerHost: process.env.DOCKER_HOST || undefined,
+        dockerNetwork: process.env.BERTH_DOCKER_NETWORK || "bridge",
+        absoluteRoots: (process.env.BERTH_ABSOLUTE_ROOTS ?? "").split(":").filter(Boolean),
+        allowForeignVolumes: process.env.BERTH_ALLOW_FOREIGN_VOLUMES === "1",
+        preRestoreKeep: preRestoreKeepFromEnv(),
+      });
+      const recovered = await recoverAtStart(deps, systemActor("cli:recover"), logger);
+      // What the server would finish in the background: the undo copies, saved before exiting.
+      await waitForRestoreBackground();
+      return recovered;
+    });
     if (reports.length === 0) console.log("no interrupted restores");
     for (const r of reports) {
       console.log(`${r.restoreId}: ${r.outcome}${r.workloadId ? ` (workload ${r.workloadId})` : ""}${r.redeployError ? `; redeploy failed: ${r.redeployError}` : ""}`);

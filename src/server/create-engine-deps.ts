@@ -13,6 +13,7 @@ export interface EngineSettings {
   dockerNetwork: string;
   absoluteRoots: string[];
   allowForeignVolumes?: boolean;
+  preRestoreKeep?: number;
 }
 
 /** The engine's adapters, for the server (once per process) and the CLI. */
@@ -25,6 +26,7 @@ export function createEngineDeps(db: Db, settings: EngineSettings, shared = { lo
     dataDir: settings.dataDir,
     absoluteRoots: settings.absoluteRoots,
     allowForeignVolumes: settings.allowForeignVolumes ?? false,
+    preRestoreKeep: settings.preRestoreKeep ?? 3,
     secrets: lazySecretBox(settings.dataDir),
     log: logger,
   };

@@ -18,6 +18,7 @@ export const engineDeps = createEngineDeps(
     dockerNetwork: env.BERTH_DOCKER_NETWORK,
     absoluteRoots: env.BERTH_ABSOLUTE_ROOTS,
     allowForeignVolumes: env.BERTH_ALLOW_FOREIGN_VOLUMES,
+    preRestoreKeep: env.BERTH_PRE_RESTORE_KEEP,
   },
   {
     locks: (globalForDeps.berthLocks ??= new KeyedLock()),

@@ -2,8 +2,7 @@ import { env } from "~/env";
 import { lockDataDir } from "./data-dir-lock";
 import { db } from "./db";
 import { systemActor } from "./engine/actor";
-import { recoverInterruptedRestores } from "./engine/restore/recovery";
-import { sweepSnapshotFiles } from "./engine/snapshots/sweep";
+import { recoverAtStart } from "./engine/restore/recovery";
 import { seedFirstAdmin } from "./engine/users";
 import { resealSecrets } from "./engine/workloads/reseal-secrets";
 import { removeNestedContainers } from "./engine/workloads/workloads";
@@ -33,11 +32,10 @@ async function startupTasks(): Promise<void> {
   await removeNestedContainers(engineDeps, systemActor("berth:startup")).catch((error: unknown) =>
     logger.warn({ err: error }, "could not check the containers' bind mounts (Docker unreachable?)"),
   );
-  // Before anything is served: a restore cut short by a crash is finished or undone.
-  const recovered = await recoverInterruptedRestores(engineDeps, systemActor("berth:recovery"));
+  // Before anything is served: a restore cut short by a crash is finished or undone; leftovers
+  // of cut-short writes go, lost files are flagged; undo copies not saved yet are resumed.
+  const recovered = await recoverAtStart(engineDeps, systemActor("berth:recovery"), logger);
   for (const r of recovered) logger.warn(r, "recovered an interrupted restore");
-  // After recovery, which reads snapshot files: leftovers of cut-short writes go, lost files are flagged.
-  await sweepSnapshotFiles({ db, dataDir: engineDeps.dataDir, log: logger });
 
   const seeded = await seedFirstAdmin(db, { email: env.BERTH_ADMIN_EMAIL, password: env.BERTH_ADMIN_PASSWORD });
   if (seeded === "created") logger.info({ email: env.BERTH_ADMIN_EMAIL }, "created the first admin from BERTH_ADMIN_EMAIL");

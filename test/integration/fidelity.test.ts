@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { openSnapshotFile, type SnapshotView } from "~/server/engine/snapshots/snapshot-store";
@@ -59,6 +59,7 @@ async function changeThenRestore(snapshotId: string) {
   await mutateMetadataFixture(live);
   expect(await describeTree(live)).not.toEqual(original);
   const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId, confirm: snapshotId });
+  await waitForRestoreBackground();
   return { result, tree: await describeTree(live) };
 }
 

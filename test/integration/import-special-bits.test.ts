@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { getSnapshot, listSnapshots } from "~/server/engine/snapshots/snapshot-store";
@@ -100,6 +100,7 @@ describe("restore applies it", () => {
   it("an untrusted import loses setuid/setgid on files, each one reported; directories keep setgid and sticky", async () => {
     const imported = await importIt();
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
+    await waitForRestoreBackground();
     expect(await modes()).toEqual({ su: 0o755, sg: 0o755, plain: 0o755, shared: 0o3775 });
     const stripped = strippedOf(result);
     expect(stripped?.count).toBe(2);
@@ -109,6 +110,7 @@ describe("restore applies it", () => {
   it("a trusted import keeps them, and reports nothing stripped", async () => {
     const imported = await importIt(true);
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
+    await waitForRestoreBackground();
     expect(await modes()).toEqual({ su: 0o4755, sg: 0o2755, plain: 0o755, shared: 0o3775 });
     expect(strippedOf(result)).toEqual({ count: 0, paths: [] });
   });
@@ -119,6 +121,7 @@ describe("restore applies it", () => {
     await fs.chmod(path.join(live, "bin/su"), 0o755);
     await fs.chmod(path.join(live, "bin/sg"), 0o755);
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: captured.id, confirm: captured.id });
+    await waitForRestoreBackground();
     expect(await modes()).toEqual({ su: 0o4755, sg: 0o2755, plain: 0o755, shared: 0o3775 });
     expect(strippedOf(result)).toEqual({ count: 0, paths: [] });
   });

@@ -10,7 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
 import { appImage } from "../support/app-images";
@@ -190,6 +190,7 @@ async function snapshotChangeRestore(pg: Postgres, quiesce: boolean) {
   expect(await checksum(pg.container)).not.toBe(before);
 
   await restoreSnapshot(engineDeps, testActor, { workloadId: pg.w.id, snapshotId: snapshot.id, confirm: snapshot.id });
+  await waitForRestoreBackground();
   const notStarted = await waitForPostgres(pg.container).then(() => null, (e: Error) => e);
   await expectOwnedByPostgres(pg); // also when it did not start: the owners say why
   if (notStarted) throw notStarted;
@@ -285,6 +286,7 @@ describe("git repositories in a Berth volume", () => {
       await expect(gitCheck(container, "clone")).rejects.toThrow(/fatal|error|missing|corrupt/i);
 
       await restoreSnapshot(engineDeps, testActor, { workloadId: w.id, snapshotId: snapshot.id, confirm: snapshot.id });
+      await waitForRestoreBackground();
       const after = await describeTree(host);
       const links: Record<string, string> = {};
       for (const link of Object.keys(SYMLINKS)) {

@@ -19,7 +19,7 @@ import { engineDeps } from "~/server/engine-deps";
 import type { ArchiveLimits } from "~/server/engine/archive/limits";
 import { DomainError } from "~/server/engine/errors";
 import { journalDir } from "~/server/engine/restore/journal";
-import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
@@ -167,6 +167,7 @@ describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.le
 
     await storeAs(valid);
     await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId, confirm: snapshotId });
+    await waitForRestoreBackground();
     expect(await fs.readdir(live[0]!)).toEqual(["restored.txt"]);
     expect(await fs.readFile(path.join(live[0]!, "restored.txt"), "utf8")).toBe("from a raw archive\n");
     expect(await fs.readdir(live[1]!)).toEqual(["other.txt"]);
@@ -183,6 +184,7 @@ describe(`valid link archives through import and restore (${LINK_ARCHIVES.length
     const imported = await importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(await write(`link-${item.i}.tar.gz`, bytes)), maxBytes: 64 * 1024 * 1024 });
     expect(imported).toMatchObject({ matched: [...CORPUS_TARGETS], unmatched: [] });
     await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
+    await waitForRestoreBackground();
     for (const l of item.symlinks({ trapDir })) {
       const full = path.join(live[l.volume]!, l.path);
       expect((await fs.lstat(full)).isSymbolicLink(), l.path).toBe(true);
@@ -214,6 +216,7 @@ describe("multi-member gzip from elsewhere", () => {
     expect(imported).toMatchObject({ matched: [...CORPUS_TARGETS], unmatched: [] });
 
     await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
+    await waitForRestoreBackground();
     expect(await fs.readFile(path.join(live[0]!, "members.txt"), "utf8")).toBe("x".repeat(3000));
     expect(await fs.readdir(live[1]!)).toEqual(["other.txt"]);
     expect((await getWorkload(engineDeps, testActor, workloadId)).status.state).toBe("running");

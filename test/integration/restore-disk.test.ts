@@ -1,7 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { once } from "node:events";
+import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
@@ -9,7 +12,9 @@ import { OperationHub } from "~/server/engine/operations";
 import { journalDir } from "~/server/engine/restore/journal";
 import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
+import { importSnapshot } from "~/server/engine/snapshots/import";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
+import { dir, gzip, snapshotTar, symlink } from "../support/archive-builder";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { hashTree } from "../support/hash-tree";
 import { makeWorkload, testActor } from "../support/workload-fixtures";
@@ -116,6 +121,92 @@ describe("restore on a full disk", () => {
     expect(await hashTree(s.live)).toEqual(expected);
   });
 });
+
+describe("restore of a hostile import on a small disk", () => {
+  // The pre-check plans from the manifest's regular files only; directories and symlinks are
+  // not declared there, so only the extractor's own floor keeps them from filling the disk.
+  const ENTRIES = 3000;
+  // Under one folder: a failed extraction empties each staging dir with one `rm -rf` per
+  // top-level entry, which over 3000 entries takes 10 s or more.
+  const kinds = {
+    directories: (i: number) => dir(`volumes/0/bomb/d${i}/`),
+    symlinks: (i: number) => symlink(`volumes/0/bomb/l${i}`, "nowhere"),
+  };
+
+  it.each(Object.keys(kinds) as (keyof typeof kinds)[])(
+    "a hostile imported archive whose manifest declares no files cannot fill the running workload's disk (%s)",
+    async (kind) => {
+      const s = await workloadOnTmpfs(`bomb-${kind}`, "size=100m,nr_inodes=2000");
+      await writeFiles(s.live, 10, 100);
+      const before = await hashTree(s.live);
+
+      // A valid format-2 archive: its one volume (/a) declares 0 files and 0 bytes, and holds
+      // 3000 directories or symlinks, more than the whole filesystem has inodes.
+      const tar = snapshotTar([dir("volumes/0/"), dir("volumes/0/bomb/"), ...Array.from({ length: ENTRIES }, (_, i) => kinds[kind](i))], {
+        manifest: { version: 2, volumes: [{ index: 0, target: "/a", scope: "stage", source: "a", files: 0, bytes: 0 }] },
+      });
+      const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "berth-restore-disk-"));
+      const archive = path.join(scratch, "hostile.tar.gz");
+      await fs.writeFile(archive, gzip(tar));
+      const imported = await importSnapshot(engineDeps, testActor, { workloadId: s.w.id, body: createReadStream(archive), maxBytes: 64 * 1024 * 1024 });
+      await fs.rm(scratch, { recursive: true, force: true });
+      expect(imported.matched).toEqual(["/a"]);
+
+      const running = (await getWorkload(engineDeps, testActor, s.w.id)).status;
+      expect(running.state).toBe("running");
+      const freeBefore = (await fs.statfs(s.stageDir)).ffree;
+      // Without a floor the staging would take every free inode: the live volume's disk full.
+      expect(ENTRIES).toBeGreaterThan(freeBefore);
+
+      const watch = await watchFreeInodes(s.stageDir);
+      const error = await restore(engineDeps, s.w.id, imported.snapshot.id).then(
+        () => expect.unreachable("the restore succeeded"),
+        (e: unknown) => e,
+      );
+      const minFree = await watch.stop();
+      expect(error).toMatchObject({ code: "PRECONDITION_FAILED", message: "Not enough space to stage the restore; the live data was not touched" });
+      // Stopped by the extractor's floor (no cause), not by the filesystem running out (ENOSPC cause).
+      expect((error as Error).cause).toBeUndefined();
+      // The floor is 100 inodes, checked every 32 made: the disk never came near full.
+      expect(minFree).toBeGreaterThanOrEqual(100 - 32);
+
+      // Everything staged is gone again, and the workload never stopped.
+      expect(Math.abs((await fs.statfs(s.stageDir)).ffree - freeBefore)).toBeLessThanOrEqual(2);
+      await assertUntouched(s, before);
+      expect((await getWorkload(engineDeps, testActor, s.w.id)).status).toEqual(running);
+      expect(await db.restoreRun.findFirstOrThrow({ where: { workloadId: s.w.id } })).toMatchObject({ outcome: "failed", phase: "done" });
+      expect(await db.snapshot.count({ where: { workloadId: s.w.id, kind: "pre-restore" } })).toBe(0);
+    },
+  );
+});
+
+/**
+ * Samples the free inodes of `root`'s filesystem from a worker thread as fast as it can until stopped, so the
+ * lowest point is seen even while the main thread is busy in synchronous mkdir / symlink
+ * calls; `stop` returns the lowest count seen.
+ */
+async function watchFreeInodes(root: string) {
+  const shared = new Int32Array(new SharedArrayBuffer(8)); // [0] stop flag, [1] lowest ffree
+  shared[1] = 0x7fffffff;
+  const worker = new Worker(
+    `const { statfsSync } = require("node:fs");
+     const { parentPort, workerData: { shared, root } } = require("node:worker_threads");
+     const sample = () => { const free = statfsSync(root).ffree; if (free < shared[1]) Atomics.store(shared, 1, free); };
+     sample();
+     parentPort.postMessage("ready");
+     while (Atomics.load(shared, 0) === 0) sample();
+     sample();`,
+    { eval: true, workerData: { shared, root } },
+  );
+  await once(worker, "message");
+  return {
+    stop: async () => {
+      Atomics.store(shared, 0, 1);
+      await once(worker, "exit");
+      return shared[1]!;
+    },
+  };
+}
 
 /** Writes `file` until the filesystem is full, then frees `leave` bytes again. */
 function fillDisk(file: string, leave: number) {

@@ -1,13 +1,12 @@
 // Issue #11, item 2: a restore stops every workload that mounts a folder it replaces, under
 // all their locks, and brings each back; nothing a sibling writes after the stop is lost.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { createDockerClient } from "~/server/docker";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
 import { snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
@@ -16,18 +15,11 @@ import { createWorkload, deployWorkload, folderLockKey, getWorkload, startWorklo
 import { createReadStream } from "node:fs";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { longRunning, makeStage, testActor } from "../support/workload-fixtures";
+import { restoreChild } from "../support/restore-child-process";
 
 removeWorkloadContainersAfterAll();
-const root = path.resolve(import.meta.dirname, "../..");
 
-/** The restore child of the crash matrix, in its own process; `crashAt` SIGKILLs it there. */
-const child = (args: string[], crashAt = "") =>
-  spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), ...args], {
-    cwd: root,
-    env: { ...process.env, BERTH_CRASH_AT: crashAt },
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+const child = restoreChild;
 const docker = createDockerClient(inject("dockerHost"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,6 +91,7 @@ describe("restore of a folder two workloads share", () => {
     const cStarted = (await docker.getContainer(c.containerName).inspect()).State.StartedAt;
 
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId: a.id, snapshotId: snapshot.id, confirm: snapshot.id });
+    await waitForRestoreBackground();
 
     expect(await fs.readFile(path.join(live, "state.txt"), "utf8")).toBe("snapshot\n");
     // Everything b wrote up to its stop is in the pre-restore snapshot, in order and complete.
@@ -124,6 +117,7 @@ describe("restore of a folder two workloads share", () => {
     const { a, b, snapshot } = await sharedPair();
     await stopWorkload(engineDeps, testActor, b.id);
     await restoreSnapshot(engineDeps, testActor, { workloadId: a.id, snapshotId: snapshot.id, confirm: snapshot.id });
+    await waitForRestoreBackground();
     expect((await getWorkload(engineDeps, testActor, a.id)).status.state).toBe("running");
     expect((await getWorkload(engineDeps, testActor, b.id)).status.state).toBe("exited");
   });
@@ -178,6 +172,7 @@ describe("restore of a folder two workloads share", () => {
     release();
     await restoreLike;
     await restoreSnapshot(engineDeps, testActor, { workloadId: a.id, snapshotId: snapshot.id, confirm: snapshot.id });
+    await waitForRestoreBackground();
     await deployWorkload(engineDeps, testActor, late.id);
     expect((await getWorkload(engineDeps, testActor, late.id)).status.state).toBe("running");
   });

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,13 +7,16 @@ import { lockDataDir } from "~/server/data-dir-lock";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import { journalDir } from "~/server/engine/restore/journal";
-import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { extractSnapshotArchive } from "~/server/engine/archive/extractor";
+import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { undoRestore } from "~/server/engine/restore/undo-restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { hashTree } from "../support/hash-tree";
 import { makeWorkload, testActor } from "../support/workload-fixtures";
+import { restoreChild } from "../support/restore-child-process";
 
 removeWorkloadContainersAfterAll();
 const root = path.resolve(import.meta.dirname, "../..");
@@ -58,20 +62,40 @@ async function leftovers(...volumeDirs: string[]) {
   return names;
 }
 
+/** The volumes a stored snapshot's archive holds, as trees (extracted into a temp dir). */
+async function archiveTrees(snapshotId: string): Promise<Record<string, string>[]> {
+  const row = await db.snapshot.findUniqueOrThrow({ where: { id: snapshotId } });
+  const dir = await fs.mkdtemp(path.join(engineDeps.dataDir, "extract-"));
+  try {
+    const volumes = (JSON.parse(row.manifest) as { volumes: { index: number }[] }).volumes;
+    const targets = new Map(await Promise.all(volumes.map(async (v) => [v.index, await fs.mkdtemp(path.join(dir, `${v.index}-`))] as const)));
+    await extractSnapshotArchive(createReadStream(snapshotFilePath(engineDeps.dataDir, row)), { targets });
+    return await Promise.all([...targets.values()].map((t) => hashTree(t)));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe("restore", () => {
   it("replaces the live data with the snapshot's, byte for byte, and the pre-restore snapshot undoes it", async () => {
     const s = await scenario("happy");
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
-    expect(result).toMatchObject({ restored: ["/a", "/b"], untouched: [] });
+    expect(result).toMatchObject({ restored: ["/a", "/b"], untouched: [], undoCopy: "pending", upAfterMs: expect.any(Number), downtimeMs: expect.any(Number) });
     expect(await hashTree(s.a)).toEqual(s.expected.a);
     expect(await hashTree(s.b)).toEqual(s.expected.b);
     expect((await fs.stat(s.a)).mode & 0o777).toBe(0o755);
     expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
+    // Back up before the undo copy exists: the replaced data waits beside the volumes.
+    expect((await leftovers(s.a, s.b)).filter((n) => n.startsWith(".berth-backup-"))).toHaveLength(2);
+
+    await waitForRestoreBackground();
     expect(await leftovers(s.a, s.b)).toEqual([]);
     const run = await db.restoreRun.findUniqueOrThrow({ where: { id: result.restoreRunId } });
-    expect(run).toMatchObject({ outcome: "succeeded", phase: "done", preRestoreSnapshotId: result.preRestoreSnapshotId });
+    expect(run).toMatchObject({ outcome: "succeeded", phase: "done", preRestoreSnapshotId: result.preRestoreSnapshotId, undoCopy: "saved" });
+    expect(run.finishedAt).not.toBeNull();
     const pre = await db.snapshot.findUniqueOrThrow({ where: { id: result.preRestoreSnapshotId! } });
-    expect(pre.kind).toBe("pre-restore");
+    expect(pre).toMatchObject({ kind: "pre-restore", label: "before restoring happy good" });
+    expect(await archiveTrees(pre.id)).toEqual([s.current.a, s.current.b]);
 
     // Undo: restoring the pre-restore snapshot brings back the bytes from before.
     await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: pre.id, confirm: pre.id });
@@ -155,9 +179,8 @@ describe("restore", () => {
 });
 
 const RESTORE_POINTS = [
-  "after-stop",
-  "after-pre-restore-snapshot",
   "after-staging",
+  "after-stop",
   "after-intent",
   "swap-0-after-backup",
   "swap-0-after-live",
@@ -165,42 +188,95 @@ const RESTORE_POINTS = [
   "swap-1-after-live",
   "after-commit",
   "after-redeploy",
-  "after-cleanup",
+  "after-up",
+  "undo-copy-during-archive",
+  "undo-copy-after-file",
+  "undo-copy-after-row",
+  "after-archived",
+  "after-backup-removal",
   "after-done-record",
   "after-done",
 ];
-const COMMITTED = new Set(["after-commit", "after-redeploy", "after-cleanup", "after-done-record", "after-done"]);
+const COMMITTED = RESTORE_POINTS.slice(RESTORE_POINTS.indexOf("after-commit"));
+// Once the run is recorded as up, recovery only resumes the undo copy, which it does not audit.
+const RECOVERED = new Set(RESTORE_POINTS.slice(0, RESTORE_POINTS.indexOf("after-up") + 1).concat("after-done-record"));
 
-function child(args: string[], crashAt?: string) {
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), ...args], {
-    cwd: root,
-    env: { ...process.env, BERTH_CRASH_AT: crashAt ?? "" },
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+const child = restoreChild;
+
+/**
+ * The backup folders are never removed before the undo copy holding them is durable: at any
+ * kill point, a volume's old data is either in its backup folder or in a recorded archive.
+ */
+async function oldDataKept(s: Awaited<ReturnType<typeof scenario>>, preRestoreSnapshotId: string) {
+  const parent = path.dirname(s.a);
+  const backups = (await fs.readdir(parent)).filter((n) => n.startsWith(".berth-backup-")).sort();
+  if (backups.length === 2) return [await hashTree(path.join(parent, backups[0]!)), await hashTree(path.join(parent, backups[1]!))];
+  return archiveTrees(preRestoreSnapshotId);
 }
 
 describe("crash matrix: SIGKILL at every step, then recovery in a fresh process", () => {
-  it.each(RESTORE_POINTS)("killed at %s: all volumes entirely old or entirely new, nothing left over", async (point) => {
+  it.each(RESTORE_POINTS)("killed at %s: all volumes entirely old or entirely new, the old data kept, nothing left over", async (point) => {
     const s = await scenario(`crash-${RESTORE_POINTS.indexOf(point)}`);
     const killed = child(["restore", s.w.id, s.snapshot.id], point);
     expect(killed.signal, killed.stderr).toBe("SIGKILL");
+    const committed = COMMITTED.includes(point);
+    const [run] = await db.restoreRun.findMany({ where: { workloadId: s.w.id } });
+    if (committed) expect(await oldDataKept(s, run!.preRestoreSnapshotId!)).toEqual([s.current.a, s.current.b]);
+    // Killed before the swap, the workload was never stopped.
+    if (point === "after-staging") expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
 
     const recovered = child(["recover"]);
     expect(recovered.status, recovered.stderr).toBe(0);
-    const want = COMMITTED.has(point) ? s.expected : s.current;
+    const want = committed ? s.expected : s.current;
     expect(await hashTree(s.a)).toEqual(want.a);
     expect(await hashTree(s.b)).toEqual(want.b);
     expect(await leftovers(s.a, s.b)).toEqual([]);
     expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
     const runs = await db.restoreRun.findMany({ where: { workloadId: s.w.id } });
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.outcome).toMatch(COMMITTED.has(point) ? /^(succeeded|completed-at-boot)$/ : /^rolled-back-at-boot$/);
-    // Killed after DONE the restore had done everything, redeploy included: it succeeded.
+    expect(runs[0]!.outcome).toMatch(committed ? /^(succeeded|completed-at-boot)$/ : /^rolled-back-at-boot$/);
+    expect(runs[0]!.finishedAt).not.toBeNull();
+    if (committed) {
+      // The undo copy was saved (resumed by recovery where the kill cut it short) and holds the old data.
+      expect(runs[0]).toMatchObject({ undoCopy: "saved", phase: "done" });
+      expect(await archiveTrees(runs[0]!.preRestoreSnapshotId!)).toEqual([s.current.a, s.current.b]);
+    } else {
+      expect(await db.snapshot.count({ where: { workloadId: s.w.id, kind: "pre-restore" } })).toBe(0);
+    }
+    // Killed after DONE the restore had done everything: it succeeded.
     if (point === "after-done-record") expect(runs[0]).toMatchObject({ outcome: "succeeded", detail: null });
     // Boot recovery leaves an audit trail whenever it had something to finish or undo.
     const recoveries = await db.auditEvent.count({ where: { action: "snapshot.restore.recover", target: s.snapshot.id } });
-    expect(recoveries).toBe(point === "after-done" ? 0 : 1);
+    expect(recoveries).toBe(RECOVERED.has(point) ? 1 : 0);
+  });
+
+  const UNDO_POINTS = [
+    "undo-after-intent",
+    "undo-0-after-live-out",
+    "undo-0-after-backup-in",
+    "undo-1-after-live-out",
+    "undo-1-after-backup-in",
+    "undo-after-redeploy",
+    "undo-after-up",
+  ];
+  it.each(UNDO_POINTS)("killed during an O(1) undo at %s: the old data back whole, the restored data kept as the undo's copy", async (point) => {
+    const s = await scenario(`undo-crash-${UNDO_POINTS.indexOf(point)}`);
+    const killed = child(["restore-undo", s.w.id, s.snapshot.id], point);
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
+
+    const recovered = child(["recover"]);
+    expect(recovered.status, recovered.stderr).toBe(0);
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+    expect(await hashTree(s.b)).toEqual(s.current.b);
+    expect(await leftovers(s.a, s.b)).toEqual([]);
+    expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
+    const [undo, restore] = await db.restoreRun.findMany({ where: { workloadId: s.w.id }, orderBy: { startedAt: "desc" } });
+    expect(restore).toMatchObject({ outcome: "succeeded", undoCopy: "undone" });
+    expect(undo).toMatchObject({ undoOf: restore!.id, undoCopy: "saved", phase: "done" });
+    expect(undo!.outcome).toMatch(/^(succeeded|completed-at-boot)$/);
+    expect(await archiveTrees(undo!.preRestoreSnapshotId!)).toEqual([s.expected.a, s.expected.b]);
+    // The restore's own copy was never made: its data is live again.
+    expect(await db.snapshot.count({ where: { id: restore!.preRestoreSnapshotId! } })).toBe(0);
   });
 
   const RECOVERY_POINTS = ["recovery-after-volume-rollback", "recovery-after-forward-swaps", "recovery-before-redeploy", "recovery-before-journal-removal"];
@@ -229,32 +305,33 @@ const runOf = async (workloadId: string) => (await db.restoreRun.findMany({ wher
 const stateOf = async (workloadId: string) => (await getWorkload(engineDeps, testActor, workloadId)).status.state;
 
 describe("restore bookkeeping", () => {
-  it("a failure after COMMIT says the snapshot's data is live, and the run is recorded as succeeded", async () => {
-    const s = await scenario("after-commit-failure");
-    // The old data of /a cannot be deleted: dropping the backup after COMMIT fails.
+  it("when the old data cannot be removed after its undo copy is saved, the restore still succeeded and the next start finishes", async () => {
+    const s = await scenario("removal-fails");
+    // The old data of /a cannot be deleted: removing the backup after the undo copy fails.
     const stuck = path.join(s.a, "common.txt");
     chattr("+i", stuck);
     let backupFile = "";
     try {
-      const error = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }).catch((e: Error) => e);
-      expect(error).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/restored and is live/) });
-      expect((error as Error).message).not.toMatch(/left as it was/);
-      expect((error as Error).message).not.toContain(engineDeps.dataDir);
+      const result = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
+      await waitForRestoreBackground();
       expect(await hashTree(s.a)).toEqual(s.expected.a);
       expect(await hashTree(s.b)).toEqual(s.expected.b);
       expect(await stateOf(s.w.id)).toBe("running");
-      expect(await runOf(s.w.id)).toMatchObject({ outcome: "succeeded", detail: "finish-failed" });
+      // The copy is saved and recorded; the run says so and is not finished.
+      expect(await runOf(s.w.id)).toMatchObject({ outcome: "succeeded", undoCopy: "saved", finishedAt: null });
+      expect(await archiveTrees(result.preRestoreSnapshotId!)).toEqual([s.current.a, s.current.b]);
       const backup = (await fs.readdir(path.dirname(s.a))).find((n) => n.startsWith(".berth-backup-"))!;
       backupFile = path.join(path.dirname(s.a), backup, "common.txt");
+      // Nothing is blocked meanwhile: the workload can be deployed.
+      await deployWorkload(engineDeps, testActor, s.w.id);
     } finally {
       chattr("-i", backupFile || stuck);
     }
-    // The next recovery finishes the cleanup and keeps the run's outcome.
     const recovered = child(["recover"]);
     expect(recovered.status, recovered.stderr).toBe(0);
     expect(await leftovers(s.a, s.b)).toEqual([]);
     expect(await hashTree(s.a)).toEqual(s.expected.a);
-    expect((await runOf(s.w.id)).outcome).toBe("succeeded");
+    expect(await runOf(s.w.id)).toMatchObject({ outcome: "succeeded", undoCopy: "saved", phase: "done" });
   });
 
   it("a volume whose folder did not exist before is rolled back to absent", async () => {
@@ -297,6 +374,39 @@ describe("restore bookkeeping", () => {
     expect(await leftovers(s.a, s.b)).toEqual([]);
     expect(await stateOf(s.w.id)).toBe("running");
     expect(await runOf(s.w.id)).toMatchObject({ outcome: "rolled-back-at-boot", detail: null });
+  });
+
+  it("a second Undo while the first runs is refused and changes nothing: the swap back and both undo copies are whole", async () => {
+    const s = await scenario("double-undo");
+    const run = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
+    const undo = (confirm = run.restoreRunId) => undoRestore(engineDeps, testActor, { workloadId: s.w.id, restoreRunId: run.restoreRunId, confirm });
+    const outcomes = await Promise.allSettled([undo(), undo(), undo()]);
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.method : (o.reason as { code: string }).code)).sort()).toEqual(["CONFLICT", "CONFLICT", "swap"]);
+    await waitForRestoreBackground();
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+    expect(await hashTree(s.b)).toEqual(s.current.b);
+    expect(await leftovers(s.a, s.b)).toEqual([]);
+    const [undone, restore] = await db.restoreRun.findMany({ where: { workloadId: s.w.id }, orderBy: { startedAt: "desc" } });
+    expect(restore).toMatchObject({ undoCopy: "undone", phase: "done" });
+    expect(undone).toMatchObject({ undoOf: restore!.id, undoCopy: "saved" });
+    expect(await archiveTrees(undone!.preRestoreSnapshotId!)).toEqual([s.expected.a, s.expected.b]);
+    // A wrong confirmation is refused before anything is paused or read.
+    await expect(undo("nope")).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("refuses a restore while an interrupted one of the workload waits for recovery", async () => {
+    const s = await scenario("pending-journal");
+    expect(child(["restore", s.w.id, s.snapshot.id], "swap-1-after-backup").signal).toBe("SIGKILL");
+    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringMatching(/did not finish; restart the server or run `berth recover`/),
+    });
+    const recovered = child(["recover"]);
+    expect(recovered.status, recovered.stderr).toBe(0);
+    expect(await hashTree(s.a)).toEqual(s.current.a);
+    expect(await hashTree(s.b)).toEqual(s.current.b);
+    await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
+    expect(await hashTree(s.a)).toEqual(s.expected.a);
   });
 
   it("one Berth per data dir: while one holds it, `berth recover` and a server's startup are refused", async () => {

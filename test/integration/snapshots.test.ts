@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import type { ContainerRuntime } from "~/server/engine/container-runtime";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { createSnapshot, type SnapshotDeps } from "~/server/engine/snapshots/capture";
 import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
 import { deleteSnapshot, listSnapshots, snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
@@ -226,6 +227,17 @@ describe("role matrix for snapshot procedures", () => {
           return { workloadId: w.id, snapshotId: snapshot.id, confirm: snapshot.id };
         },
       },
+      "snapshot.undoRestore": {
+        role: "ADMIN",
+        input: async () => {
+          const w = await withData();
+          await deployWorkload(engineDeps, testActor, w.id);
+          const snapshot = await createSnapshot(engineDeps, testActor, { workloadId: w.id });
+          const run = await restoreSnapshot(engineDeps, testActor, { workloadId: w.id, snapshotId: snapshot.id, confirm: snapshot.id });
+          return { workloadId: w.id, restoreRunId: run.restoreRunId, confirm: run.restoreRunId };
+        },
+      },
+      "snapshot.pin": { role: "ADMIN", input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id, pinned: true }) },
     };
     const covered = allProcedurePaths().filter((p) => p.startsWith("snapshot.") && p !== "snapshot.progress");
     expect(Object.keys(entries).sort()).toEqual(covered);

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, inject } from "vitest";
+import { afterAll, afterEach, inject } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-it-"));
@@ -14,6 +14,12 @@ process.env.DATABASE_URL = `file:${path.join(dataDir, "berth.db")}`;
 process.env.DOCKER_HOST = inject("dockerHost");
 process.env.BERTH_DOCKER_NETWORK = "none";
 execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, stdio: "pipe" });
+
+// A restore saves its undo copy in the background: nothing of one test may run into the next.
+afterEach(async () => {
+  const { waitForRestoreBackground } = await import("~/server/engine/restore/undo-copy");
+  await waitForRestoreBackground();
+});
 
 afterAll(async () => {
   const { db } = await import("~/server/db");

@@ -226,6 +226,7 @@ const DYNAMIC_FAMILIES: Record<string, readonly string[]> = {
   "restoreDialog.steps.": RESTORE_STEPS,
   "restoreDialog.stepStates.": RESTORE_STEP_STATES,
   "restoreHistory.outcomes.": RESTORE_OUTCOMES,
+  "restoreHistory.phases.": RESTORE_STEPS,
   "restoreHistory.details.": RESTORE_RUN_DETAILS,
   "workloads.unreachableReasons.": UNREACHABLE_REASONS,
 };

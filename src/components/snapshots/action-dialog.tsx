@@ -18,6 +18,7 @@ import {
  * The one dialog shell of the snapshot screens (take, import, delete, restore, skipped
  * entries). While `busy` it cannot be closed — not by Esc, a click outside, × or Cancel —
  * because closing it would hide an operation that is still changing data on the server.
+ * Without a trigger it is opened by its owner (`open`); closing returns focus to what had it.
  */
 export function ActionDialog({
   open,
@@ -34,7 +35,7 @@ export function ActionDialog({
   open?: boolean;
   onOpenChange?: (open: boolean) => void;
   busy?: boolean;
-  trigger: React.ReactElement;
+  trigger?: React.ReactElement;
   title: React.ReactNode;
   description: React.ReactNode;
   className?: string;
@@ -53,7 +54,7 @@ export function ActionDialog({
         onOpenChange?.(next);
       }}
     >
-      <DialogTrigger asChild>{trigger}</DialogTrigger>
+      {trigger ? <DialogTrigger asChild>{trigger}</DialogTrigger> : null}
       <DialogContent
         closeLabel={tc("close")}
         className={className}

@@ -9,6 +9,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { api } from "~/trpc/react";
 import { DeletedNotice, type DeletedSnapshot } from "./delete-snapshot-dialog";
 import { totalSize, type SnapshotView } from "./options";
+import { useUndoCopyId } from "./restore-history";
 import { SnapshotsTable } from "./snapshots-table";
 import { useFormatBytes } from "./use-format";
 
@@ -71,46 +72,65 @@ export function AllSnapshots({ isAdmin }: { isAdmin: boolean }) {
           <p className="mx-auto mt-1 max-w-prose text-sm text-muted-foreground">{isAdmin ? t("emptyAdmin") : t("emptyViewer")}</p>
         </div>
       ) : (
-        groups.map((group) => {
-          const headingId = `snapshots-${group.workloadId}`;
-          const w = group.workload;
-          return (
-            <Card key={group.workloadId} role="region" aria-labelledby={headingId}>
-              <CardHeader>
-                <CardTitle id={headingId} className="font-mono">
-                  {w ? (
-                    <Link href={`/workloads/${w.id}`} className="text-primary underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-ring">
-                      {w.name}
-                    </Link>
-                  ) : (
-                    t("unknownWorkload")
-                  )}
-                </CardTitle>
-                <CardDescription>
-                  {w ? (
-                    <>
-                      <span className="font-mono">
-                        {w.projectSlug} / {w.stageSlug}
-                      </span>
-                      {" · "}
-                    </>
-                  ) : null}
-                  {t("workloadSummary", { count: group.snapshots.length, size: bytes(group.total) })}
-                </CardDescription>
-              </CardHeader>
-              <CardContent>
-                <SnapshotsTable
-                  snapshots={group.snapshots}
-                  workload={w}
-                  isAdmin={isAdmin}
-                  onDeleted={setDeleted}
-                  focusAfterDelete={() => summaryRef.current?.focus()}
-                />
-              </CardContent>
-            </Card>
-          );
-        })
+        groups.map((group) => (
+          <WorkloadGroupCard key={group.workloadId} group={group} isAdmin={isAdmin} onDeleted={setDeleted} focusAfterDelete={() => summaryRef.current?.focus()} />
+        ))
       )}
     </div>
+  );
+}
+
+function WorkloadGroupCard({
+  group,
+  isAdmin,
+  onDeleted,
+  focusAfterDelete,
+}: {
+  group: WorkloadGroup;
+  isAdmin: boolean;
+  onDeleted: (deleted: DeletedSnapshot) => void;
+  focusAfterDelete: () => void;
+}) {
+  const t = useTranslations("snapshots");
+  const bytes = useFormatBytes();
+  // Only a workload with "Before restore" snapshots can have one that Undo uses.
+  const undoCopyId = useUndoCopyId(group.workloadId, group.snapshots.some((s) => s.kind === "pre-restore"));
+  const headingId = `snapshots-${group.workloadId}`;
+  const w = group.workload;
+  return (
+    <Card role="region" aria-labelledby={headingId}>
+      <CardHeader>
+        <CardTitle id={headingId} className="font-mono">
+          {w ? (
+            <Link href={`/workloads/${w.id}`} className="text-primary underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-ring">
+              {w.name}
+            </Link>
+          ) : (
+            t("unknownWorkload")
+          )}
+        </CardTitle>
+        <CardDescription>
+          {w ? (
+            <>
+              <span className="font-mono">
+                {w.projectSlug} / {w.stageSlug}
+              </span>
+              {" · "}
+            </>
+          ) : null}
+          {t("workloadSummary", { count: group.snapshots.length, size: bytes(group.total) })}
+        </CardDescription>
+      </CardHeader>
+      <CardContent>
+        <SnapshotsTable
+          snapshots={group.snapshots}
+          workload={w}
+          undoCopyId={undoCopyId}
+          isAdmin={isAdmin}
+          onDeleted={onDeleted}
+          focusAfterDelete={focusAfterDelete}
+        />
+      </CardContent>
+    </Card>
   );
 }

@@ -51,7 +51,8 @@ export const OPERATION_KINDS = ["capture", "import", "restore"] as const satisfi
 
 /**
  * Phases the engine reports, translated as `snapshotProgress.phases.<key>`. Unknown phases
- * (a later engine version) are shown as sent.
+ * (a later engine version) are shown as sent. "starting" is both the first event of every
+ * operation and a restore's start of the workload: the generic word fits both.
  */
 export const OPERATION_PHASES = [
   "starting",
@@ -61,10 +62,10 @@ export const OPERATION_PHASES = [
   "startingContainers",
   "uploading",
   "validating",
-  "preRestoreSnapshot",
   "staging",
   "swapping",
-  "redeploying",
+  "savingUndoCopy",
+  "removingOldData",
   "done",
   "failed",
 ] as const;
@@ -74,13 +75,19 @@ export function operationPhaseKey(phase: string): OperationPhase | null {
   switch (phase) {
     case "starting containers":
       return "startingContainers";
-    case "pre-restore-snapshot":
-      return "preRestoreSnapshot";
+    case "saving-undo-copy":
+      return "savingUndoCopy";
+    case "removing-old-data":
+      return "removingOldData";
     default:
       if (phase.startsWith("capturing (attempt")) return "capturingRetry";
       return (OPERATION_PHASES as readonly string[]).includes(phase) ? (phase as OperationPhase) : null;
   }
 }
+
+/** Phases whose events count bytes (the others show an indeterminate bar, not a stale count). */
+export const measuresBytes = (event: Pick<OperationEvent, "kind" | "phase" | "bytesDone">) =>
+  event.kind === "restore" ? event.phase === "staging" || event.phase === "saving-undo-copy" : !(event.phase === "validating" && event.bytesDone === 0);
 
 export const LABEL_MAX_LENGTH = 100;
 
@@ -166,47 +173,104 @@ export const stripsSpecialBits = (snapshot: Pick<SnapshotView, "kind" | "keepSpe
 export const RESTORE_OUTCOMES = ["succeeded", "failed", "rolled-back-at-boot", "completed-at-boot"] as const;
 export type RestoreOutcome = (typeof RESTORE_OUTCOMES)[number];
 /** Codes the server records as a run's detail (any other detail is a path-free message); `restoreHistory.details.<code>`. */
-export const RESTORE_RUN_DETAILS = ["redeploy-failed", "rollback-failed", "finish-failed"] as const;
+export const RESTORE_RUN_DETAILS = ["redeploy-failed", "rollback-failed", "finish-failed", "undo-interrupted", "recovery-failed"] as const;
 export const isRestoreRunDetail = (detail: string): detail is (typeof RESTORE_RUN_DETAILS)[number] => (RESTORE_RUN_DETAILS as readonly string[]).includes(detail);
 export const isKnownRestoreOutcome = (outcome: string): outcome is RestoreOutcome => (RESTORE_OUTCOMES as readonly string[]).includes(outcome);
 
-/** Runs whose end state is the snapshot's data, so restoring their pre-restore snapshot undoes them. */
-export const isUndoable = (run: Pick<RestoreRunView, "outcome" | "preRestoreSnapshotId">) =>
-  (run.outcome === "succeeded" || run.outcome === "completed-at-boot") && !!run.preRestoreSnapshotId;
+/**
+ * The run the history offers to undo: the workload's latest run, when it changed the data
+ * and is not undone already (the server undoes only the latest run). None while a restore
+ * is still bringing its workload up: the server would refuse with CONFLICT.
+ */
+export function undoableRun<R extends Pick<RestoreRunView, "outcome" | "undoCopy">>(runsNewestFirst: readonly R[]): R | null {
+  const latest = runsNewestFirst[0];
+  if (!latest || (latest.outcome !== "succeeded" && latest.outcome !== "completed-at-boot")) return null;
+  return latest.undoCopy === "undone" ? null : latest;
+}
 
 /**
- * The steps of a restore in the engine's order, translated as `restoreDialog.steps.<step>`.
- * "checking" is the pre-flight (hash and full validation of the archive), which runs before
- * the engine reports anything.
+ * How Undo works for a run: "swap" while its previous data is still on disk beside the
+ * volumes (the copy is being saved, or saving failed and is retried): an O(1) swap back;
+ * "snapshot" once that data is saved as the pre-restore snapshot (a normal restore of it;
+ * runs recorded before undo copies had states have only their snapshot); null when there is
+ * nothing to go back to.
  */
-export const RESTORE_STEPS = ["checking", "stopping", "preRestoreSnapshot", "staging", "swapping", "redeploying"] as const;
+export function undoMethod(run: Pick<RestoreRunView, "undoCopy" | "preRestoreSnapshotId">): "swap" | "snapshot" | null {
+  if (run.undoCopy === "pending" || run.undoCopy === "failed") return "swap";
+  if ((run.undoCopy === "saved" || run.undoCopy === null) && run.preRestoreSnapshotId) return "snapshot";
+  return null;
+}
+
+/**
+ * Where a restore's background stands, for its dialog: the progress stream says when it is
+ * over, and the run's row says so too (should the stream have missed the end).
+ */
+export function undoCopyProgress(
+  run: Pick<RestoreRunView, "undoCopy" | "finishedAt"> | undefined,
+  event: Pick<OperationEvent, "done" | "error"> | undefined,
+): "pending" | "saved" | "none" | "undone" | "failed" {
+  if (run?.undoCopy === "undone") return "undone";
+  if ((event?.done && event.error) || run?.undoCopy === "failed") return "failed";
+  if (!event?.done && !run?.finishedAt) return "pending";
+  return run?.undoCopy === "none" ? "none" : "saved";
+}
+
+/** The snapshot the history's Undo would restore, for the "Undo copy" badge; null when Undo is a swap or impossible. */
+export function undoCopySnapshotId(runsNewestFirst: readonly Pick<RestoreRunView, "outcome" | "undoCopy" | "preRestoreSnapshotId">[]): string | null {
+  const run = undoableRun(runsNewestFirst);
+  return run && undoMethod(run) === "snapshot" ? run.preRestoreSnapshotId : null;
+}
+
+/**
+ * A restore's steps in the engine's order, translated as `restoreDialog.steps.<step>` and
+ * (shorter) `restoreHistory.phases.<step>`. The request waits for the first four; the
+ * workload is down only from "stopping" to "starting". The last two run in the background.
+ */
+export const RESTORE_STEPS = ["staging", "stopping", "swapping", "starting", "savingUndoCopy", "removingOldData"] as const;
 export type RestoreStep = (typeof RESTORE_STEPS)[number];
+/** What a restore request waits for. */
+export const RESTORE_FOREGROUND_STEPS = ["staging", "stopping", "swapping", "starting"] as const satisfies readonly RestoreStep[];
+/** What an undo waits for while the previous data is still on disk: no unpacking, just the swap back. */
+export const UNDO_SWAP_STEPS = ["stopping", "swapping", "starting"] as const satisfies readonly RestoreStep[];
+/** After the request returned: the replaced data is archived as the undo copy, then removed. */
+export const UNDO_COPY_STEPS = ["savingUndoCopy", "removingOldData"] as const satisfies readonly RestoreStep[];
+
+/** Whether a restore's phase is its background part, after the workload is up again. */
+export const isUndoCopyPhase = (phase: string) => phase === "saving-undo-copy" || phase === "removing-old-data";
+
+const STEP_OF_PHASE = new Map<string, RestoreStep>([
+  ["staging", "staging"],
+  ["stopping", "stopping"],
+  ["swapping", "swapping"],
+  ["starting", "starting"],
+  ["saving-undo-copy", "savingUndoCopy"],
+  ["removing-old-data", "removingOldData"],
+]);
+export const restoreStepOf = (phase: string): RestoreStep | null => STEP_OF_PHASE.get(phase) ?? null;
 
 /** How the dialog marks each step, translated as `restoreDialog.stepStates.<state>` (for screen readers). */
 export const RESTORE_STEP_STATES = ["done", "running", "pending"] as const;
+export type RestoreStepState = (typeof RESTORE_STEP_STATES)[number];
 
-/** Index of the step a restore operation's phase belongs to; RESTORE_STEPS.length once it is done. */
-export function restoreStepIndex(phase: string | null): number {
-  switch (phase) {
-    case null:
-      return 0;
-    case "starting":
-    case "stopping":
-      return 1;
-    case "pre-restore-snapshot":
-      return 2;
-    case "staging":
-      return 3;
-    case "swapping":
-    case "committed":
-      return 4;
-    case "redeploying":
-      return 5;
-    case "done":
-      return RESTORE_STEPS.length;
-    default:
-      return 0;
-  }
+/**
+ * The furthest step (index in RESTORE_STEPS; RESTORE_STEPS.length when finished) a restore
+ * operation has reached after this event. Steps never go back. A "starting" before the swap
+ * is the operation's own first event, not the workload starting.
+ */
+export function advanceRestoreStep(reached: number, phase: string): number {
+  if (phase === "done") return RESTORE_STEPS.length;
+  const step = restoreStepOf(phase);
+  if (!step || (step === "starting" && reached < RESTORE_STEPS.indexOf("swapping"))) return reached;
+  return Math.max(reached, RESTORE_STEPS.indexOf(step));
+}
+
+/** Each of `steps` marked against the furthest step reached (the first one runs until anything is reported). */
+export function restoreStepStates(steps: readonly RestoreStep[], reached: number): { step: RestoreStep; state: RestoreStepState }[] {
+  const current = Math.max(reached, RESTORE_STEPS.indexOf(steps[0]!));
+  return steps.map((step) => {
+    const i = RESTORE_STEPS.indexOf(step);
+    return { step, state: i < current ? "done" : i === current ? "running" : "pending" };
+  });
 }
 
 /** What the user types to confirm a restore: the label, or the id when there is none. */

@@ -2,7 +2,6 @@
 
 import { useTranslations } from "next-intl";
 import { useId, useState } from "react";
-import type * as React from "react";
 import type { WorkloadView } from "~/components/workloads/options";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Input } from "~/components/ui/input";
@@ -10,56 +9,50 @@ import { Label } from "~/components/ui/label";
 import { describeError } from "~/components/ui/trpc-error";
 import { api } from "~/trpc/react";
 import { ActionDialog, ConfirmFooter } from "./action-dialog";
-import { planRestore, restoreConfirmationText, stripsSpecialBits, type RestorePlan, type RestoreResultView, type SnapshotView } from "./options";
+import {
+  planRestore,
+  RESTORE_FOREGROUND_STEPS,
+  restoreConfirmationText,
+  stripsSpecialBits,
+  type RestorePlan,
+  type RestoreResultView,
+  type SnapshotView,
+} from "./options";
 import { RestoreOutcome } from "./restore-outcome";
-import { RestoreSteps, useRestoreProgress } from "./restore-progress";
-import { markOwnRestore } from "./snapshot-progress";
+import { RestoreSteps, useRestoreRequest } from "./restore-progress";
 import { useFormatBytes, useSnapshotName } from "./use-format";
 
 export type RestorePurpose = "restore" | "undo";
 
 /**
- * The one restore dialog, for a snapshot row's Restore and the history's Undo (which
- * restores that run's pre-restore snapshot). It says exactly what will happen, asks for the
- * snapshot's label (or id) to be typed, sends `confirm` = the snapshot id, shows the steps
- * as they run and then the outcome. It cannot be closed or submitted twice while running.
+ * The restore dialog, for a snapshot row's Restore and the history's Undo once the undo copy
+ * is saved (it restores that run's pre-restore snapshot). It says exactly what will happen,
+ * asks for the snapshot's label (or id) to be typed, sends `confirm` = the snapshot id, shows
+ * the steps as they run and then the outcome. It cannot be closed or submitted twice while
+ * the request runs; once the workload is up it can, while the undo copy is saved on the server.
+ * Its owner opens it and keeps it mounted outside the list rows: the restore may take the
+ * row away (a pruned snapshot, a run no longer the latest) while the outcome is on screen.
  */
 export function RestoreDialog({
   workload,
   snapshot,
   purpose,
-  trigger,
+  open,
+  onOpenChange,
 }: {
   workload: WorkloadView;
   snapshot: SnapshotView;
   purpose: RestorePurpose;
-  trigger: React.ReactElement;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
 }) {
   const t = useTranslations("restoreDialog");
   const name = useSnapshotName()(snapshot);
   const inputId = useId();
-  const utils = api.useUtils();
-  const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState("");
   const [result, setResult] = useState<RestoreResultView | null>(null);
-  const progress = useRestoreProgress(workload.id, open);
-  const restore = api.snapshot.restore.useMutation({
-    onMutate: () => {
-      markOwnRestore(workload.id, true);
-      progress.arm();
-    },
-    onSuccess: setResult,
-    onSettled: async () => {
-      markOwnRestore(workload.id, false);
-      // A failed restore still records its run, and may have saved a pre-restore snapshot.
-      await Promise.all([
-        utils.snapshot.list.invalidate(),
-        utils.snapshot.restoreRuns.invalidate({ workloadId: workload.id }),
-        utils.snapshot.snapshotable.invalidate({ workloadId: workload.id }),
-        utils.workload.get.invalidate({ id: workload.id }),
-      ]);
-    },
-  });
+  const { progress, callbacks } = useRestoreRequest(workload.id, open);
+  const restore = api.snapshot.restore.useMutation({ ...callbacks, onSuccess: setResult });
   const busy = restore.isPending;
   const expected = restoreConfirmationText(snapshot);
   const plan = planRestore(snapshot.manifest, workload.volumes);
@@ -75,7 +68,7 @@ export function RestoreDialog({
 
   // Every way out (×, Esc, Cancel, Done) forgets the last attempt: the next opening starts fresh.
   const changeOpen = (next: boolean) => {
-    setOpen(next);
+    onOpenChange(next);
     if (!next) {
       setTyped("");
       setResult(null);
@@ -89,7 +82,6 @@ export function RestoreDialog({
       open={open}
       onOpenChange={changeOpen}
       busy={busy}
-      trigger={trigger}
       className="max-w-xl"
       title={purpose === "undo" ? t("undoTitle") : t("title", { name })}
       description={
@@ -97,10 +89,16 @@ export function RestoreDialog({
       }
     >
       {result ? (
-        <RestoreOutcome result={result} name={name} purpose={purpose} onClose={() => changeOpen(false)} />
+        <RestoreOutcome
+          workloadId={workload.id}
+          result={result}
+          headline={purpose === "undo" ? t("undone", { name }) : t("succeeded", { name })}
+          progress={progress}
+          onClose={() => changeOpen(false)}
+        />
       ) : busy ? (
         <>
-          <RestoreSteps restore={progress.restore} capture={progress.capture} />
+          <RestoreSteps steps={RESTORE_FOREGROUND_STEPS} progress={progress} label={t("stepsLabel")} />
           <ConfirmFooter destructive busy confirmLabel={t("restoring")} />
         </>
       ) : (
@@ -173,20 +171,8 @@ function WhatHappens({
   return (
     <Alert variant="warning">
       <ol className="flex list-decimal flex-col gap-2 pl-5">
-        <li>{t("stepStop", { container: containerName })}</li>
-        {sharedWith.length > 0 && (
-          <li data-testid="restore-shared-with">
-            {t("stepStopShared", { count: sharedWith.length })}
-            <ul className="mt-1 list-disc pl-5">
-              {sharedWith.map((w) => (
-                <li key={w.id} className="break-all font-mono text-xs font-semibold">
-                  {w.name}
-                </li>
-              ))}
-            </ul>
-          </li>
-        )}
-        <li>{t("stepPreRestore")}</li>
+        <li>{t("stepStage")}</li>
+        <StopSteps containerName={containerName} sharedWith={sharedWith} />
         <li>
           {t("stepReplace", { count: plan.replaced.length })}
           <ul className="mt-1 list-disc pl-5">
@@ -216,7 +202,30 @@ function WhatHappens({
           )}
         </li>
         <li>{t("stepRedeploy")}</li>
+        <li>{t("stepUndoCopy")}</li>
       </ol>
     </Alert>
+  );
+}
+
+/** The container that stops, and every other workload that mounts the same folders (stopped too). */
+export function StopSteps({ containerName, sharedWith }: { containerName: string; sharedWith: { id: string; name: string }[] }) {
+  const t = useTranslations("restoreDialog");
+  return (
+    <>
+      <li>{t("stepStop", { container: containerName })}</li>
+      {sharedWith.length > 0 && (
+        <li data-testid="restore-shared-with">
+          {t("stepStopShared", { count: sharedWith.length })}
+          <ul className="mt-1 list-disc pl-5">
+            {sharedWith.map((w) => (
+              <li key={w.id} className="break-all font-mono text-xs font-semibold">
+                {w.name}
+              </li>
+            ))}
+          </ul>
+        </li>
+      )}
+    </>
   );
 }

@@ -6,6 +6,8 @@ import { cn } from "~/lib/utils";
 import { api } from "~/trpc/react";
 import {
   estimateSecondsLeft,
+  isUndoCopyPhase,
+  measuresBytes,
   operationPhaseKey,
   progressFraction,
   type OperationEvent,
@@ -21,6 +23,8 @@ export interface TrackedOperation {
   own: boolean;
   /** browser time of the last event */
   updatedAt: number;
+  /** a restore that reached its background part: its workload is up, its undo copy being saved */
+  savingUndoCopy: boolean;
 }
 
 const KEEP_FINISHED = 5;
@@ -37,6 +41,7 @@ export function trackEvent(old: TrackedOperation | null | undefined, event: Oper
     sample: samePhase ? old.sample : { phase: event.phase, at: now, bytes: event.bytesDone },
     own: old?.own ?? own,
     updatedAt: now,
+    savingUndoCopy: (old?.savingUndoCopy ?? false) || (event.kind === "restore" && isUndoCopyPhase(event.phase)),
   };
 }
 
@@ -56,14 +61,13 @@ export const isOwnRestore = (workloadId: string) => ownRestores.has(workloadId);
  * stream. An operation that had already ended before this page subscribed is ignored (the
  * server replays recent outcomes to late subscribers); one that ends while watched refreshes
  * the snapshot list (and after a restore, the restore history), so work started elsewhere
- * (another tab, the CLI) shows up too.
+ * (another tab, the CLI) shows up too. A restore ends when its undo copy is saved, after
+ * the workload is up again.
  */
 export function useOperationProgress(workloadId: string, isOwn: (kind: OperationEvent["kind"]) => boolean) {
   const utils = api.useUtils();
   const [operations, setOperations] = useState<ReadonlyMap<string, TrackedOperation>>(new Map());
   const seen = useRef(new Set<string>());
-  const restoresRunning = useRef(new Set<string>());
-  const partOfRestore = useRef(new Set<string>());
   const isOwnRef = useRef(isOwn);
   isOwnRef.current = isOwn;
 
@@ -71,19 +75,7 @@ export function useOperationProgress(workloadId: string, isOwn: (kind: Operation
     { workloadId },
     {
       onData: (event) => {
-        if (event.kind === "restore") {
-          if (event.done) restoresRunning.current.delete(event.operationId);
-          else restoresRunning.current.add(event.operationId);
-        }
-        // A capture that starts while a restore runs is that restore's pre-restore snapshot
-        // (the restore holds the workload's lock, so no other capture can start): it is part
-        // of the restore's progress, not an operation of its own.
-        if (partOfRestore.current.has(event.operationId)) return;
         const known = seen.current.has(event.operationId);
-        if (!known && event.kind === "capture" && restoresRunning.current.size > 0) {
-          partOfRestore.current.add(event.operationId);
-          return;
-        }
         if (!known && event.done) return;
         seen.current.add(event.operationId);
         const own = !known && isOwnRef.current(event.kind);
@@ -170,9 +162,8 @@ export function OperationProgress({ operation }: { operation: TrackedOperation }
   const phaseLabel = usePhaseLabel();
   const progressText = useProgressText();
   const { event, sample } = operation;
-  // Validation reads the stored file without reporting bytes, and a restore counts bytes only
-  // while unpacking: the other phases show as indeterminate, not as "0%" or a stale count.
-  const measured = !(event.phase === "validating" && event.bytesDone === 0) && (event.kind !== "restore" || event.phase === "staging");
+  // Phases that count no bytes show as indeterminate, not as "0%" or a stale count.
+  const measured = measuresBytes(event);
   const done = measured ? event.bytesDone : 0;
   const total = measured ? event.bytesTotal : 0;
   const fraction = progressFraction(done, total);

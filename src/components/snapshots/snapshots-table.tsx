@@ -1,6 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
+import { useState } from "react";
 import { DateTime } from "~/components/settings/date-time";
 import { Badge } from "~/components/ui/badge";
 import { Button, buttonVariants } from "~/components/ui/button";
@@ -10,23 +11,29 @@ import type { WorkloadView } from "~/components/workloads/options";
 import { ActionDialog } from "./action-dialog";
 import { DeleteSnapshotDialog, type DeletedSnapshot } from "./delete-snapshot-dialog";
 import { downloadUrl, isKnownKind, isKnownSkippedType, skippedCount, type SnapshotView } from "./options";
+import { PinIcon, PinSnapshotButton } from "./pin-snapshot-button";
 import { RestoreDialog } from "./restore-dialog";
 import { useFormatBytes, useSnapshotName } from "./use-format";
 
 export function KindBadge({ kind }: { kind: string }) {
   const t = useTranslations("snapshots");
   const variant = kind === "imported" ? "default" : kind === "pre-restore" ? "outline" : "secondary";
-  return <Badge variant={variant}>{isKnownKind(kind) ? t(`kinds.${kind}`) : kind}</Badge>;
+  return (
+    <Badge variant={variant} title={kind === "pre-restore" ? t("preRestoreHint") : undefined}>
+      {isKnownKind(kind) ? t(`kinds.${kind}`) : kind}
+    </Badge>
+  );
 }
 
 /**
  * Snapshots newest first: label and the volumes inside, kind, size, when and by whom, and
- * what to know about it (taken while running, entries skipped). Admins get restore (when
- * the workload is known), the download link and delete.
+ * what to know about it (pinned, the copy Undo restores, taken while running, entries
+ * skipped). Admins get restore (when the workload is known), pin, the download link and delete.
  */
 export function SnapshotsTable({
   snapshots,
   workload,
+  undoCopyId,
   isAdmin,
   onDeleted,
   focusAfterDelete,
@@ -34,46 +41,72 @@ export function SnapshotsTable({
   snapshots: SnapshotView[];
   /** the snapshots' workload, when known: admins can then restore them */
   workload: WorkloadView | undefined;
+  /** the pre-restore snapshot the restore history's Undo would restore */
+  undoCopyId: string | null;
   isAdmin: boolean;
   onDeleted: (deleted: DeletedSnapshot) => void;
   focusAfterDelete: () => void;
 }) {
   const t = useTranslations("snapshots");
+  // One restore dialog for the table, outside the rows: a restore can prune the row it started from.
+  const [restoring, setRestoring] = useState<SnapshotView | null>(null);
+  const [restoreOpen, setRestoreOpen] = useState(false);
   return (
-    <Table>
-      <TableHeader>
-        <TableRow>
-          <TableHead>{t("columns.label")}</TableHead>
-          <TableHead>{t("columns.kind")}</TableHead>
-          <TableHead className="text-right">{t("columns.size")}</TableHead>
-          <TableHead>{t("columns.created")}</TableHead>
-          <TableHead>{t("columns.createdBy")}</TableHead>
-          <TableHead>{t("columns.notes")}</TableHead>
-          {isAdmin ? (
-            <TableHead>
-              <span className="sr-only">{t("columns.actions")}</span>
-            </TableHead>
-          ) : null}
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {snapshots.map((s) => (
-          <SnapshotRow key={s.id} snapshot={s} workload={workload} isAdmin={isAdmin} onDeleted={onDeleted} focusAfterDelete={focusAfterDelete} />
-        ))}
-      </TableBody>
-    </Table>
+    <>
+      <Table>
+        <TableHeader>
+          <TableRow>
+            <TableHead>{t("columns.label")}</TableHead>
+            <TableHead>{t("columns.kind")}</TableHead>
+            <TableHead className="text-right">{t("columns.size")}</TableHead>
+            <TableHead>{t("columns.created")}</TableHead>
+            <TableHead>{t("columns.createdBy")}</TableHead>
+            <TableHead>{t("columns.notes")}</TableHead>
+            {isAdmin ? (
+              <TableHead>
+                <span className="sr-only">{t("columns.actions")}</span>
+              </TableHead>
+            ) : null}
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {snapshots.map((s) => (
+            <SnapshotRow
+              key={s.id}
+              snapshot={s}
+              canRestore={!!workload}
+              onRestore={() => {
+                setRestoring(s);
+                setRestoreOpen(true);
+              }}
+              isUndoCopy={s.id === undoCopyId}
+              isAdmin={isAdmin}
+              onDeleted={onDeleted}
+              focusAfterDelete={focusAfterDelete}
+            />
+          ))}
+        </TableBody>
+      </Table>
+      {workload && restoring ? (
+        <RestoreDialog key={restoring.id} workload={workload} snapshot={restoring} purpose="restore" open={restoreOpen} onOpenChange={setRestoreOpen} />
+      ) : null}
+    </>
   );
 }
 
 function SnapshotRow({
   snapshot: s,
-  workload,
+  canRestore,
+  onRestore,
+  isUndoCopy,
   isAdmin,
   onDeleted,
   focusAfterDelete,
 }: {
   snapshot: SnapshotView;
-  workload: WorkloadView | undefined;
+  canRestore: boolean;
+  onRestore: () => void;
+  isUndoCopy: boolean;
   isAdmin: boolean;
   onDeleted: (deleted: DeletedSnapshot) => void;
   focusAfterDelete: () => void;
@@ -110,6 +143,17 @@ function SnapshotRow({
       <TableCell className="break-words">{s.createdBy}</TableCell>
       <TableCell>
         <div className="flex flex-wrap items-center gap-1.5">
+          {s.pinned ? (
+            <Badge variant="secondary" className="gap-1" title={t("pinnedHint")}>
+              <PinIcon filled />
+              {t("pinned")}
+            </Badge>
+          ) : null}
+          {isUndoCopy ? (
+            <Badge variant="success" title={t("undoCopyHint")}>
+              {t("undoCopy")}
+            </Badge>
+          ) : null}
           {s.fileMissing ? (
             <Badge variant="destructive" title={t("fileMissingHint")}>
               {t("fileMissing")}
@@ -126,24 +170,18 @@ function SnapshotRow({
             </Badge>
           ) : null}
           {skipped > 0 ? <SkippedEntriesDialog snapshot={s} name={name} count={skipped} /> : null}
-          {!s.fileMissing && !s.capturedLive && !keepsSpecialBits && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
+          {!s.pinned && !isUndoCopy && !s.fileMissing && !s.capturedLive && !keepsSpecialBits && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
         </div>
       </TableCell>
       {isAdmin ? (
         <TableCell className="text-right">
           <div className="flex flex-wrap justify-end gap-2">
-            {workload && !s.fileMissing ? (
-              <RestoreDialog
-                workload={workload}
-                snapshot={s}
-                purpose="restore"
-                trigger={
-                  <Button variant="outline" size="sm" aria-label={tr("openName", { name })}>
-                    {tr("open")}
-                  </Button>
-                }
-              />
+            {canRestore && !s.fileMissing ? (
+              <Button variant="outline" size="sm" aria-label={tr("openName", { name })} onClick={onRestore}>
+                {tr("open")}
+              </Button>
             ) : null}
+            <PinSnapshotButton snapshot={s} name={name} />
             {s.fileMissing ? null : (
               <a
                 href={downloadUrl(s.id)}

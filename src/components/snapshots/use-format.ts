@@ -29,6 +29,24 @@ export function useFormatDuration() {
   );
 }
 
+/**
+ * A measured duration in milliseconds, precise where it matters: "0.8 s" and "2.4 s" for
+ * downtime, whole seconds up to a minute, then minutes with one decimal.
+ */
+export function useFormatMs() {
+  const format = useFormatter();
+  return useCallback(
+    (ms: number) => {
+      const seconds = Math.max(0, ms) / 1000;
+      if (seconds < 60) {
+        return format.number(seconds, { style: "unit", unit: "second", unitDisplay: "short", maximumFractionDigits: seconds < 10 ? 1 : 0 });
+      }
+      return format.number(seconds / 60, { style: "unit", unit: "minute", unitDisplay: "short", maximumFractionDigits: 1 });
+    },
+    [format],
+  );
+}
+
 export function useFormatPercent() {
   const format = useFormatter();
   return useCallback((fraction: number) => format.number(fraction, { style: "percent", maximumFractionDigits: 0 }), [format]);

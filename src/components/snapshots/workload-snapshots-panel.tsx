@@ -11,7 +11,8 @@ import { api } from "~/trpc/react";
 import { useSnapshotCoverage } from "./coverage-panel";
 import { DeletedNotice, type DeletedSnapshot } from "./delete-snapshot-dialog";
 import { ImportSnapshotDialog } from "./import-snapshot-dialog";
-import { totalSize, type SnapshotView } from "./options";
+import { isUndoCopyPhase, totalSize, type SnapshotView } from "./options";
+import { useUndoCopyId } from "./restore-history";
 import { isOwnRestore, OperationProgress, useOperationProgress } from "./snapshot-progress";
 import { SnapshotsTable } from "./snapshots-table";
 import { TakeSnapshotDialog } from "./take-snapshot-dialog";
@@ -38,6 +39,7 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
   const utils = api.useUtils();
   const list = api.snapshot.list.useQuery({ workloadId: workload.id });
   const coverage = useSnapshotCoverage(workload.id);
+  const undoCopyId = useUndoCopyId(workload.id);
   const [notice, setNotice] = useState<Notice | null>(null);
 
   // Operations this tab starts: their outcome is shown from the request's own answer.
@@ -61,10 +63,15 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
   });
 
   // Own imports and restores show in their dialogs; an own capture is over once its request
-  // answered, even if the stream's last event has not arrived (yet).
-  const running = progress.running.filter((o) => !(o.own && (o.event.kind !== "capture" || !capture.isPending)));
+  // answered, even if the stream's last event has not arrived (yet). An own restore shows
+  // here once its request answered: its undo copy is saved in the background, and its
+  // dialog may be closed by then.
+  const running = progress.running.filter(
+    (o) => !o.own || (o.event.kind === "capture" && capture.isPending) || (o.event.kind === "restore" && !isOwnRestore(workload.id)),
+  );
   const ownImport = progress.running.find((o) => o.own && o.event.kind === "import") ?? null;
-  const blockingOperation = running.some((o) => o.event.kind === "capture" || o.event.kind === "restore");
+  // A restore saving its undo copy no longer holds the workload: only the part before blocks.
+  const blockingOperation = running.some((o) => o.event.kind === "capture" || (o.event.kind === "restore" && !isUndoCopyPhase(o.event.phase)));
   const nothingCovered = coverage.data !== undefined && coverage.data.volumes.length === 0;
   const takeDisabled = !capture.isPending && (blockingOperation || workload.busy || nothingCovered);
   const takeHint = nothingCovered ? t("nothingToSnapshot") : blockingOperation ? t("operationRunning") : workload.busy ? tw("busyHint") : undefined;
@@ -129,13 +136,15 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
         {notice?.type === "deleted" ? <DeletedNotice deleted={notice.deleted} onDismiss={() => setNotice(null)} /> : null}
         {foreign ? (
           <Alert
-            variant={foreign.event.error ? "destructive" : "info"}
+            variant={foreign.event.error ? (foreign.savingUndoCopy ? "warning" : "destructive") : "info"}
             role={foreign.event.error ? "alert" : "status"}
             className="flex flex-wrap items-start justify-between gap-2"
           >
             <span className="break-words">
               {foreign.event.error
-                ? tp("otherFailed", { kind: foreign.event.kind, message: foreign.event.error })
+                ? foreign.savingUndoCopy
+                  ? tp("otherUndoCopyFailed", { message: foreign.event.error })
+                  : tp("otherFailed", { kind: foreign.event.kind, message: foreign.event.error })
                 : tp("otherFinished", { kind: foreign.event.kind })}
             </span>
             <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => progress.dismiss(foreign.event.operationId)}>
@@ -155,6 +164,7 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
           <SnapshotsTable
             snapshots={list.data}
             workload={workload}
+            undoCopyId={undoCopyId}
             isAdmin={isAdmin}
             onDeleted={(deleted) => setNotice({ type: "deleted", deleted })}
             focusAfterDelete={() => headingRef.current?.focus()}

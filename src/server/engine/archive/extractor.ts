@@ -9,17 +9,19 @@ import {
   linkSync,
   lutimesSync,
   mkdirSync,
+  statfsSync,
   openSync,
   symlinkSync,
   writeSync,
   writevSync,
 } from "node:fs";
+import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { Readable } from "node:stream";
 import { syncFilesystem } from "../durable-fs";
 import { DomainError } from "../errors";
-import { removeTree } from "../remove-tree";
 import { isInside } from "../volumes";
 import { ArchiveRejectedError } from "./errors";
 import type { ArchiveLimits } from "./limits";
@@ -38,6 +40,12 @@ export interface ExtractOptions {
    * archives nobody vouched for (each stripped file is reported; the default). Directories always keep theirs.
    */
   fileSpecialBits?: "keep" | "strip";
+  /**
+   * Stop (as if the disk were full) before free space on a staging filesystem drops below
+   * this: a restore stages beside the live data of a running workload, which must not be the
+   * one to hit a full disk. Checked every few MB and every few hundred entries.
+   */
+  minFree?: { bytes: number; inodes: number };
 }
 
 export interface ExtractResult {
@@ -51,6 +59,8 @@ export interface ExtractResult {
   strippedSpecialBits: { count: number; paths: string[] };
 }
 
+const execFileAsync = promisify(execFile);
+
 // Exclusive create, never through a symlink: nothing in a staging dir is overwritten or followed.
 const CREATE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
@@ -62,9 +72,38 @@ const SPECIAL_FILE_BITS = 0o6000; // setuid, setgid
 // Symlinks wait in memory until the end: their paths and targets count against this.
 const MAX_PENDING_SYMLINK_BYTES = 64 * 1024 * 1024;
 const MAX_LISTED_STRIPPED = 100;
+// Between two free-space checks at most this much is written: well below the margin a
+// restore keeps (32 MiB and 100 inodes), so the floor holds however the archive is made.
+const SPACE_CHECK_BYTES = 8 * 1024 * 1024;
+const SPACE_CHECK_INODES = 32;
 
+const stagingSpaceError = (cause?: unknown) =>
+  new DomainError("PRECONDITION_FAILED", "Not enough space to stage the restore; the live data was not touched", cause ? { cause } : undefined);
+
+/**
+ * Counts what is written (bytes, and inodes: files, directories, links) and, every few MB or
+ * few dozen inodes, throws once any of `roots`' filesystems has less free than `min`.
+ */
+function spaceGuard(roots: string[], min: ExtractOptions["minFree"]) {
+  let bytes = 0;
+  let inodes = 0;
+  return (addBytes: number, addInodes: number) => {
+    if (!min) return;
+    bytes += addBytes;
+    inodes += addInodes;
+    if (inodes < SPACE_CHECK_INODES && bytes < SPACE_CHECK_BYTES) return;
+    bytes = inodes = 0;
+    for (const root of roots) {
+      const fsStat = statfsSync(root);
+      // Filesystems without an inode limit (btrfs, some tmpfs) report 0 files.
+      if (fsStat.bavail * fsStat.bsize < min.bytes || (fsStat.files > 0 && fsStat.ffree < min.inodes)) throw stagingSpaceError();
+    }
+  };
+}
+
+/** Removes everything in `dir` (not `dir`): one `rm` per batch of names, never following a link. */
 async function emptyDir(dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir).catch(() => [] as string[])) await removeTree(path.join(dir, name));
+  await execFileAsync("find", [dir, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "--one-file-system", "--", "{}", "+"]).catch(() => undefined);
 }
 
 /**
@@ -219,12 +258,16 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
     for (let i = index; i !== -1; i = nodes[i]!.parent) names.push(nodes[i]!.name);
     return path.join(...names.reverse());
   };
+  const checkSpace = spaceGuard([...opts.targets.values()], opts.minFree);
   let lastDir: { path: string; index: number } | undefined; // files come in runs per directory
   const ensureDir = (dir: string): number => {
     if (lastDir?.path === dir) return lastDir.index;
     // recursive: parents may be listed later in the archive, or not at all (the reader allows
     // both). No symlink exists yet in staging, so nothing on the way can be one.
-    if (!nodeIndex.has(pathKey(dir))) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!nodeIndex.has(pathKey(dir))) {
+      const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (first) checkSpace(0, path.relative(first, dir).split(path.sep).length);
+    }
     lastDir = { path: dir, index: nodeFor(dir) };
     return lastDir.index;
   };
@@ -237,6 +280,7 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
   };
   const progress = (volumeIndex: number) => (n: number) => {
     bytes += n;
+    checkSpace(n, 0);
     opts.onProgress?.({ bytesDone: bytes, volumeIndex });
   };
   const symlinks: { full: string; target: string; uid?: number; gid?: number; mtimeNs: bigint }[] = [];
@@ -251,52 +295,58 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
     }
     return { mode, uid: entry.uid, gid: entry.gid, mtimeNs: entry.mtimeNs };
   };
+  const writeEntry = async (entry: ArchiveEntry, body: Readable | null) => {
+    const full = pathFor(entry.volumeIndex, entry.relativePath);
+    switch (entry.kind) {
+      case "directory":
+        Object.assign(nodes[ensureDir(full)]!, { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeNs: entry.mtimeNs });
+        dirs++;
+        return;
+      case "hardlink":
+        ensureDir(path.dirname(full));
+        // link(2) does not follow its source, and no symlink exists yet: both paths are ours.
+        linkSync(pathFor(entry.volumeIndex, entry.linkTarget!), full);
+        hardlinks++;
+        return;
+      case "symlink":
+        ensureDir(path.dirname(full)); // now, while no symlink exists
+        // Each pending link costs its strings plus a few hundred bytes of object.
+        symlinkBytes += full.length + entry.linkTarget!.length + 256;
+        if (symlinkBytes > MAX_PENDING_SYMLINK_BYTES) throw new ArchiveRejectedError(`symbolic links' paths and targets exceed ${MAX_PENDING_SYMLINK_BYTES} bytes`);
+        symlinks.push({ full, target: entry.linkTarget!, uid: entry.uid, gid: entry.gid, mtimeNs: entry.mtimeNs });
+        return;
+      case "file":
+        break;
+    }
+    ensureDir(path.dirname(full));
+    const metadata = fileMetadata(entry);
+    if (entry.size <= SMALL_FILE) {
+      const chunks: Buffer[] = [];
+      if (body) for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+      writeSmallFile(full, chunks, metadata, entry.sparse);
+      // Progress counts a file's size, holes included (as the manifest does).
+      const size = entry.sparse?.realSize ?? entry.size;
+      if (size > 0) progress(entry.volumeIndex)(size);
+    } else {
+      await writeLargeFile(full, body!, metadata, entry.sparse, progress(entry.volumeIndex));
+      if (entry.sparse) progress(entry.volumeIndex)(entry.sparse.realSize - entry.sparse.segments.reduce((sum, [, length]) => sum + length, 0));
+    }
+    files++;
+  };
   try {
     const result = await readSnapshotArchive(input, {
       limits: opts.limits,
       async onEntry(entry, body) {
-        const full = pathFor(entry.volumeIndex, entry.relativePath);
-        switch (entry.kind) {
-          case "directory":
-            Object.assign(nodes[ensureDir(full)]!, { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeNs: entry.mtimeNs });
-            dirs++;
-            return;
-          case "hardlink":
-            ensureDir(path.dirname(full));
-            // link(2) does not follow its source, and no symlink exists yet: both paths are ours.
-            linkSync(pathFor(entry.volumeIndex, entry.linkTarget!), full);
-            hardlinks++;
-            return;
-          case "symlink":
-            ensureDir(path.dirname(full)); // now, while no symlink exists
-            // Each pending link costs its strings plus a few hundred bytes of object.
-            symlinkBytes += full.length + entry.linkTarget!.length + 256;
-            if (symlinkBytes > MAX_PENDING_SYMLINK_BYTES) throw new ArchiveRejectedError(`symbolic links' paths and targets exceed ${MAX_PENDING_SYMLINK_BYTES} bytes`);
-            symlinks.push({ full, target: entry.linkTarget!, uid: entry.uid, gid: entry.gid, mtimeNs: entry.mtimeNs });
-            return;
-          case "file":
-            break;
-        }
-        ensureDir(path.dirname(full));
-        const metadata = fileMetadata(entry);
-        if (entry.size <= SMALL_FILE) {
-          const chunks: Buffer[] = [];
-          if (body) for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
-          writeSmallFile(full, chunks, metadata, entry.sparse);
-          // Progress counts a file's size, holes included (as the manifest does).
-          const size = entry.sparse?.realSize ?? entry.size;
-          if (size > 0) progress(entry.volumeIndex)(size);
-        } else {
-          await writeLargeFile(full, body!, metadata, entry.sparse, progress(entry.volumeIndex));
-          if (entry.sparse) progress(entry.volumeIndex)(entry.sparse.realSize - entry.sparse.segments.reduce((sum, [, length]) => sum + length, 0));
-        }
-        files++;
+        await writeEntry(entry, body);
+        // The entry's inode (a symlink's comes later, counted when it is made).
+        if (entry.kind !== "symlink") checkSpace(0, 1);
       },
     });
     const missing = result.manifest.volumes.filter((v) => !opts.targets.has(v.index)).map((v) => v.target);
     if (missing.length > 0) throw new DomainError("BAD_REQUEST", `No staging folder for volumes ${missing.join(", ")}`);
     // Symlinks last: symlink(2) never follows its own path, and lchown / lutimes act on the link.
     for (const link of symlinks) {
+      checkSpace(link.target.length, 1);
       symlinkSync(link.target, link.full);
       if (link.uid !== undefined) lchownSync(link.full, link.uid, link.gid!);
       const t = seconds(link.mtimeNs);
@@ -333,9 +383,7 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
   } catch (error) {
     for (const root of opts.targets.values()) await emptyDir(root);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOSPC" || code === "EDQUOT") {
-      throw new DomainError("PRECONDITION_FAILED", "Not enough space to stage the restore; the live data was not touched", { cause: error });
-    }
+    if (code === "ENOSPC" || code === "EDQUOT") throw stagingSpaceError(error);
     throw error;
   }
 }

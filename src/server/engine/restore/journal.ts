@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { crc32 } from "node:zlib";
@@ -17,22 +18,69 @@ export interface VolumePlan {
   backup: string;
   /** live did not exist before the restore: rolling back means removing it again */
   liveAbsent?: boolean;
+  /** Since version 2: where an O(1) undo moves the restored data, and what the undo copy records. */
+  undone?: string;
+  index?: number;
+  scope?: string;
+  source?: string;
 }
 
 export type JournalRecord =
   | {
       type: "INTENT";
+      /** 2: the undo copy is made from the backup folders after the swap. Absent: it was taken before. */
+      version?: 2;
       restoreId: string;
       workloadId: string;
       snapshotId: string;
+      /** the id the undo copy gets (version 2), or the one taken before the swap */
       preRestoreSnapshotId: string;
+      preRestoreLabel?: string;
       volumes: VolumePlan[];
       /** other workloads that share the folders and were stopped too: recovery brings them back */
       alsoStopped?: string[];
     }
-  | { type: "STEP"; volume: number; action: "live-to-backup" | "staged-to-live" }
-  | { type: "COMMIT" }
+  | { type: "STEP"; volume: number; action: "live-to-backup" | "staged-to-live" | "live-to-undone" | "backup-to-live" }
+  /** liveInodes (version 2): each volume's live folder, so an undo can tell it was not replaced since */
+  | { type: "COMMIT"; liveInodes?: string[] }
+  /** the workloads run again on the data now live (after COMMIT, or after UNDO) */
+  | { type: "UP" }
+  /** an O(1) undo: the backups go back to live, the restored data to `undone`; always rolled forward */
+  | { type: "UNDO"; runId: string; preRestoreSnapshotId: string; preRestoreLabel: string; alsoStopped?: string[] }
+  /** the undo copy is durable and recorded (null: there was nothing to keep); the folders may go */
+  | { type: "ARCHIVED"; snapshotId: string | null }
   | { type: "DONE" };
+
+export interface JournalState {
+  committed: boolean;
+  liveInodes?: string[];
+  undo: Extract<JournalRecord, { type: "UNDO" }> | null;
+  /** the workloads are up on the data the journal made live (the restored one, or after UNDO the old one) */
+  up: boolean;
+  archived: boolean;
+  done: boolean;
+}
+
+/** Where a journal's restore stands, from its records in order. */
+export function journalState(records: readonly JournalRecord[]): JournalState {
+  const state: JournalState = { committed: false, undo: null, up: false, archived: false, done: false };
+  for (const r of records) {
+    if (r.type === "COMMIT") [state.committed, state.liveInodes] = [true, r.liveInodes];
+    else if (r.type === "UNDO") [state.undo, state.up] = [r, false];
+    else if (r.type === "UP") state.up = true;
+    else if (r.type === "ARCHIVED") state.archived = true;
+    else if (r.type === "DONE") state.done = true;
+  }
+  // Before version 2 the undo copy was taken before the swap, so it is already there.
+  const intent = records[0];
+  if (intent?.type === "INTENT" && intent.version !== 2 && state.committed) [state.up, state.archived] = [state.up || state.done, true];
+  return state;
+}
+
+/** The workloads a journal's restore (and its undo, if any) stopped besides its own. */
+export const stoppedWith = (intent: Extract<JournalRecord, { type: "INTENT" }>, state: JournalState) => [
+  ...new Set([...(intent.alsoStopped ?? []), ...(state.undo?.alsoStopped ?? [])]),
+];
 
 const HEADER = 8;
 const MAX_RECORD = 16 * 1024 * 1024;
@@ -80,7 +128,8 @@ function journalAt(file: string): Journal {
   return {
     path: file,
     async append(record) {
-      const handle = await fs.open(file, "a");
+      // Never created here: a journal removed meanwhile must not come back without its INTENT.
+      const handle = await fs.open(file, constants.O_WRONLY | constants.O_APPEND);
       try {
         await handle.write(encodeRecord(record));
         await handle.sync();

@@ -6,30 +6,56 @@ import { publicMessage } from "../public-error";
 import { removeTree } from "../remove-tree";
 import type { SnapshotDeps } from "../snapshots/capture";
 import { deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing } from "../workloads/workloads";
+import { sweepSnapshotFiles, type SweepDeps } from "../snapshots/sweep";
 import { crashPoint } from "./crash-points";
-import { listJournals, type OpenJournal } from "./journal";
-import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
+import { journalState, listJournals, stoppedWith, type OpenJournal } from "./journal";
+import { markUndone } from "./restore-runs";
+import { resumeUndoCopies } from "./undo-copy";
+import { removeLeftovers, rollBackVolume, swapBackVolume, swapInVolume } from "./volume-swap";
 
 export interface RecoveryReport {
   restoreId: string;
   workloadId: string;
-  outcome: "rolled-back-at-boot" | "completed-at-boot" | "succeeded" | "rollback-failed" | "cleaned-up";
+  outcome: "rolled-back-at-boot" | "completed-at-boot" | "succeeded" | "rollback-failed" | "cleaned-up" | "saving-undo-copy" | "recovery-failed";
   redeployError?: string;
 }
 
-const STRAY = /^\.berth-(staging|backup)-([0-9a-f-]{36})-/;
+const STRAY = /^\.berth-(staging|backup|undone)-([0-9a-f-]{36})-/;
 
 /**
  * Finishes what crashed restores left, before the server serves anything: a journal without
  * COMMIT is rolled back (every backup put back), one with COMMIT is rolled forward (the
- * remaining swaps done). Every step checks the filesystem before acting, so recovery can
- * itself be killed at any point and run again. Then the workload is redeployed and the
- * outcome recorded on its RestoreRun.
+ * remaining swaps done), one with an UNDO is finished (the old data back). Every step checks
+ * the filesystem before acting, so recovery can itself be killed at any point and run again.
+ * Then the workloads are redeployed and the outcome recorded on the run. What is left is the
+ * undo copy: resumeUndoCopies (undo-copy.ts) saves it in the background, after the sweep.
  */
+/**
+ * What a start does before serving, the server's and `berth recover`'s alike: finish or undo
+ * interrupted restores, then sweep the snapshot files (leftovers of cut-short writes), then
+ * resume the undo copies not saved yet (in the background; after the sweep, which would
+ * otherwise take their half-written files for leftovers).
+ */
+export async function recoverAtStart(deps: SnapshotDeps, actor: Actor, log: SweepDeps["log"]): Promise<RecoveryReport[]> {
+  const reports = await recoverInterruptedRestores(deps, actor);
+  await sweepSnapshotFiles({ db: deps.db, dataDir: deps.dataDir, log });
+  await resumeUndoCopies(deps);
+  return reports;
+}
+
 export async function recoverInterruptedRestores(deps: SnapshotDeps, actor: Actor): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   for (const journal of await listJournals(deps.dataDir)) {
-    reports.push(await recoverOne(deps, actor, journal));
+    try {
+      reports.push(await recoverOne(deps, actor, journal));
+    } catch (error) {
+      // One journal that cannot be finished must not keep the others (or the server) down: it
+      // stays for the next start or `berth recover`, and its workloads stay stopped.
+      const runId = journal.intent ? (journalState(journal.records).undo?.runId ?? journal.intent.restoreId) : "";
+      deps.log.warn({ err: error, journal: journal.path }, "recovery: an interrupted restore could not be finished; its workloads stay stopped");
+      await deps.db.restoreRun.updateMany({ where: { id: runId }, data: { detail: "recovery-failed" } });
+      reports.push({ restoreId: runId, workloadId: journal.intent?.workloadId ?? "", outcome: "recovery-failed" });
+    }
   }
   await removeStrays(deps);
   reports.push(...(await closeRunsWithoutJournal(deps, actor)));
@@ -43,7 +69,7 @@ export async function recoverInterruptedRestores(deps: SnapshotDeps, actor: Acto
 async function closeRunsWithoutJournal(deps: SnapshotDeps, actor: Actor): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   // A journal still here is one whose rollback failed: its workload stays stopped.
-  const journaled = (await listJournals(deps.dataDir)).map((j) => j.intent?.restoreId ?? "");
+  const journaled = (await listJournals(deps.dataDir)).flatMap((j) => [j.intent?.restoreId ?? "", journalState(j.records).undo?.runId ?? ""]);
   for (const run of await deps.db.restoreRun.findMany({ where: { outcome: null, id: { notIn: journaled } } })) {
     // Without a journal the restore's list of stopped siblings is lost: the workloads that share
     // the folders now are the ones it stopped.
@@ -51,7 +77,8 @@ async function closeRunsWithoutJournal(deps: SnapshotDeps, actor: Actor): Promis
     const folders = w ? (await resolveWorkloadVolumes(deps, w).catch(() => [])).flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])) : [];
     // Best effort: with Docker down the containers are down too, and boot must not fail on it.
     const siblings = folders.length > 0 ? (await workloadsSharing(deps, folders, run.workloadId, "best-effort")).map((s) => s.id) : [];
-    const redeployError = await redeployMeantToRun(deps, actor, [run.workloadId, ...siblings], run.id);
+    // Cut short while staging, it had not stopped anything yet.
+    const redeployError = run.phase === "staging" ? undefined : await redeployMeantToRun(deps, actor, [run.workloadId, ...siblings], run.id);
     const detail = redeployError ? "redeploy-failed" : null;
     await deps.db.restoreRun.update({ where: { id: run.id }, data: { outcome: "rolled-back-at-boot", phase: "done", finishedAt: new Date(), detail } });
     await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: run.snapshotId, outcome: "success", detail: { restoreId: run.id, outcome: "rolled-back-at-boot" } });
@@ -67,31 +94,42 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
     await journal.remove();
     return { restoreId: path.basename(journal.path, ".journal"), workloadId: "", outcome: "cleaned-up" };
   }
-  const types = new Set(journal.records.map((r) => r.type));
-  if (types.has("DONE")) {
-    // Everything was done, redeploy included; a crash may have come before the run was
-    // recorded as finished, and then it is recorded here: it succeeded.
-    for (const vp of intent.volumes) await dropBackup(vp);
-    const unrecorded = await deps.db.restoreRun.updateMany({
-      where: { id: intent.restoreId, outcome: null },
-      data: { outcome: "succeeded", phase: "done", finishedAt: new Date() },
-    });
+  const state = journalState(journal.records);
+  const runId = state.undo?.runId ?? intent.restoreId;
+  if (state.done) {
+    // Everything was done; a crash may have come before the run was recorded as finished,
+    // and then it is recorded here: it succeeded.
+    for (const vp of intent.volumes) await removeLeftovers(vp);
+    const unrecorded = await deps.db.restoreRun.updateMany({ where: { id: runId, finishedAt: null }, data: { phase: "done", finishedAt: new Date() } });
+    await deps.db.restoreRun.updateMany({ where: { id: runId, outcome: null }, data: { outcome: "succeeded" } });
     if (unrecorded.count > 0) {
-      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "success", detail: { restoreId: intent.restoreId, outcome: "succeeded" } });
+      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "success", detail: { restoreId: runId, outcome: "succeeded" } });
     }
     await journal.remove();
-    return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome: unrecorded.count > 0 ? "succeeded" : "cleaned-up" };
+    return { restoreId: runId, workloadId: intent.workloadId, outcome: unrecorded.count > 0 ? "succeeded" : "cleaned-up" };
+  }
+  if (state.up) {
+    // The workloads run on final data; only the undo copy is left, saved in the background. A
+    // crash right after UP may have come before the run was recorded as up: it succeeded.
+    const unrecorded = await deps.db.restoreRun.updateMany({ where: { id: runId, outcome: null }, data: { outcome: "succeeded", undoCopy: "pending" } });
+    if (unrecorded.count > 0) {
+      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "success", detail: { restoreId: runId, outcome: "succeeded" } });
+    }
+    return { restoreId: runId, workloadId: intent.workloadId, outcome: "saving-undo-copy" };
   }
   // Docker may have restarted these containers at boot (restart policy): they must not write into
   // folders being renamed under them. With Docker down they are not running either.
-  for (const workloadId of [intent.workloadId, ...(intent.alsoStopped ?? [])]) {
+  const stopped = [intent.workloadId, ...stoppedWith(intent, state)];
+  for (const workloadId of stopped) {
     await deps.runtime.stop({ name: "", workloadId }).catch((error: unknown) => deps.log.warn({ err: error, workloadId }, "recovery: stopping a container failed"));
   }
-  const committed = types.has("COMMIT");
-  if (committed) {
+  if (state.undo) {
+    // An undo is only ever finished: the old data goes back, the restored data is kept aside.
+    for (const [i, vp] of intent.volumes.entries()) await swapBackVolume(vp, i, null);
+    await markUndone(deps, intent.restoreId);
+  } else if (state.committed) {
     for (const [i, vp] of intent.volumes.entries()) await swapInVolume(vp, i, null);
     crashPoint("recovery-after-forward-swaps");
-    for (const vp of intent.volumes) await dropBackup(vp);
   } else {
     try {
       for (const vp of intent.volumes) {
@@ -108,22 +146,30 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
     }
   }
   crashPoint("recovery-before-redeploy");
-  const outcome = committed ? "completed-at-boot" : "rolled-back-at-boot";
-  const redeployError = await redeployMeantToRun(deps, actor, [intent.workloadId, ...(intent.alsoStopped ?? [])], intent.restoreId);
+  const forward = state.committed;
+  const outcome = forward ? "completed-at-boot" : "rolled-back-at-boot";
+  const redeployError = await redeployMeantToRun(deps, actor, stopped, runId);
+  const finished = forward ? { undoCopy: "pending" } : { phase: "done", finishedAt: new Date() };
+  // A run the restore itself recorded as succeeded (its cleanup failed after COMMIT) stays so.
+  const recorded = await deps.db.restoreRun.findUnique({ where: { id: runId }, select: { outcome: true } });
   await deps.db.restoreRun.updateMany({
-    // A run the restore itself recorded as succeeded (its cleanup failed after COMMIT) stays so.
-    where: { id: intent.restoreId, OR: [{ outcome: null }, { outcome: { not: "succeeded" } }] },
-    data: { outcome, phase: "done", finishedAt: new Date(), detail: redeployError ? "redeploy-failed" : null },
+    where: { id: runId },
+    data: { ...(recorded?.outcome === "succeeded" ? {} : { outcome }), detail: redeployError ? "redeploy-failed" : null, ...finished },
   });
   await recordAudit(deps.db, actor, {
     action: "snapshot.restore.recover",
     target: intent.snapshotId,
     outcome: "success",
-    detail: { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome, redeployError },
+    detail: { restoreId: runId, workloadId: intent.workloadId, outcome, redeployError },
   });
+  if (forward) {
+    // Up on the final data: the undo copy is saved next, in the background.
+    await journal.append({ type: "UP" });
+    return { restoreId: runId, workloadId: intent.workloadId, outcome, redeployError };
+  }
   crashPoint("recovery-before-journal-removal");
   await journal.remove();
-  return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome, redeployError };
+  return { restoreId: runId, workloadId: intent.workloadId, outcome, redeployError };
 }
 
 /** Redeploys under the workload's lock; a failure is logged and comes back path-free. */

@@ -1,23 +1,28 @@
+import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
+import { Transform } from "node:stream";
+import { promisify } from "node:util";
 import type { Actor } from "../actor";
+import { ArchiveRejectedError } from "../archive/errors";
 import { extractSnapshotArchive } from "../archive/extractor";
-import { readSnapshotArchive, type ArchiveEntry } from "../archive/strict-reader";
-import type { SnapshotManifest } from "../archive/manifest";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, DomainError } from "../errors";
-import { publicMessage } from "../public-error";
 import type { LockLease } from "../keyed-lock";
-import { captureUnderLock, type SnapshotDeps } from "../snapshots/capture";
-import { getSnapshotRow, snapshotFilePath } from "../snapshots/snapshot-store";
+import type { OperationHandle } from "../operations";
+import { publicMessage } from "../public-error";
+import { removeTree } from "../remove-tree";
+import type { SnapshotDeps } from "../snapshots/capture";
+import { getSnapshotRow, snapshotFilePath, type SnapshotManifestSummary } from "../snapshots/snapshot-store";
 import { prepareBindParent, type ResolvedVolume } from "../volumes";
-import { containerRef, deployUnderLock, folderLockKey, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing, type LoadedWorkload } from "../workloads/workloads";
+import { assertNoPendingRestore, containerRef, deployUnderLock, folderLockKey, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing, type LoadedWorkload } from "../workloads/workloads";
 import { crashPoint } from "./crash-points";
 import { createJournal, listJournals, type VolumePlan } from "./journal";
-import { dropBackup, rollBackVolume, swapInVolume } from "./volume-swap";
+import { phaseClock } from "./restore-runs";
+import { restoresInFlight, startUndoCopy } from "./undo-copy";
+import { rollBackVolume, swapInVolume } from "./volume-swap";
 
 export interface RestoreRequest {
   workloadId: string;
@@ -27,6 +32,7 @@ export interface RestoreRequest {
 
 export interface RestoreResult {
   restoreRunId: string;
+  /** the id the undo copy gets once saved in the background; null when there is nothing to keep */
   preRestoreSnapshotId: string | null;
   restored: string[];
   /** current volumes the snapshot does not cover: left exactly as they were */
@@ -34,13 +40,19 @@ export interface RestoreResult {
   redeployError?: string;
   /** Files whose setuid / setgid bits were removed (imported archives nobody vouched for). */
   strippedSpecialBits: { count: number; paths: string[] };
+  /** from the start of the restore until the workload ran on the restored data */
+  upAfterMs: number;
+  /** its container stopped → running again; null when it was not running before */
+  downtimeMs: number | null;
+  /** pending: saved in the background, Undo swaps the old data back meanwhile; none: nothing to keep */
+  undoCopy: "pending" | "none";
 }
 
-// Restores in flight, claimed before pre-flight so a second request is refused at once.
-const inFlight = new Set<string>();
+export { waitForRestoreBackground } from "./undo-copy";
 
 export const stagingPrefix = (restoreId: string) => `.berth-staging-${restoreId}-`;
 export const backupName = (restoreId: string, index: number) => `.berth-backup-${restoreId}-${index}`;
+export const undoneName = (restoreId: string, index: number) => `.berth-undone-${restoreId}-${index}`;
 const MARGIN_BYTES = 32 * 1024 * 1024;
 const MARGIN_INODES = 100;
 // Allocation unit assumed when estimating the staged copy's size (ext4/xfs/tmpfs default).
@@ -49,42 +61,23 @@ const BLOCK = 4096;
 // between the file and the extractor hold a few MB, not tens (peak RSS).
 export const ARCHIVE_READ_CHUNK = 256 * 1024;
 
-/** Pre-flight: everything that can refuse the restore, before anything is touched. */
-async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
+type BindVolume = Extract<ResolvedVolume, { kind: "bind" }>;
+const execFileAsync = promisify(execFile);
+
+/**
+ * Pre-flight: everything that can refuse the restore from the row and the current config,
+ * before anything is read or touched. The stored manifest plans the staging; the archive
+ * itself is checked while it is staged (sha256, strict validation, the manifest's totals).
+ */
+async function planRestore(deps: SnapshotDeps, request: RestoreRequest) {
   const row = await getSnapshotRow(deps.db, request.snapshotId);
   if (row.workloadId !== request.workloadId) throw badRequest("This snapshot belongs to another workload");
   const workload = await loadWorkload(deps.db, request.workloadId);
   if (workload.config.sourceKind !== "image") throw badRequest("Only image workloads can be restored");
+  await assertNoPendingRestore(deps, request.workloadId);
   const file = snapshotFilePath(deps.dataDir, row);
-
-  // One read: the sha256 of the stored bytes, and a full strict validation of the archive.
-  const hash = createHash("sha256");
-  const tee = new PassThrough();
-  tee.on("data", (chunk: Buffer) => hash.update(chunk));
-  const source = createReadStream(file, { highWaterMark: ARCHIVE_READ_CHUNK });
-  source.on("error", (error) => tee.destroy(error));
-  source.pipe(tee);
-  // Per volume, what the staged copy will take on disk: an inode per entry, whole blocks per file.
-  const usage = new Map<number, { bytes: number; inodes: number }>();
-  let manifest: SnapshotManifest;
-  try {
-    manifest = (
-      await readSnapshotArchive(tee, {
-        onEntryHeader(entry) {
-          const u = usage.get(entry.volumeIndex) ?? { bytes: 0, inodes: 0 };
-          u.inodes++;
-          u.bytes += allocatedBytes(entry);
-          usage.set(entry.volumeIndex, u);
-        },
-      })
-    ).manifest;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server");
-    throw error;
-  }
-  if (hash.digest("hex") !== row.sha256) {
-    throw new DomainError("PRECONDITION_FAILED", "The snapshot file does not match its recorded checksum (sha256); it was changed or damaged, refusing to restore");
-  }
+  if (!(await fs.stat(file).then((st) => st.isFile(), () => false))) throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server");
+  const manifest = JSON.parse(row.manifest) as SnapshotManifestSummary;
 
   // Map by target onto the CURRENT config; the manifest's scope/source are never used.
   const current = await resolveWorkloadVolumes(deps, workload);
@@ -93,40 +86,31 @@ async function preflight(deps: SnapshotDeps, request: RestoreRequest) {
   if (unmapped.length > 0) {
     throw badRequest(`The snapshot has volumes this workload no longer has as writable binds: ${unmapped.join(", ")}; nothing was changed`);
   }
-  const volumes = mapped.map((m) => ({
-    index: m.manifestVolume.index,
-    target: m.manifestVolume.target,
-    resolved: m.current as Extract<ResolvedVolume, { kind: "bind" }>,
-    live: (m.current as { hostPath: string }).hostPath,
-    staged: usage.get(m.manifestVolume.index) ?? { bytes: 0, inodes: 0 },
+  const volumes = mapped.map(({ manifestVolume: mv, current: c }) => ({
+    index: mv.index,
+    target: mv.target,
+    resolved: c as BindVolume,
+    live: (c as BindVolume).hostPath,
+    // An inode per file and the root, whole blocks per file: the reader stops any archive
+    // that holds more than its manifest declares.
+    staged: { bytes: mv.bytes + (mv.files + 1) * BLOCK, inodes: mv.files + 1 },
   }));
   const untouched = current.filter((c) => !volumes.some((v) => v.target === c.target)).map((c) => c.target);
-  await checkFreeSpace(deps.dataDir, volumes);
-  return { row, workload, manifest, volumes, untouched };
+  await checkFreeSpace([...volumes.map((v) => ({ dir: path.dirname(v.live), ...v.staged, what: v.target })), await undoCopyNeed(deps.dataDir, volumes)]);
+  return { row, workload, file, volumes, untouched, bytesTotal: manifest.volumes.reduce((sum, v) => sum + v.bytes, 0) };
 }
 
-/** What an entry takes on disk once staged: whole blocks of each data segment of a sparse file. */
-function allocatedBytes(entry: ArchiveEntry): number {
-  if (!entry.sparse) return Math.ceil(entry.size / BLOCK) * BLOCK || BLOCK;
-  let bytes = BLOCK;
-  for (const [offset, length] of entry.sparse.segments) bytes += (Math.ceil((offset + length) / BLOCK) - Math.floor(offset / BLOCK)) * BLOCK;
-  return bytes;
-}
+type RestorePlan = Awaited<ReturnType<typeof planRestore>>;
 
-async function treeSize(dir: string): Promise<{ bytes: number; inodes: number }> {
-  let bytes = 0;
-  let inodes = 0;
-  const walk = async (d: string) => {
-    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
-      inodes++;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      // Blocks in use, not the size: a sparse file's holes take no space in the undo copy either.
-      else if (e.isFile()) bytes += (await fs.lstat(p)).blocks * 512;
-    }
-  };
-  await walk(dir);
-  return { bytes, inodes };
+/**
+ * Bytes of disk in use under `dir` (blocks, so holes take none; hard links counted once), by
+ * `du -sx` out of process: a walk in Node would queue tens of thousands of calls on the
+ * thread pool that gunzip and the staging writes need. A folder that does not exist takes 0.
+ */
+async function diskUsage(dir: string): Promise<number> {
+  if (!(await fs.lstat(dir).then((st) => st.isDirectory(), () => false))) return 0;
+  const { stdout } = await execFileAsync("du", ["-s", "-x", "-B1", "--", dir]);
+  return Number.parseInt(stdout, 10);
 }
 
 async function existingAncestor(p: string): Promise<string> {
@@ -136,27 +120,21 @@ async function existingAncestor(p: string): Promise<string> {
 
 /**
  * Per filesystem, before anything is touched: the staged copies (extracted beside the live
- * data) and the pre-restore snapshot (in the data dir; its compressed size is unknown, so the
- * live data's size bounds it) plus a margin must fit, in bytes and in inodes.
+ * data) and the undo copy (in the data dir) plus a margin must fit, in bytes and in inodes.
  */
-async function checkFreeSpace(dataDir: string, volumes: { target: string; live: string; staged: { bytes: number; inodes: number } }[]) {
-  const need = new Map<number, { dir: string; bytes: number; inodes: number; targets: string[] }>();
-  const add = async (dir: string, bytes: number, inodes: number, target?: string) => {
-    dir = await existingAncestor(dir);
+async function checkFreeSpace(needs: { dir: string; bytes: number; inodes: number; what: string }[]) {
+  const need = new Map<number, { dir: string; bytes: number; inodes: number; what: string[] }>();
+  for (const n of needs) {
+    const dir = await existingAncestor(n.dir);
     const dev = (await fs.stat(dir)).dev;
-    const entry = need.get(dev) ?? { dir, bytes: MARGIN_BYTES, inodes: MARGIN_INODES, targets: [] };
-    entry.bytes += bytes;
-    entry.inodes += inodes;
-    if (target) entry.targets.push(target);
+    const entry = need.get(dev) ?? { dir, bytes: MARGIN_BYTES, inodes: MARGIN_INODES, what: [] };
+    entry.bytes += n.bytes;
+    entry.inodes += n.inodes;
+    entry.what.push(n.what);
     need.set(dev, entry);
-  };
-  for (const v of volumes) {
-    await add(path.dirname(v.live), v.staged.bytes, v.staged.inodes, v.target);
-    const live = await treeSize(v.live);
-    await add(dataDir, live.bytes, 2);
   }
-  for (const { dir, bytes, inodes, targets } of need.values()) {
-    const where = targets.length > 0 ? targets.join(", ") : "the pre-restore snapshot";
+  for (const { dir, bytes, inodes, what } of need.values()) {
+    const where = what.join(", ");
     const fsStat = await fs.statfs(dir);
     const freeBytes = fsStat.bavail * fsStat.bsize;
     if (freeBytes < bytes) {
@@ -169,186 +147,290 @@ async function checkFreeSpace(dataDir: string, volumes: { target: string; live: 
   }
 }
 
+/**
+ * What the undo copy will take in the data dir: its compressed size is unknown, so the live
+ * data's blocks bound it.
+ */
+async function undoCopyNeed(dataDir: string, volumes: { live: string }[]) {
+  let bytes = 0;
+  for (const v of volumes) bytes += await diskUsage(v.live);
+  return { dir: dataDir, bytes, inodes: 2 * volumes.length, what: "the undo copy" };
+}
+
 const formatMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** "before restoring <label>", or "before undoing <label>" for an undo; never nested. */
+export function preRestoreLabel(restored: { kind: string; label: string; id: string }): string {
+  const base = restored.label.replace(/^(?:before (?:restoring|undoing) )+/, "") || restored.id.slice(0, 8);
+  return `${restored.kind === "pre-restore" ? "before undoing" : "before restoring"} ${base}`.slice(0, 100);
+}
+
+/**
+ * Restores a snapshot onto the workload's current volumes (DESIGN.md, "Restore protocol"):
+ * staged while the workload runs, then stopped, swapped and started again; returns once it
+ * is up. The undo copy of the replaced data is saved in the background (undo-copy.ts).
+ */
 export async function restoreSnapshot(deps: SnapshotDeps, actor: Actor, request: RestoreRequest): Promise<RestoreResult> {
   if (request.confirm !== request.snapshotId) throw badRequest("To restore, confirm must equal the snapshot id");
-  if (inFlight.has(request.workloadId)) throw conflict("A restore of this workload is already running");
-  inFlight.add(request.workloadId);
+  if (restoresInFlight.has(request.workloadId)) throw conflict("A restore of this workload is already running");
+  restoresInFlight.add(request.workloadId);
   try {
-    const plan = await preflight(deps, request);
-    // The deploy locks of this workload and of every other one that mounts a folder the restore
-    // replaces: deploys in progress finish first, none starts until we are done, and since
-    // every operation on a folder runs under the lock of a workload that mounts it, nothing
-    // else touches these folders meanwhile.
-    const folders = plan.volumes.map((v) => v.live);
-    const sharing = await workloadsSharing(deps, folders, request.workloadId);
-    const keys = [...[request.workloadId, ...sharing.map((w) => w.id)].map(workloadLockKey), ...folders.map(folderLockKey)];
-    return await deps.locks.runAll(keys, async (lease) => {
-      const now = await workloadsSharing(deps, folders, request.workloadId);
-      if (now.some((w) => !lease.keys.has(workloadLockKey(w.id)))) {
-        throw conflict("Another workload started using these folders while the restore waited; nothing was changed, try again");
-      }
-      // Pre-flight read the config before the wait: a change meanwhile (volumes, or a stop that
-      // the redeploy must respect) is seen now.
-      const workload = await loadWorkload(deps.db, request.workloadId);
-      const current = await resolveWorkloadVolumes(deps, workload);
-      const liveNow = (target: string) => current.flatMap((c) => (c.kind === "bind" && c.target === target ? [c.hostPath] : []))[0];
-      if (plan.volumes.some((v) => liveNow(v.target) !== v.live)) {
-        throw conflict("This workload's volumes changed while the restore waited; nothing was changed, try again");
-      }
-      const affected = [workload, ...(await Promise.all(now.map((w) => loadWorkload(deps.db, w.id))))];
-      return restoreUnderLock(deps, actor, lease, request, { ...plan, workload, affected });
-    });
+    return await runRestore(deps, actor, request, await planRestore(deps, request));
   } finally {
-    inFlight.delete(request.workloadId);
+    restoresInFlight.delete(request.workloadId);
   }
 }
 
-async function restoreUnderLock(
-  deps: SnapshotDeps,
-  actor: Actor,
-  lease: LockLease,
-  request: RestoreRequest,
-  plan: Awaited<ReturnType<typeof preflight>> & { affected: LoadedWorkload[] },
-): Promise<RestoreResult> {
+async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequest, plan: RestorePlan): Promise<RestoreResult> {
   const restoreId = randomUUID();
+  const preRestoreSnapshotId = randomUUID();
   const started = Date.now();
-  const op = deps.operations.start(restoreId, request.workloadId, "restore", plan.manifest.volumes.reduce((s, v) => s + v.bytes, 0));
-  const run = await deps.db.restoreRun.create({
-    data: { id: restoreId, workloadId: request.workloadId, snapshotId: request.snapshotId, actor: actor.label, phase: "stopping" },
+  const op = deps.operations.start(restoreId, request.workloadId, "restore", plan.bytesTotal);
+  await deps.db.restoreRun.create({
+    data: { id: restoreId, workloadId: request.workloadId, snapshotId: request.snapshotId, actor: actor.label, phase: "staging", preRestoreSnapshotId },
   });
-  const setPhase = async (phase: string) => {
-    op.progress({ phase });
-    await deps.db.restoreRun.update({ where: { id: run.id }, data: { phase } });
-  };
+  const clock = phaseClock(deps.db, restoreId, op);
   const volumePlans: VolumePlan[] = [];
-  // Logs a step's failure with its detail and returns what a client may see of it.
-  const logged = (step: string, error: unknown) => {
-    deps.log.warn({ err: error, restoreId, workloadId: request.workloadId }, `restore: ${step} failed`);
-    return publicMessage(error);
+  const fail = async (error: unknown, how: { committed: boolean; rollbackFailed: boolean }) => {
+    // What the user (and the RestoreRun, which viewers read) sees is path-free; the cause is logged.
+    // After COMMIT the snapshot's data is live: the run succeeded, only its cleanup did not.
+    const failure = how.committed ? afterCommitFailure(error) : how.rollbackFailed ? rollbackFailure(error) : error instanceof DomainError ? error : unexpectedFailure(error);
+    const detail = how.committed ? "finish-failed" : how.rollbackFailed ? "rollback-failed" : failure.message;
+    // Committed, the run goes on: recovery (or the undo copy) finishes it.
+    await clock.close(
+      how.committed
+        ? { outcome: "succeeded", detail }
+        : { outcome: "failed", detail, phase: "done", finishedAt: new Date(), durationMs: Date.now() - started, preRestoreSnapshotId: null },
+    );
+    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "failure", detail: { workloadId: request.workloadId, message: failure.message } });
+    op.finish(failure.message);
+    return failure;
   };
-  let committed = false;
-  let redeployed = false;
-  let preRestoreSnapshotId: string | null = null;
+
+  let staged: Awaited<ReturnType<typeof stage>>;
+  let sharing: { id: string }[];
+  const folders = plan.volumes.map((v) => v.live);
   try {
-    for (const w of plan.affected) {
-      await deps.runtime.stop(containerRef(w)).catch((error: unknown) => {
-        throw new DomainError("PRECONDITION_FAILED", `Stopping the container of ${w.config.name} failed: ${logged("stop", error)}`, { cause: error });
-      });
-    }
-    crashPoint("after-stop");
-
-    await setPhase("pre-restore-snapshot");
-    const hasData = await Promise.all(plan.volumes.map((v) => fs.stat(v.live).then((s) => s.isDirectory(), () => false)));
-    if (hasData.some(Boolean)) {
-      const label = `before restoring ${plan.row.label || plan.row.id.slice(0, 8)}`;
-      preRestoreSnapshotId = (await captureUnderLock(deps, actor, lease, { workloadId: request.workloadId, kind: "pre-restore", label })).id;
-      await deps.db.restoreRun.update({ where: { id: run.id }, data: { preRestoreSnapshotId } });
-    }
-    crashPoint("after-pre-restore-snapshot");
-
-    await setPhase("staging");
+    await clock.enter("staging");
+    sharing = await workloadsSharing(deps, folders, request.workloadId);
     const targets = new Map<number, string>();
     for (const v of plan.volumes) {
       // Created one component at a time, following no link: nothing a container writes is on the way.
       const parent = await prepareBindParent(v.resolved);
-      const staged = await fs.mkdtemp(path.join(parent, stagingPrefix(restoreId)));
+      const stagedDir = await fs.mkdtemp(path.join(parent, stagingPrefix(restoreId)));
       const liveAbsent = await fs.lstat(v.live).then(() => false, (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? true : Promise.reject(error)));
-      volumePlans.push({ target: v.target, live: v.live, staged, backup: path.join(parent, backupName(restoreId, v.index)), liveAbsent });
-      targets.set(v.index, staged);
+      volumePlans.push({
+        target: v.target,
+        live: v.live,
+        staged: stagedDir,
+        backup: path.join(parent, backupName(restoreId, v.index)),
+        undone: path.join(parent, undoneName(restoreId, v.index)),
+        liveAbsent,
+        index: v.index,
+        scope: v.resolved.scope,
+        source: v.resolved.source,
+      });
+      targets.set(v.index, stagedDir);
     }
-    const staged = await extractSnapshotArchive(createReadStream(snapshotFilePath(deps.dataDir, plan.row), { highWaterMark: ARCHIVE_READ_CHUNK }), {
-      targets,
-      // setuid / setgid on files only from archives this server wrote, or an import the admin vouched for.
-      fileSpecialBits: plan.row.kind === "imported" && !plan.row.keepSpecialBits ? "strip" : "keep",
-      onProgress: (p: { bytesDone: number; volumeIndex: number }) => op.progress({ bytesDone: p.bytesDone, volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target }),
-    });
+    staged = await stage(deps, plan, targets, op);
     crashPoint("after-staging");
-
-    await setPhase("swapping");
-    const journal = await createJournal(deps.dataDir, {
-      type: "INTENT",
-      restoreId,
-      workloadId: request.workloadId,
-      snapshotId: request.snapshotId,
-      preRestoreSnapshotId: preRestoreSnapshotId ?? "",
-      volumes: volumePlans,
-      alsoStopped: plan.affected.slice(1).map((w) => w.config.id),
-    });
-    crashPoint("after-intent");
-    for (const [i, vp] of volumePlans.entries()) await swapInVolume(vp, i, journal);
-    await journal.append({ type: "COMMIT" });
-    committed = true;
-    crashPoint("after-commit");
-
-    await setPhase("redeploying");
-    const redeployError = await redeployAffected(deps, actor, lease, plan.affected, logged);
-    redeployed = true;
-    crashPoint("after-redeploy");
-    for (const vp of volumePlans) await dropBackup(vp);
-    crashPoint("after-cleanup");
-    await journal.append({ type: "DONE" });
-    crashPoint("after-done-record");
-    await finishRun(deps, run.id, started, "succeeded", redeployError ? "redeploy-failed" : undefined);
-    crashPoint("after-done");
-    await journal.remove();
-
-    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "success", detail: { workloadId: request.workloadId, preRestoreSnapshotId } });
-    op.finish();
-    return {
-      restoreRunId: run.id,
-      preRestoreSnapshotId,
-      restored: volumePlans.map((v) => v.target),
-      untouched: plan.untouched,
-      redeployError,
-      strippedSpecialBits: staged.strippedSpecialBits,
-    };
   } catch (error) {
-    deps.log.warn({ err: error, restoreId, workloadId: request.workloadId, committed }, "restore failed");
-    let rollbackFailed = false;
-    // Committed but failed before the redeploy: the new data is live, so the workloads come back on it.
-    if (committed && !redeployed) await redeployAffected(deps, actor, lease, plan.affected, logged);
-    if (!committed) {
-      // Not committed: put every volume back as it was, then bring the workload back up.
-      const rollbacks = await Promise.allSettled(volumePlans.map((vp) => rollBackVolume(vp)));
-      for (const r of rollbacks) if (r.status === "rejected") logged("rollback", r.reason);
-      rollbackFailed = rollbacks.some((r) => r.status === "rejected");
-      // A failed rollback keeps its journal for boot recovery (or `berth recover`) to retry, and
-      // the workload stays stopped: started now, it would run on a half-restored folder.
-      if (!rollbackFailed) {
-        for (const j of await listJournals(deps.dataDir)) if (j.intent?.restoreId === restoreId) await j.remove();
-        await redeployAffected(deps, actor, lease, plan.affected, logged);
-      }
-    }
-    // What the user (and the RestoreRun, which viewers read) sees is path-free; the cause is logged.
-    // After COMMIT the snapshot's data is live: the run succeeded, only its cleanup did not.
-    const failure = committed ? afterCommitFailure(error) : rollbackFailed ? rollbackFailure(error) : error instanceof DomainError ? error : unexpectedFailure(error);
-    const detail = committed ? "finish-failed" : rollbackFailed ? "rollback-failed" : failure.message;
-    await finishRun(deps, run.id, started, committed ? "succeeded" : "failed", detail);
-    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "failure", detail: { workloadId: request.workloadId, message: failure.message } });
-    op.finish(failure.message);
-    throw failure;
+    // Nothing but staging was touched, and the workload never stopped.
+    await Promise.allSettled(volumePlans.map((vp) => removeTree(vp.staged)));
+    deps.log.warn({ err: error, restoreId, workloadId: request.workloadId }, "restore: staging failed");
+    throw await fail(error, { committed: false, rollbackFailed: false });
   }
+
+  // The deploy locks of this workload and of every other one that mounts a folder the restore
+  // replaces: deploys in progress finish first, none starts until the swap is done, and since
+  // every operation on a folder runs under the lock of a workload that mounts it, nothing
+  // else touches these folders meanwhile.
+  const keys = [...[request.workloadId, ...sharing.map((w) => w.id)].map(workloadLockKey), ...folders.map(folderLockKey)];
+  return deps.locks.runAll(keys, async (lease) => {
+    let stopped: LoadedWorkload[] = [];
+    let committed = false;
+    let redeployed = false;
+    let up = false;
+    const logged = (step: string, error: unknown) => {
+      deps.log.warn({ err: error, restoreId, workloadId: request.workloadId }, `restore: ${step} failed`);
+      return publicMessage(error);
+    };
+    try {
+      const now = await workloadsSharing(deps, folders, request.workloadId);
+      if (now.some((w) => !lease.keys.has(workloadLockKey(w.id)))) {
+        throw conflict("Another workload started using these folders while the restore staged; nothing was changed, try again");
+      }
+      // The config may have changed while staging (volumes, or a stop the redeploy must respect).
+      const workload = await loadWorkload(deps.db, request.workloadId);
+      const current = await resolveWorkloadVolumes(deps, workload);
+      const liveNow = (target: string) => current.flatMap((c) => (c.kind === "bind" && c.target === target ? [c.hostPath] : []))[0];
+      if (plan.volumes.some((v) => liveNow(v.target) !== v.live)) {
+        throw conflict("This workload's volumes changed while the restore staged; nothing was changed, try again");
+      }
+      const others = await Promise.all(now.map((w) => loadWorkload(deps.db, w.id)));
+
+      await clock.enter("stopping");
+      stopped = [workload, ...others];
+      const { wasRunning, downSince } = await stopForSwap(deps, workload, others, logged);
+      crashPoint("after-stop");
+
+      await clock.enter("swapping");
+      const journal = await createJournal(deps.dataDir, {
+        type: "INTENT",
+        version: 2,
+        restoreId,
+        workloadId: request.workloadId,
+        snapshotId: request.snapshotId,
+        preRestoreSnapshotId,
+        preRestoreLabel: preRestoreLabel(plan.row),
+        volumes: volumePlans,
+        alsoStopped: others.map((w) => w.config.id),
+      });
+      crashPoint("after-intent");
+      for (const [i, vp] of volumePlans.entries()) await swapInVolume(vp, i, journal);
+      const liveInodes = await Promise.all(volumePlans.map((vp) => fs.stat(vp.live, { bigint: true }).then((st) => String(st.ino))));
+      await journal.append({ type: "COMMIT", liveInodes });
+      committed = true;
+      crashPoint("after-commit");
+
+      await clock.enter("starting");
+      const { error: redeployError, firstUpAt } = await redeployAffected(deps, actor, lease, stopped, logged);
+      redeployed = true;
+      crashPoint("after-redeploy");
+      await journal.append({ type: "UP" });
+      up = true;
+      crashPoint("after-up");
+
+      const upAfterMs = Date.now() - started;
+      const downtimeMs = wasRunning && firstUpAt !== null ? firstUpAt - downSince : null;
+      const undoCopy = volumePlans.some((vp) => !vp.liveAbsent) ? "pending" : "none";
+      await clock.close({ outcome: "succeeded", detail: redeployError ? "redeploy-failed" : null, upAfterMs, downtimeMs, undoCopy, phase: "saving-undo-copy" });
+      await recordAudit(deps.db, actor, {
+        action: auditAction(plan.row.kind),
+        target: request.snapshotId,
+        outcome: "success",
+        detail: { workloadId: request.workloadId, restoreRunId: restoreId, downtimeMs },
+      });
+      startUndoCopy(deps, restoreId, op);
+      return {
+        restoreRunId: restoreId,
+        preRestoreSnapshotId: undoCopy === "pending" ? preRestoreSnapshotId : null,
+        restored: volumePlans.map((v) => v.target),
+        untouched: plan.untouched,
+        redeployError,
+        strippedSpecialBits: staged.strippedSpecialBits,
+        upAfterMs,
+        downtimeMs,
+        undoCopy,
+      };
+    } catch (error) {
+      deps.log.warn({ err: error, restoreId, workloadId: request.workloadId, committed }, "restore failed");
+      let rollbackFailed = false;
+      // Committed but failed before the redeploy: the new data is live, so the workloads come back on it.
+      if (committed && !redeployed) await redeployAffected(deps, actor, lease, stopped, logged);
+      if (!committed) {
+        // Not committed: put every volume back as it was, then bring the stopped workloads back up.
+        const rollbacks = await Promise.allSettled(volumePlans.map((vp) => rollBackVolume(vp)));
+        for (const r of rollbacks) if (r.status === "rejected") logged("rollback", r.reason);
+        rollbackFailed = rollbacks.some((r) => r.status === "rejected");
+        // A failed rollback keeps its journal for boot recovery (or `berth recover`) to retry, and
+        // the workload stays stopped: started now, it would run on a half-restored folder.
+        if (!rollbackFailed) {
+          for (const j of await listJournals(deps.dataDir)) if (j.intent?.restoreId === restoreId) await j.remove();
+          await redeployAffected(deps, actor, lease, stopped, logged);
+        }
+      }
+      const failure = await fail(error, { committed, rollbackFailed });
+      // Up on the restored data: the replaced data still deserves its undo copy.
+      if (up) startUndoCopy(deps, restoreId);
+      throw failure;
+    }
+  });
 }
 
 /**
- * Brings back every workload the restore stopped, the restored one first; one that was meant
- * to be stopped stays stopped. Returns the first failure's client-safe message.
+ * One pass over the stored file: its sha256, the strict reader's full validation and the
+ * extraction into the staging dirs, durable on return. Throws with the staging dirs emptied.
  */
-async function redeployAffected(
+async function stage(deps: SnapshotDeps, plan: RestorePlan, targets: Map<number, string>, op: OperationHandle) {
+  const hash = createHash("sha256");
+  const source = createReadStream(plan.file, { highWaterMark: ARCHIVE_READ_CHUNK });
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  source.on("error", (error) => hashing.destroy(error));
+  hashing.on("close", () => source.destroy());
+  let staged: Awaited<ReturnType<typeof extractSnapshotArchive>>;
+  try {
+    staged = await extractSnapshotArchive(source.pipe(hashing), {
+      targets,
+      // setuid / setgid on files only from archives this server wrote, or an import the admin vouched for.
+      fileSpecialBits: plan.row.kind === "imported" && !plan.row.keepSpecialBits ? "strip" : "keep",
+      minFree: { bytes: MARGIN_BYTES, inodes: MARGIN_INODES },
+      onProgress: (p) => op.progress({ bytesDone: p.bytesDone, bytesTotal: plan.bytesTotal, volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target }),
+    });
+  } catch (error) {
+    // A file that no longer is what was recorded says so, rather than what the reader tripped on.
+    if (error instanceof ArchiveRejectedError && (await sha256Of(plan.file)) !== plan.row.sha256) throw checksumMismatch();
+    throw error;
+  }
+  if (hash.digest("hex") !== plan.row.sha256) {
+    for (const dir of targets.values()) await removeTree(dir);
+    throw checksumMismatch();
+  }
+  return staged;
+}
+
+const checksumMismatch = () =>
+  new DomainError("PRECONDITION_FAILED", "The snapshot file does not match its recorded checksum (sha256); it was changed or damaged, refusing to restore");
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file, { highWaterMark: ARCHIVE_READ_CHUNK })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * Stops the workloads that share the folders, then the restored one (its downtime starts with
+ * its own stop). Returns whether it was running, and when it stopped.
+ */
+export async function stopForSwap(deps: SnapshotDeps, workload: LoadedWorkload, others: LoadedWorkload[], logged: (step: string, error: unknown) => string) {
+  const wasRunning = (await deps.runtime.inspect(containerRef(workload)).catch(() => ({ state: "unreachable" }))).state === "running";
+  for (const w of [...others, workload]) {
+    await deps.runtime.stop(containerRef(w)).catch((error: unknown) => {
+      throw new DomainError("PRECONDITION_FAILED", `Stopping the container of ${w.config.name} failed: ${logged("stop", error)}`, { cause: error });
+    });
+  }
+  return { wasRunning, downSince: Date.now() };
+}
+
+/**
+ * Brings back every workload the restore stopped, the restored one first, in the order given; one that was meant to
+ * be stopped stays stopped. Returns the first failure's client-safe message and when the
+ * first of them (the restored workload) was running again (null: it was not started).
+ */
+export async function redeployAffected(
   deps: SnapshotDeps,
   actor: Actor,
   lease: LockLease,
   affected: LoadedWorkload[],
   logged: (step: string, error: unknown) => string,
-): Promise<string | undefined> {
-  let firstError: string | undefined;
-  for (const w of affected) {
+): Promise<{ error?: string; firstUpAt: number | null }> {
+  let error: string | undefined;
+  let firstUpAt: number | null = null;
+  for (const [i, w] of affected.entries()) {
     if (w.config.desiredState !== "running") continue;
-    await deployUnderLock(deps, actor, lease, w.config.id).catch((error: unknown) => (firstError ??= `${w.config.name}: ${logged("redeploy", error)}`));
+    try {
+      await deployUnderLock(deps, actor, lease, w.config.id);
+      if (i === 0) firstUpAt = Date.now();
+    } catch (e) {
+      error ??= `${w.config.name}: ${logged("redeploy", e)}`;
+    }
   }
-  return firstError;
+  return { error, firstUpAt };
 }
 
 function afterCommitFailure(error: unknown): DomainError {
@@ -378,10 +460,3 @@ function unexpectedFailure(error: unknown): DomainError {
 
 // Restoring a pre-restore snapshot is how the UI undoes a restore.
 const auditAction = (kind: string) => (kind === "pre-restore" ? "snapshot.restore.undo" : "snapshot.restore");
-
-export async function finishRun(deps: SnapshotDeps, id: string, started: number, outcome: string, detail?: string) {
-  await deps.db.restoreRun.update({
-    where: { id },
-    data: { outcome, detail: detail ?? null, phase: "done", finishedAt: new Date(), durationMs: Date.now() - started },
-  });
-}

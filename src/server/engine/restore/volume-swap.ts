@@ -59,8 +59,36 @@ export async function rollBackVolume(plan: VolumePlan): Promise<void> {
   await removeTree(plan.staged);
 }
 
-/** After COMMIT: the old data is no longer needed. */
-export async function dropBackup(plan: VolumePlan): Promise<void> {
+/**
+ * O(1) undo, after COMMIT and before the undo copy was archived: live → undone, backup → live
+ * (or, for a volume whose folder did not exist before, the placeholder goes and live stays
+ * absent). Each step checks what is done already, so it can be run again after a crash.
+ */
+export async function swapBackVolume(plan: VolumePlan, index: number, journal: Journal | null): Promise<void> {
+  const parent = path.dirname(plan.live);
+  const undone = plan.undone!;
+  if (!(await exists(plan.backup))) return;
+  if (!(await exists(undone))) {
+    if (await exists(plan.live)) {
+      await fs.rename(plan.live, undone);
+      await fsyncPath(parent);
+    }
+    crashPoint(`undo-${index}-after-live-out`);
+    await journal?.append({ type: "STEP", volume: index, action: "live-to-undone" });
+  } else if (await exists(plan.live)) {
+    // Both the restored data and something new at live: not ours to decide; recovery keeps the journal.
+    throw new DomainError("CONFLICT", `The folder of ${plan.target} changed during the undo`);
+  }
+  if (plan.liveAbsent) await fs.rmdir(plan.backup);
+  else await fs.rename(plan.backup, plan.live);
+  await fsyncPath(parent);
+  crashPoint(`undo-${index}-after-backup-in`);
+  await journal?.append({ type: "STEP", volume: index, action: "backup-to-live" });
+}
+
+/** Once the undo copy is durable (or the restore is done): every folder the restore left beside live. */
+export async function removeLeftovers(plan: VolumePlan): Promise<void> {
   await removeTree(plan.backup);
   await removeTree(plan.staged);
+  if (plan.undone) await removeTree(plan.undone);
 }

@@ -10,7 +10,7 @@ import { recordAudit } from "../audit";
 import { fsyncPath } from "../durable-fs";
 import { DomainError } from "../errors";
 import { assertLeaseFor, type LockLease } from "../keyed-lock";
-import type { OperationHub } from "../operations";
+import type { OperationHandle, OperationHub } from "../operations";
 import { publicMessage, type EngineLog } from "../public-error";
 import { containerRef, workloadLockKey, type WorkloadDeps } from "../workloads/workloads";
 import { assertSomethingToSnapshot, snapshotCoverage } from "./coverage";
@@ -18,6 +18,8 @@ import { snapshotDir, snapshotFileName, snapshotView, type SnapshotKind, type Sn
 
 export interface SnapshotDeps extends WorkloadDeps {
   operations: OperationHub;
+  /** pre-restore snapshots kept per workload, newest first (pinned ones are kept besides) */
+  preRestoreKeep?: number;
 }
 
 export interface CaptureRequest {
@@ -39,8 +41,7 @@ export async function createSnapshot(deps: SnapshotDeps, actor: Actor, request: 
  * Captures the workload's covered volumes into `<dataDir>/snapshots/<workloadId>/<id>.tar.gz`:
  * written as `.tmp`, hashed while written, fsynced, renamed, directory fsynced, and only
  * then recorded. On any failure the `.tmp` is removed, no row exists, and the containers
- * are as they were. The caller holds the workload's lock (restore takes its pre-restore
- * snapshot this way).
+ * are as they were. The caller holds the workload's lock.
  */
 export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: LockLease, request: CaptureRequest): Promise<SnapshotView> {
   assertLeaseFor(lease, workloadLockKey(request.workloadId));
@@ -53,9 +54,7 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
   const ref = containerRef(workload);
   const wasRunning = (await deps.runtime.inspect(ref).catch(() => ({ state: "unreachable" as const }))).state === "running";
   const stopFirst = Boolean(request.quiesce && wasRunning);
-  const dir = snapshotDir(deps.dataDir, request.workloadId);
-  const finalPath = path.join(dir, snapshotFileName(id));
-  const tmpPath = `${finalPath}.tmp`;
+  const finalPath = path.join(snapshotDir(deps.dataDir, request.workloadId), snapshotFileName(id));
 
   try {
     if (stopFirst) {
@@ -67,11 +66,9 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
     let restartError: unknown;
     let written: Awaited<ReturnType<typeof writeSnapshotArchive>>;
     try {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      written = await writeWithRetries(deps, id, request, workload.config.name, coverage.volumes, tmpPath, op, !stopFirst && wasRunning);
-      await fsyncPath(tmpPath);
-      await fs.rename(tmpPath, finalPath);
-      await fsyncPath(dir);
+      written = await writeArchiveFile(deps.dataDir, request.workloadId, id, (tmp) =>
+        writeArchive({ id, workloadId: request.workloadId, workloadName: workload.config.name, kind, volumes: coverage.volumes, live: !stopFirst && wasRunning, op }, tmp),
+      );
     } finally {
       if (stopFirst) {
         op.progress({ phase: "starting containers" });
@@ -92,14 +89,13 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
         createdBy: actor.label,
       },
     });
-    await recordAudit(deps.db, actor, { action: `snapshot.${kind === "pre-restore" ? "preRestore" : "create"}`, target: id, outcome: "success" });
+    await recordAudit(deps.db, actor, { action: "snapshot.create", target: id, outcome: "success" });
     op.finish();
     if (restartError) {
       throw new DomainError("PRECONDITION_FAILED", `The snapshot was saved, but the container did not start again: ${publicMessage(restartError)}`, { cause: restartError });
     }
     return snapshotView(row);
   } catch (error) {
-    await fs.rm(tmpPath, { force: true });
     if (!(await deps.db.snapshot.findUnique({ where: { id } }))) await fs.rm(finalPath, { force: true });
     deps.log.warn({ err: error, workloadId: request.workloadId, snapshotId: id }, "snapshot capture failed");
     op.finish(publicMessage(error));
@@ -118,33 +114,60 @@ function captureFailureReason(error: unknown): string {
   return "an unexpected error occurred (details are in the server log)";
 }
 
-// A pre-restore snapshot is taken while the workload is down, so speed comes first: level 1
-// deflates this project's benchmark data about 1.5× as fast as level 6 for 3% more bytes.
-// Every other kind gets gzip's default.
+// A pre-restore snapshot (the undo copy) is written while the restored workload runs and the
+// old data waits on disk, so speed comes first: level 1 deflates this project's benchmark data
+// about 1.5× as fast as level 6 for 3% more bytes. Every other kind gets gzip's default.
 const gzipLevelFor = (kind: string) => (kind === "pre-restore" ? 1 : 6);
 
-async function writeWithRetries(
-  deps: SnapshotDeps,
-  id: string,
-  request: CaptureRequest,
-  workloadName: string,
-  volumes: Parameters<typeof writeSnapshotArchive>[0]["volumes"],
-  tmpPath: string,
-  op: ReturnType<OperationHub["start"]>,
-  live: boolean,
-) {
+/**
+ * Writes a snapshot's archive durably at its final path: `write` fills the `.tmp`, which is
+ * fsynced, renamed, and its directory fsynced. On failure the `.tmp` is gone and nothing is at
+ * the final path; a row may then be recorded by the caller.
+ */
+export async function writeArchiveFile<T>(dataDir: string, workloadId: string, id: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
+  const dir = snapshotDir(dataDir, workloadId);
+  const finalPath = path.join(dir, snapshotFileName(id));
+  const tmpPath = `${finalPath}.tmp`;
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const result = await write(tmpPath);
+    await fsyncPath(tmpPath);
+    await fs.rename(tmpPath, finalPath);
+    await fsyncPath(dir);
+    return result;
+  } catch (error) {
+    await fs.rm(tmpPath, { force: true });
+    throw error;
+  }
+}
+
+export interface ArchiveJob {
+  id: string;
+  workloadId: string;
+  workloadName: string;
+  kind: SnapshotKind;
+  volumes: Parameters<typeof writeSnapshotArchive>[0]["volumes"];
+  /** the folders may change while read (a running workload): retry, then fail with advice */
+  live: boolean;
+  op: OperationHandle;
+  signal?: AbortSignal;
+}
+
+/** The archive of `job.volumes` into `tmpPath`, retried when a live workload changed files meanwhile. */
+export async function writeArchive(job: ArchiveJob, tmpPath: string) {
   for (let attempt = 1; ; attempt++) {
     const output = createWriteStream(tmpPath, { flags: "w", mode: 0o600 });
     try {
       // A file that cannot be created fails here, not as an 'error' event nobody listens to.
       await once(output, "open");
-      op.progress({ phase: attempt === 1 ? "capturing" : `capturing (attempt ${attempt}: files changed while reading)` });
+      if (job.kind !== "pre-restore") job.op.progress({ phase: attempt === 1 ? "capturing" : `capturing (attempt ${attempt}: files changed while reading)` });
       const result = await writeSnapshotArchive({
-        volumes,
-        meta: { snapshotId: id, workloadId: request.workloadId, workloadName, createdAt: new Date().toISOString() },
+        volumes: job.volumes,
+        meta: { snapshotId: job.id, workloadId: job.workloadId, workloadName: job.workloadName, createdAt: new Date().toISOString() },
         output,
-        gzipLevel: gzipLevelFor(request.kind ?? "manual"),
-        onProgress: (p) => op.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, volume: volumes[p.volumeIndex]?.target }),
+        gzipLevel: gzipLevelFor(job.kind),
+        onProgress: (p) => job.op.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, volume: job.volumes[p.volumeIndex]?.target }),
+        signal: job.signal,
       });
       if (!output.writableEnded) output.end();
       await finished(output);
@@ -152,8 +175,8 @@ async function writeWithRetries(
     } catch (error) {
       output.destroy();
       await fs.rm(tmpPath, { force: true });
-      if (!(error instanceof ArchiveSourceChangedError) || !live || attempt >= LIVE_CAPTURE_ATTEMPTS) {
-        if (error instanceof ArchiveSourceChangedError && live) {
+      if (!(error instanceof ArchiveSourceChangedError) || !job.live || attempt >= LIVE_CAPTURE_ATTEMPTS) {
+        if (error instanceof ArchiveSourceChangedError && job.live) {
           throw new DomainError(
             "CONFLICT",
             `Files kept changing while the workload was running (${error.message}); take the snapshot with "stop containers during capture"`,

@@ -46,6 +46,8 @@ export interface SnapshotView {
   capturedLive: boolean;
   /** the boot sweep found no file for this row: it cannot be restored or downloaded */
   fileMissing: boolean;
+  /** never pruned automatically */
+  pinned: boolean;
   /**
    * Imported snapshots only (absent otherwise): whether a restore keeps setuid/setgid on
    * files. Snapshots this server captured always keep them.
@@ -97,6 +99,14 @@ export async function deleteSnapshot(db: Db, dataDir: string, actor: Actor, id: 
     detail: fileWasMissing ? { note: "file was already missing" } : undefined,
   });
   return { fileWasMissing };
+}
+
+/** A pinned snapshot is never pruned automatically (pre-restore retention; schedules' retention). */
+export async function pinSnapshot(db: Db, actor: Actor, id: string, pinned: boolean): Promise<SnapshotView> {
+  await getSnapshotRow(db, id);
+  const row = await db.snapshot.update({ where: { id }, data: { pinned } });
+  await recordAudit(db, actor, { action: pinned ? "snapshot.pin" : "snapshot.unpin", target: id, outcome: "success" });
+  return snapshotView(row);
 }
 
 export interface SnapshotFile {

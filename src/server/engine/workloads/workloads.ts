@@ -7,7 +7,7 @@ import { MANAGED_VOLUME_LABEL, type ContainerRef, type ContainerRuntime, type Co
 import { badRequest, conflict, DomainError, notFound } from "../errors";
 import { publicMessage, unreachableReason, type EngineLog } from "../public-error";
 import { assertLeaseFor, type KeyedLock, type LockLease } from "../keyed-lock";
-import { listJournals } from "../restore/journal";
+import { journalState, listJournals, stoppedWith } from "../restore/journal";
 import { findBindClash, scopeBase, type VolumeSpec, isInside, prepareBindFolder, resolveVolume, validateVolumeSpecs, type BindClaim, type ResolvedVolume } from "../volumes";
 import type { SecretBox } from "../secret-box";
 import { containerEnv, envForView, SECRET_MASK, settingsToColumns, workloadFromRow, type WorkloadConfig, type WorkloadSettings } from "./workload-config";
@@ -317,8 +317,12 @@ export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: L
  * recovered) means the workload's folders may be half-restored: it stays stopped until
  * recovery has run. Restore and recovery redeploy through deployUnderLock, not through here.
  */
-async function assertNoPendingRestore(deps: WorkloadDeps, id: string): Promise<void> {
-  const pending = (await listJournals(deps.dataDir)).some((j) => j.intent && (j.intent.workloadId === id || j.intent.alsoStopped?.includes(id)));
+export async function assertNoPendingRestore(deps: WorkloadDeps, id: string): Promise<void> {
+  // A journal whose workloads are up again only waits for its undo copy: that blocks nothing.
+  const pending = (await listJournals(deps.dataDir)).some((j) => {
+    const state = journalState(j.records);
+    return j.intent && !state.up && !state.done && (j.intent.workloadId === id || stoppedWith(j.intent, state).includes(id));
+  });
   if (pending) {
     throw new DomainError("PRECONDITION_FAILED", "A restore of this workload's data did not finish; restart the server or run `berth recover` before starting it");
   }
@@ -389,6 +393,9 @@ export async function deleteWorkload(
 ): Promise<{ deletedPaths: number }> {
   const w = await loadWorkload(deps.db, id);
   const snapshots = await deps.db.snapshot.count({ where: { workloadId: id } });
+  if ((await listJournals(deps.dataDir)).some((j) => j.intent?.workloadId === id)) {
+    throw conflict(`A restore of ${w.config.name} is still saving its undo copy; try again when it has finished`);
+  }
   if (snapshots > 0) {
     throw badRequest(`${w.config.name} has ${snapshots} snapshot(s); download what you want to keep and delete them first`);
   }

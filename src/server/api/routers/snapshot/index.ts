@@ -3,10 +3,12 @@ import { createSnapshotProcedure } from "./create-snapshot";
 import { deleteSnapshotProcedure } from "./delete-snapshot";
 import { getSnapshotProcedure } from "./get-snapshot";
 import { listSnapshotsProcedure } from "./list-snapshots";
+import { pinSnapshotProcedure } from "./pin-snapshot";
 import { restoreRunsProcedure } from "./restore-runs";
 import { restoreSnapshotProcedure } from "./restore-snapshot";
 import { snapshotProgressProcedure } from "./snapshot-progress";
 import { snapshotableProcedure } from "./snapshotable";
+import { undoRestoreProcedure } from "./undo-restore";
 
 export const snapshotRouter = router({
   list: listSnapshotsProcedure,
@@ -17,4 +19,6 @@ export const snapshotRouter = router({
   progress: snapshotProgressProcedure,
   restore: restoreSnapshotProcedure,
   restoreRuns: restoreRunsProcedure,
+  undoRestore: undoRestoreProcedure,
+  pin: pinSnapshotProcedure,
 });

@@ -14,3 +14,9 @@ export const restoreSnapshotInput = z.object({
   snapshotId: idSchema,
   confirm: z.string().max(100),
 });
+export const undoRestoreInput = z.object({
+  workloadId: idSchema,
+  restoreRunId: idSchema,
+  confirm: z.string().max(100),
+});
+export const pinSnapshotInput = z.object({ id: idSchema, pinned: z.boolean() });
