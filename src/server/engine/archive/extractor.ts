@@ -43,7 +43,7 @@ export interface ExtractOptions {
   /**
    * Stop (as if the disk were full) before free space on a staging filesystem drops below
    * this: a restore stages beside the live data of a running workload, which must not be the
-   * one to hit a full disk. Checked every few MB and every few hundred entries.
+   * one to hit a full disk. Checked every 8 MiB and every 32 inodes written.
    */
   minFree?: { bytes: number; inodes: number };
 }

@@ -23,14 +23,6 @@ export interface RecoveryReport {
 const STRAY = /^\.berth-(staging|backup|undone)-([0-9a-f-]{36})-/;
 
 /**
- * Finishes what crashed restores left, before the server serves anything: a journal without
- * COMMIT is rolled back (every backup put back), one with COMMIT is rolled forward (the
- * remaining swaps done), one with an UNDO is finished (the old data back). Every step checks
- * the filesystem before acting, so recovery can itself be killed at any point and run again.
- * Then the workloads are redeployed and the outcome recorded on the run. What is left is the
- * undo copy: resumeUndoCopies (undo-copy.ts) saves it in the background, after the sweep.
- */
-/**
  * What a start does before serving, the server's and `berth recover`'s alike: finish or undo
  * interrupted restores, then sweep the snapshot files (leftovers of cut-short writes), then
  * resume the undo copies not saved yet (in the background; after the sweep, which would
@@ -43,6 +35,14 @@ export async function recoverAtStart(deps: SnapshotDeps, actor: Actor, log: Swee
   return reports;
 }
 
+/**
+ * Finishes what crashed restores left, before the server serves anything: a journal without
+ * COMMIT is rolled back (every backup put back), one with COMMIT is rolled forward (the
+ * remaining swaps done), one with an UNDO is finished (the old data back). Every step checks
+ * the filesystem before acting, so recovery can itself be killed at any point and run again.
+ * Then the workloads are redeployed and the outcome recorded on the run. What is left is the
+ * undo copy: resumeUndoCopies (undo-copy.ts) saves it in the background, after the sweep.
+ */
 export async function recoverInterruptedRestores(deps: SnapshotDeps, actor: Actor): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   for (const journal of await listJournals(deps.dataDir)) {

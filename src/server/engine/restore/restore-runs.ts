@@ -49,7 +49,6 @@ export function phaseClock(db: Db, runId: string, op: OperationHandle | null) {
   };
 }
 
-
 /** The undone run: its data is no longer live, and its undo copy will never be made. */
 export async function markUndone(deps: { db: Db }, runId: string): Promise<void> {
   const run = await deps.db.restoreRun.findUnique({ where: { id: runId }, select: { startedAt: true, finishedAt: true } });

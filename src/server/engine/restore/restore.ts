@@ -350,7 +350,7 @@ async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequ
 
 /**
  * One pass over the stored file: its sha256, the strict reader's full validation and the
- * extraction into the staging dirs, durable on return. Throws with the staging dirs emptied.
+ * extraction into the staging dirs, durable on return. On a throw the caller removes them.
  */
 async function stage(deps: SnapshotDeps, plan: RestorePlan, targets: Map<number, string>, op: OperationHandle) {
   const hash = createHash("sha256");
@@ -377,10 +377,7 @@ async function stage(deps: SnapshotDeps, plan: RestorePlan, targets: Map<number,
     if (error instanceof ArchiveRejectedError && (await sha256Of(plan.file)) !== plan.row.sha256) throw checksumMismatch();
     throw error;
   }
-  if (hash.digest("hex") !== plan.row.sha256) {
-    for (const dir of targets.values()) await removeTree(dir);
-    throw checksumMismatch();
-  }
+  if (hash.digest("hex") !== plan.row.sha256) throw checksumMismatch();
   return staged;
 }
 

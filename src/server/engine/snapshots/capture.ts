@@ -7,14 +7,13 @@ import { finished } from "node:stream/promises";
 import type { Actor } from "../actor";
 import { ArchiveSourceChangedError, writeSnapshotArchive } from "../archive/archive-writer";
 import { recordAudit } from "../audit";
-import { fsyncPath } from "../durable-fs";
 import { DomainError } from "../errors";
 import { assertLeaseFor, type LockLease } from "../keyed-lock";
 import type { OperationHandle, OperationHub } from "../operations";
-import { publicMessage, type EngineLog } from "../public-error";
+import { publicMessage } from "../public-error";
 import { containerRef, workloadLockKey, type WorkloadDeps } from "../workloads/workloads";
 import { assertSomethingToSnapshot, snapshotCoverage } from "./coverage";
-import { snapshotDir, snapshotFileName, snapshotView, type SnapshotKind, type SnapshotView } from "./snapshot-store";
+import { snapshotDir, snapshotFileName, snapshotView, writeArchiveFile, type SnapshotKind, type SnapshotView } from "./snapshot-store";
 
 export interface SnapshotDeps extends WorkloadDeps {
   operations: OperationHub;
@@ -118,28 +117,6 @@ function captureFailureReason(error: unknown): string {
 // old data waits on disk, so speed comes first: level 1 deflates this project's benchmark data
 // about 1.5× as fast as level 6 for 3% more bytes. Every other kind gets gzip's default.
 const gzipLevelFor = (kind: string) => (kind === "pre-restore" ? 1 : 6);
-
-/**
- * Writes a snapshot's archive durably at its final path: `write` fills the `.tmp`, which is
- * fsynced, renamed, and its directory fsynced. On failure the `.tmp` is gone and nothing is at
- * the final path; a row may then be recorded by the caller.
- */
-export async function writeArchiveFile<T>(dataDir: string, workloadId: string, id: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
-  const dir = snapshotDir(dataDir, workloadId);
-  const finalPath = path.join(dir, snapshotFileName(id));
-  const tmpPath = `${finalPath}.tmp`;
-  try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    const result = await write(tmpPath);
-    await fsyncPath(tmpPath);
-    await fs.rename(tmpPath, finalPath);
-    await fsyncPath(dir);
-    return result;
-  } catch (error) {
-    await fs.rm(tmpPath, { force: true });
-    throw error;
-  }
-}
 
 export interface ArchiveJob {
   id: string;

@@ -10,9 +10,8 @@ import { recordAudit } from "../audit";
 import { DomainError } from "../errors";
 import { publicMessage } from "../public-error";
 import { loadWorkload } from "../workloads/workloads";
-import { fsyncPath } from "../durable-fs";
 import type { SnapshotDeps } from "./capture";
-import { snapshotDir, snapshotFileName, snapshotView, type SnapshotView } from "./snapshot-store";
+import { snapshotDir, snapshotFileName, snapshotView, writeArchiveFile, type SnapshotView } from "./snapshot-store";
 
 export interface ImportRequest {
   workloadId: string;
@@ -41,21 +40,18 @@ const labelFromFileName = (name?: string) =>
 /**
  * Stores an uploaded archive as an `imported` snapshot: streamed to a `.tmp` with a size cap
  * and hashed on the way, then validated completely by the strict reader (nothing is
- * extracted), then renamed into place and recorded. Any failure leaves nothing behind.
+ * extracted), then made durable, renamed into place and recorded. Any failure leaves nothing behind.
  */
 export async function importSnapshot(deps: SnapshotDeps, actor: Actor, request: ImportRequest): Promise<ImportResult> {
   const workload = await loadWorkload(deps.db, request.workloadId);
   const id = randomUUID();
-  const dir = snapshotDir(deps.dataDir, request.workloadId);
-  const finalPath = path.join(dir, snapshotFileName(id));
-  const tmpPath = `${finalPath}.tmp`;
+  const finalPath = path.join(snapshotDir(deps.dataDir, request.workloadId), snapshotFileName(id));
   const op = deps.operations.start(id, request.workloadId, "import");
   const hash = createHash("sha256");
   let size = 0;
   let recorded = false;
 
   try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     op.progress({ phase: "uploading" });
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -69,14 +65,13 @@ export async function importSnapshot(deps: SnapshotDeps, actor: Actor, request: 
         done(null, chunk);
       },
     });
-    await pipeline(request.body, meter, createWriteStream(tmpPath, { flags: "wx", mode: 0o600 }));
-    if (size === 0) throw new DomainError("BAD_REQUEST", "The upload is empty");
-    await fsyncPath(tmpPath);
-
-    op.progress({ phase: "validating", bytesDone: 0, bytesTotal: size });
-    const checked = await readSnapshotArchive(createReadStream(tmpPath, { highWaterMark: 1024 * 1024 }), {});
-    await fs.rename(tmpPath, finalPath);
-    await fsyncPath(dir);
+    // Validated completely before it is renamed into place.
+    const checked = await writeArchiveFile(deps.dataDir, request.workloadId, id, async (tmpPath) => {
+      await pipeline(request.body, meter, createWriteStream(tmpPath, { flags: "wx", mode: 0o600 }));
+      if (size === 0) throw new DomainError("BAD_REQUEST", "The upload is empty");
+      op.progress({ phase: "validating", bytesDone: 0, bytesTotal: size });
+      return readSnapshotArchive(createReadStream(tmpPath, { highWaterMark: 1024 * 1024 }), {});
+    });
 
     const current = new Set(workload.config.volumes.map((v) => v.target));
     const targets = checked.manifest.volumes.map((v) => v.target);
@@ -101,7 +96,6 @@ export async function importSnapshot(deps: SnapshotDeps, actor: Actor, request: 
     return { snapshot: snapshotView(row), matched: targets.filter((t) => current.has(t)), unmatched: targets.filter((t) => !current.has(t)) };
   } catch (error) {
     request.body.destroy();
-    await fs.rm(tmpPath, { force: true });
     // Renamed but never recorded: a file no row describes is not kept.
     if (!recorded) await fs.rm(finalPath, { force: true });
     deps.log.warn({ err: error, workloadId: request.workloadId }, "snapshot import failed");

@@ -5,6 +5,7 @@ import type { Db } from "../../db";
 import type { Actor } from "../actor";
 import { recordAudit } from "../audit";
 import { DomainError, notFound } from "../errors";
+import { fsyncPath } from "../durable-fs";
 import { isInside } from "../volumes";
 
 export const SNAPSHOT_KINDS = ["manual", "pre-restore", "scheduled", "imported"] as const;
@@ -16,6 +17,29 @@ export const snapshotFileName = (id: string) => `${id}.tar.gz`;
 
 export const snapshotsRoot = (dataDir: string) => path.join(dataDir, "snapshots");
 export const snapshotDir = (dataDir: string, workloadId: string) => path.join(snapshotsRoot(dataDir), workloadId);
+
+/**
+ * Writes a snapshot's archive durably at its final path: `write` fills the `.tmp`, which is
+ * fsynced, renamed, and its directory fsynced. On failure the `.tmp` is gone and nothing is at
+ * the final path; a row may then be recorded by the caller.
+ * Capture, import and the undo copy all store their archives through here.
+ */
+export async function writeArchiveFile<T>(dataDir: string, workloadId: string, id: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
+  const dir = snapshotDir(dataDir, workloadId);
+  const finalPath = path.join(dir, snapshotFileName(id));
+  const tmpPath = `${finalPath}.tmp`;
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const result = await write(tmpPath);
+    await fsyncPath(tmpPath);
+    await fs.rename(tmpPath, finalPath);
+    await fsyncPath(dir);
+    return result;
+  } catch (error) {
+    await fs.rm(tmpPath, { force: true });
+    throw error;
+  }
+}
 
 /**
  * Where a stored snapshot's file is. The row is not trusted: its workload id and file name
