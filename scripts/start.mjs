@@ -62,7 +62,8 @@ if (!process.argv.includes("--build-only")) {
 
 const stamp = path.join(root, ".next", "berth-build-fingerprint");
 const fingerprint = buildFingerprint();
-const built = fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.readFileSync(stamp, { encoding: "utf8", flag: "a+" }) === fingerprint;
+const built =
+  fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.readFileSync(stamp, { encoding: "utf8", flag: "a+" }) === fingerprint;
 if (!built || process.env.BERTH_REBUILD === "1") {
   console.log("berth: building the web app (first start or changed sources)...");
   run(bin("next"), ["build"], env);

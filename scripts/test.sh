@@ -11,7 +11,8 @@ vitest() {
   npx vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="test-results/vitest-$1.json"
 }
 
-echo "== typecheck" && npx tsc --noEmit
+echo "== typecheck" && npm run -s typecheck
+echo "== lint (Biome: format, layer rules, imports)" && npm run -s lint
 echo "== unit" && vitest unit
 echo "== integration (real SQLite, private Docker engine)" && vitest integration
 echo "== production build" && NODE_ENV=production node scripts/start.mjs --build-only

@@ -4,7 +4,7 @@
 //   capture <workloadId>               createSnapshot, as the API runs it
 //   capture-quiesce <workloadId>       createSnapshot with the containers stopped during the capture
 //   restore <workloadId> <snapshotId>  restoreSnapshot (stage, stop, swap, start: returns when the workload
-//                                      is up), then waitForRestoreBackground() (the undo copy made durable
+//                                      is up), then deps.restores.settled() (the undo copy made durable
 //                                      and recorded, the replaced data removed)
 //   extract <archive> <stagingDir>     extractSnapshotArchive alone (the staging phase, durability included)
 //   serve                              the download route over HTTP on a free loopback port, as src/server/main.ts serves it
@@ -12,7 +12,7 @@
 // The last stdout line is JSON, a ChildReport (environment.ts): { ms, result, rss: { beforeKb,
 // peakKb }, timeline, restore? }, peakKb being the peak resident set during the operation
 // (VmHWM, reset just before it; for a restore, through the end of its background work).
-// Environment: BERTH_DATA_DIR, DATABASE_URL, DOCKER_HOST, NEXTAUTH_SECRET (set by run.ts).
+// Environment: BERTH_DATA_DIR, DATABASE_URL, DOCKER_HOST, BERTH_DOCKER_NETWORK, NEXTAUTH_SECRET (set by run.ts).
 import { createReadStream } from "node:fs";
 import fs from "node:fs";
 import http from "node:http";
@@ -25,12 +25,12 @@ function status(field: "VmRSS" | "VmHWM"): number {
 
 async function main() {
   const [command, a, b] = process.argv.slice(2);
-  const { systemActor } = await import("../../src/server/engine/actor");
+  const { systemActor } = await import("~/server/engine/actor");
   const actor = systemActor("bench");
 
   if (command === "serve") {
-    const { snapshotDownload } = await import("../../src/server/http/snapshot-download");
-    const { DOWNLOAD_ROUTE, serveFetchHandler } = await import("../../src/server/http/node-bridge");
+    const { snapshotDownload } = await import("~/server/http/snapshot-download");
+    const { DOWNLOAD_ROUTE, serveFetchHandler } = await import("~/server/http/node-bridge");
     const server = http.createServer((req, res) => {
       const match = DOWNLOAD_ROUTE.exec((req.url ?? "/").split("?")[0]!);
       if (!match) return void res.writeHead(404).end();
@@ -41,22 +41,24 @@ async function main() {
     return;
   }
 
-  const { createDb } = await import("../../src/server/db");
-  const { createEngineDeps } = await import("../../src/server/create-engine-deps");
+  const { createDb } = await import("~/server/db");
+  const { createEngineDeps } = await import("~/server/create-engine-deps");
+  const { engineSettingsFromEnv } = await import("~/server/settings");
   const db = createDb();
-  const deps = createEngineDeps(db, { dataDir: process.env.BERTH_DATA_DIR!, dockerHost: process.env.DOCKER_HOST, dockerNetwork: "none", absoluteRoots: [] });
+  const deps = createEngineDeps(db, engineSettingsFromEnv());
   let operation: () => Promise<unknown>;
   // restore: what happens once the call returned (the background undo copy), and Berth's record of it.
   let restoreReport: ((upMs: number) => Promise<RestoreReport>) | undefined;
   if (command === "capture" || command === "capture-quiesce") {
-    const { createSnapshot } = await import("../../src/server/engine/snapshots/capture");
-    operation = async () => (await createSnapshot(deps, actor, { workloadId: a!, label: "bench", quiesce: command === "capture-quiesce" })).id;
+    const { createSnapshot } = await import("~/server/engine/snapshots/capture");
+    operation = async () =>
+      (await createSnapshot(deps, actor, { workloadId: a!, label: "bench", quiesce: command === "capture-quiesce" })).id;
   } else if (command === "restore") {
-    const { restoreSnapshot, waitForRestoreBackground } = await import("../../src/server/engine/restore/restore");
+    const { restoreSnapshot } = await import("~/server/engine/restore/restore");
     let restored: Awaited<ReturnType<typeof restoreSnapshot>> | undefined;
     operation = async () => (restored = await restoreSnapshot(deps, actor, { workloadId: a!, snapshotId: b!, confirm: b! }));
     restoreReport = async (upMs) => {
-      await waitForRestoreBackground();
+      await deps.restores.settled();
       const undoDurableMs = performance.now() - started;
       const { restoreRunId, preRestoreSnapshotId } = restored!;
       const run = await db.restoreRun.findUniqueOrThrow({ where: { id: restoreRunId } });
@@ -65,13 +67,20 @@ async function main() {
         preRestoreSnapshotId,
         upMs,
         undoDurableMs,
-        run: { downtimeMs: run.downtimeMs, upAfterMs: run.upAfterMs, durationMs: run.durationMs, undoCopy: run.undoCopy, phases: JSON.parse(run.phases) as RestoreReport["run"]["phases"] },
+        run: {
+          downtimeMs: run.downtimeMs,
+          upAfterMs: run.upAfterMs,
+          durationMs: run.durationMs,
+          undoCopy: run.undoCopy,
+          phases: JSON.parse(run.phases) as RestoreReport["run"]["phases"],
+        },
       };
     };
   } else if (command === "extract") {
-    const { extractSnapshotArchive } = await import("../../src/server/engine/archive/extractor");
-    const { ARCHIVE_READ_CHUNK } = await import("../../src/server/engine/restore/restore");
-    operation = async () => (await extractSnapshotArchive(createReadStream(a!, { highWaterMark: ARCHIVE_READ_CHUNK }), { targets: new Map([[0, b!]]) })).files;
+    const { extractSnapshotArchive } = await import("~/server/engine/archive/extractor");
+    const { ARCHIVE_READ_CHUNK } = await import("~/server/engine/restore/restore");
+    operation = async () =>
+      (await extractSnapshotArchive(createReadStream(a!, { highWaterMark: ARCHIVE_READ_CHUNK }), { targets: new Map([[0, b!]]) })).files;
   } else {
     throw new Error(`unknown command ${command}`);
   }
@@ -118,7 +127,13 @@ async function main() {
   closeSpan();
   clearInterval(sampler);
   await db.$disconnect();
-  const report: ChildReport = { ms, result: restore ? restore.preRestoreSnapshotId : result, rss: { beforeKb, peakKb: hwmKb }, timeline, restore };
+  const report: ChildReport = {
+    ms,
+    result: restore ? restore.preRestoreSnapshotId : result,
+    rss: { beforeKb, peakKb: hwmKb },
+    timeline,
+    restore,
+  };
   console.log(JSON.stringify(report));
 }
 

@@ -50,7 +50,8 @@ const SUBDIRS = 20;
 const WRITE_CONCURRENCY = 16;
 const CHUNK = 4 * MiB;
 
-const logUniform = (random: () => number, min: number, max: number) => Math.floor(Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min))));
+const logUniform = (random: () => number, min: number, max: number) =>
+  Math.floor(Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min))));
 
 /** A text pool that compresses like logs, JSON and prose (gzip -6: about 0.3–0.4). */
 function textPool(seed: string): Buffer {
@@ -64,7 +65,10 @@ function textPool(seed: string): Buffer {
   });
   // Zipf-like: a few words are very common, most are rare.
   const word = () => vocabulary[Math.floor(vocabulary.length * random() ** 3)]!;
-  const digits = (n: number) => Math.floor(random() * 10 ** n).toString().padStart(n, "0");
+  const digits = (n: number) =>
+    Math.floor(random() * 10 ** n)
+      .toString()
+      .padStart(n, "0");
   const levels = ["INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"];
   // Log messages and JSON records come from a few hundred templates, as in real logs.
   const templates = Array.from({ length: 400 }, () => Array.from({ length: 3 + Math.floor(random() * 9) }, word).join(" "));
@@ -186,11 +190,18 @@ function planExtras(spec: DatasetSpec, files: FilePlan[], directories: string[],
     const to = pick(files).relativePath;
     const kind = random();
     const target =
-      kind < 0.6 ? path.posix.relative(path.posix.dirname(relativePath), to) : kind < 0.8 ? `${CONTAINER_TARGET}/${to}` : kind < 0.9 ? "/etc/hostname" : `missing/target-${i}`;
+      kind < 0.6
+        ? path.posix.relative(path.posix.dirname(relativePath), to)
+        : kind < 0.8
+          ? `${CONTAINER_TARGET}/${to}`
+          : kind < 0.9
+            ? "/etc/hostname"
+            : `missing/target-${i}`;
     symlinks.push({ relativePath, target });
   }
   const hardlinks: LinkPlan[] = [];
-  for (let i = 0; i < Math.round(files.length * HARDLINK_SHARE); i++) hardlinks.push({ relativePath: `${pick(dirs)}/h${i}`, target: pick(files).relativePath });
+  for (let i = 0; i < Math.round(files.length * HARDLINK_SHARE); i++)
+    hardlinks.push({ relativePath: `${pick(dirs)}/h${i}`, target: pick(files).relativePath });
   const owners = createRandom(`${spec.seed}:owners`);
   const meta = (relativePath: string, modes: number[] | null): Metadata => {
     const [uid, gid] = withOwners ? OWNERS[Math.floor(owners() * OWNERS.length)]! : [-1, -1];
@@ -264,10 +275,11 @@ export async function generateDataset(root: string, spec: DatasetSpec): Promise<
   }
 
   const fingerprint = createHash("sha256");
-  files.forEach((file, i) => fingerprint.update(`${file.relativePath}\0${file.size}\0`).update(digests[i]!));
+  for (const [i, file] of files.entries()) fingerprint.update(`${file.relativePath}\0${file.size}\0`).update(digests[i]!);
   for (const l of extras.symlinks) fingerprint.update(`l ${l.relativePath}\0${l.target}\0`);
   for (const h of extras.hardlinks) fingerprint.update(`h ${h.relativePath}\0${h.target}\0`);
-  for (const m of [...extras.fileMeta, ...extras.symlinkMeta, ...extras.dirMeta]) fingerprint.update(`o ${m.relativePath}\0${m.uid}:${m.gid}:${m.mode ?? ""}\0`);
+  for (const m of [...extras.fileMeta, ...extras.symlinkMeta, ...extras.dirMeta])
+    fingerprint.update(`o ${m.relativePath}\0${m.uid}:${m.gid}:${m.mode ?? ""}\0`);
   return {
     ...spec,
     files: files.length,

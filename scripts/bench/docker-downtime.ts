@@ -3,7 +3,7 @@
 // Matched by the `berth.workload` label, not by id: a redeploy may recreate the container.
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
-import { OWNER_LABEL } from "../../src/server/engine/container-runtime";
+import { OWNER_LABEL } from "~/server/engine/container-runtime";
 
 export interface DowntimeReport {
   /** summed over every die → start interval; null when the container never died */

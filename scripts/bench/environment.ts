@@ -5,8 +5,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { createDockerClient } from "../../src/server/docker/client";
-import { startTestDockerEngine, TEST_IMAGE, type TestDockerEngine } from "../../test/support/docker-engine";
+import { createDockerClient } from "~/server/docker/client";
+import { startTestDockerEngine, type TestDockerEngine } from "../../test/support/docker-engine";
+import { TEST_IMAGE } from "../../test/support/test-image";
 import { watchDowntime } from "./docker-downtime";
 
 /** One stretch of an operation in one phase, from its progress events. */
@@ -34,10 +35,16 @@ export interface RestoreReport {
   preRestoreSnapshotId: string | null;
   /** restoreSnapshot() resolved: the workload is up on the restored data */
   upMs: number;
-  /** waitForRestoreBackground() resolved: the undo copy is durable and recorded, backups removed */
+  /** deps.restores.settled() resolved: the undo copy is durable and recorded, backups removed */
   undoDurableMs: number;
   /** the RestoreRun row as Berth recorded it */
-  run: { downtimeMs: number | null; upAfterMs: number | null; durationMs: number | null; undoCopy: string | null; phases: Array<{ phase: string; ms: number }> };
+  run: {
+    downtimeMs: number | null;
+    upAfterMs: number | null;
+    durationMs: number | null;
+    undoCopy: string | null;
+    phases: Array<{ phase: string; ms: number }>;
+  };
 }
 
 export type BenchEnvironment = Awaited<ReturnType<typeof createEnvironment>>;
@@ -67,15 +74,15 @@ export async function createEnvironment(root: string, workBase: string) {
   }
 
   // Imported only now: they read the environment set above when first loaded.
-  const { db } = await import("../../src/server/db");
-  const { engineDeps: deps } = await import("../../src/server/engine-deps");
-  const { systemActor } = await import("../../src/server/engine/actor");
-  const { createProject, createStage } = await import("../../src/server/engine/workloads/projects");
-  const { createWorkload, deployWorkload, loadWorkload, resolveWorkloadVolumes } = await import("../../src/server/engine/workloads/workloads");
-  const { deleteSnapshot, getSnapshotRow, snapshotFilePath } = await import("../../src/server/engine/snapshots/snapshot-store");
-  const { createApiToken } = await import("../../src/server/engine/api-tokens");
+  const { db } = await import("~/server/db");
+  const { engineDeps: deps } = await import("~/server/engine-deps");
+  const { systemActor } = await import("~/server/engine/actor");
+  const { createProject, createStage } = await import("~/server/engine/workloads/projects");
+  const { createWorkload, deployWorkload, loadWorkload, resolveWorkloadVolumes } = await import("~/server/engine/workloads/workloads");
+  const { deleteSnapshot, getSnapshotRow, snapshotFilePath } = await import("~/server/engine/snapshots/snapshot-store");
+  const { createApiToken } = await import("~/server/engine/api-tokens");
   const actor = systemActor("bench");
-  const { secret: token } = await createApiToken(db, actor, { name: "bench", role: "ADMIN" });
+  const { secret: token } = await createApiToken(deps, actor, { name: "bench", role: "ADMIN" });
   const childEnv = { ...process.env };
   const docker = createDockerClient(engine!.dockerHost);
 
@@ -86,8 +93,8 @@ export async function createEnvironment(root: string, workBase: string) {
 
     /** A running workload with one stage volume; returns its id and the volume's host folder. */
     async createWorkload(name: string) {
-      const project = await createProject(db, actor, { slug: name });
-      const stage = await createStage(db, actor, { projectId: project.id, slug: "production" });
+      const project = await createProject(deps, actor, { slug: name });
+      const stage = await createStage(deps, actor, { projectId: project.id, slug: "production" });
       const workload = await createWorkload(deps, actor, {
         projectId: project.id,
         stageId: stage.id,
@@ -118,17 +125,21 @@ export async function createEnvironment(root: string, workBase: string) {
     },
 
     async deleteSnapshot(id: string) {
-      await deleteSnapshot(db, dataDir, actor, id);
+      await deleteSnapshot(deps, actor, id);
     },
 
     /** Runs `scripts/bench/berth-child.ts <args>` and returns its report. */
     berth(...args: string[]): Promise<ChildReport> {
       return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(root, "scripts/bench/berth-child.ts"), ...args], {
-          cwd: root,
-          env: childEnv,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+          process.execPath,
+          ["--expose-gc", "--import", "tsx", path.join(root, "scripts/bench/berth-child.ts"), ...args],
+          {
+            cwd: root,
+            env: childEnv,
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -62,12 +62,17 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
     workBase: path.resolve(pick("work-dir", "BENCH_WORK_DIR", os.tmpdir())),
     out: path.resolve(root, pick("out", "BENCH_OUT", "bench/results.json")),
     keep: flags.has("keep"),
-    only: new Set(pick("only", "BENCH_ONLY", "capture,restore,download").split(",").map((s) => s.trim()) as Array<"capture">),
+    only: new Set(
+      pick("only", "BENCH_ONLY", "capture,restore,download")
+        .split(",")
+        .map((s) => s.trim()) as Array<"capture">,
+    ),
   };
   if (!(options.incompressibleShare >= 0 && options.incompressibleShare <= 1)) throw new Error("--incompressible must be between 0 and 1");
   if (!(Number.isInteger(options.smallFiles) && options.smallFiles >= 0)) throw new Error("--small-files must be a whole number");
   if (!(Number.isInteger(options.runs) && options.runs >= 1)) throw new Error("--runs must be at least 1");
   if (!(options.scale >= 0)) throw new Error("--scale must be >= 0");
-  for (const part of options.only) if (!["capture", "restore", "download"].includes(part)) throw new Error(`--only: unknown part '${part}'`);
+  for (const part of options.only)
+    if (!["capture", "restore", "download"].includes(part)) throw new Error(`--only: unknown part '${part}'`);
   return options;
 }

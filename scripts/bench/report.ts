@@ -62,7 +62,8 @@ export function contextValue(metric: string, berth: Samples): TargetRow {
   return { metric, berth, ratio: median(berth.values), target: "(context)", pass: null };
 }
 
-const format = (value: number, unit: Samples["unit"]) => (unit === "s" ? `${value.toFixed(2)} s` : `${value.toFixed(unit === "MB" && value < 10 ? 2 : 1)} ${unit}`);
+const format = (value: number, unit: Samples["unit"]) =>
+  unit === "s" ? `${value.toFixed(2)} s` : `${value.toFixed(unit === "MB" && value < 10 ? 2 : 1)} ${unit}`;
 
 function describe(s: Samples): string {
   if (s.values.length === 1) return format(s.values[0]!, s.unit);
@@ -71,14 +72,16 @@ function describe(s: Samples): string {
 
 export function renderTable(rows: TargetRow[]): string {
   const header = ["metric", "Berth (min / median)", "reference (min / median)", "ratio", "target", "result"];
-  const lines = rows.map((r) => [
-    r.metric,
-    describe(r.berth),
-    r.reference ? `${r.reference.label}: ${describe(r.reference)}` : "",
-    r.reference ? r.ratio.toFixed(3) : format(r.ratio, r.berth.unit),
-    r.target,
-    r.pass === null ? "" : r.pass ? "pass" : "FAIL",
-  ].map((cell) => cell.replace(/\|/g, "\\|"))); // "tar | pigz" must not split a Markdown cell
+  const lines = rows.map((r) =>
+    [
+      r.metric,
+      describe(r.berth),
+      r.reference ? `${r.reference.label}: ${describe(r.reference)}` : "",
+      r.reference ? r.ratio.toFixed(3) : format(r.ratio, r.berth.unit),
+      r.target,
+      r.pass === null ? "" : r.pass ? "pass" : "FAIL",
+    ].map((cell) => cell.replace(/\|/g, "\\|")),
+  ); // "tar | pigz" must not split a Markdown cell
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   return [row(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(row)].join("\n");

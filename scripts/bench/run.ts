@@ -12,7 +12,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { generateDataset, type DatasetSpec, type DatasetSummary } from "./dataset";
 import type { DowntimeReport } from "./docker-downtime";
-import { removeTree } from "../../src/server/engine/remove-tree";
+import { removeTree } from "~/server/engine/remove-tree";
 import { createEnvironment, type BenchEnvironment, type ChildReport } from "./environment";
 import { parseOptions, type BenchOptions } from "./options";
 import { atLeast, atMost, capped, cappedMedian, context, contextValue, renderTable, samples, type TargetRow } from "./report";
@@ -88,10 +88,13 @@ async function quiescedCaptureRound(env: BenchEnvironment, workload: { id: strin
   (raw.berthQuiescedCaptureS ??= []).push(seconds(berth.ms));
   (raw.quiescedCaptureDowntimeS ??= []).push(seconds(downtimeMs));
   await env.deleteSnapshot(berth.result as string);
-  log(`  Berth capture, containers stopped: ${seconds(berth.ms).toFixed(2)} s, down ${seconds(downtimeMs).toFixed(2)} s (Docker die → start)`);
+  log(
+    `  Berth capture, containers stopped: ${seconds(berth.ms).toFixed(2)} s, down ${seconds(downtimeMs).toFixed(2)} s (Docker die → start)`,
+  );
 }
 
-const describePhases = (list: Array<{ phase: string; ms: number }>) => list.map((p) => `${p.phase} ${seconds(p.ms).toFixed(2)} s`).join(", ");
+const describePhases = (list: Array<{ phase: string; ms: number }>) =>
+  list.map((p) => `${p.phase} ${seconds(p.ms).toFixed(2)} s`).join(", ");
 
 async function restoreRound(
   env: BenchEnvironment,
@@ -161,7 +164,9 @@ async function restoreRound(
       `(peak RSS ${peakMB(child.rss.peakKb).toFixed(0)} MB); down ${seconds(downtimeMs).toFixed(2)} s (Docker die → start), ` +
       `${restore.run.downtimeMs === null ? "none" : `${seconds(restore.run.downtimeMs).toFixed(2)} s`} (Berth's record)`,
   );
-  log(`  restore phases (operation events): ${child.timeline.map((t) => `${t.phase} ${seconds(t.endMs - t.startMs).toFixed(2)} s (${t.peakMB} MB)`).join(", ")}`);
+  log(
+    `  restore phases (operation events): ${child.timeline.map((t) => `${t.phase} ${seconds(t.endMs - t.startMs).toFixed(2)} s (${t.peakMB} MB)`).join(", ")}`,
+  );
   log(
     `  restore run (Berth's record): ${describePhases(restore.run.phases)}; up after ${restore.run.upAfterMs === null ? "?" : `${seconds(restore.run.upAfterMs).toFixed(2)} s`}, ` +
       `all done after ${restore.run.durationMs === null ? "?" : `${seconds(restore.run.durationMs).toFixed(2)} s`}`,
@@ -186,7 +191,8 @@ async function downloadRounds(env: BenchEnvironment, snapshotId: string, archive
     for (let i = 0; i < runs; i++) {
       const berth = await timeShell(curl);
       const cat = await timeShell(`cat ${q(archive)} > /dev/null`);
-      const python = sendfile && (await timeShell(`curl -sf -o /dev/null ${q(`http://127.0.0.1:${sendfile.port}/${path.basename(archive)}`)}`));
+      const python =
+        sendfile && (await timeShell(`curl -sf -o /dev/null ${q(`http://127.0.0.1:${sendfile.port}/${path.basename(archive)}`)}`));
       (raw.downloadMBs ??= []).push(size / MB / seconds(berth.ms));
       (raw.catMBs ??= []).push(size / MB / seconds(cat.ms));
       if (python) (raw.sendfileMBs ??= []).push(size / MB / seconds(python.ms));
@@ -204,7 +210,9 @@ async function downloadRounds(env: BenchEnvironment, snapshotId: string, archive
 /** `python3 -m http.server` on a free loopback port, serving `dir`. */
 function startSendfileServer(dir: string): Promise<{ port: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     let out = "";
     child.on("error", reject);
     child.stdout.on("data", (d: Buffer) => {
@@ -217,7 +225,12 @@ function startSendfileServer(dir: string): Promise<{ port: number; stop: () => v
 }
 
 function spec(options: BenchOptions, scale = 1): DatasetSpec {
-  return { totalBytes: options.totalBytes * scale, incompressibleShare: options.incompressibleShare, smallFiles: options.smallFiles, seed: options.seed };
+  return {
+    totalBytes: options.totalBytes * scale,
+    incompressibleShare: options.incompressibleShare,
+    smallFiles: options.smallFiles,
+    seed: options.seed,
+  };
 }
 
 const describeDataset = (d: DatasetSummary) =>
@@ -229,7 +242,9 @@ async function main() {
   const options = parseOptions(process.argv.slice(2), root);
   ensureSystemPackages();
   const machine = machineInfo(options.workBase);
-  log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.filesystem}, load ${machine.loadAverageAtStart.join(" ")}`);
+  log(
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.filesystem}, load ${machine.loadAverageAtStart.join(" ")}`,
+  );
   const env = await createEnvironment(root, options.workBase);
   const raw: Raw = {};
   const datasets: DatasetSummary[] = [];
@@ -288,7 +303,15 @@ async function main() {
       tarPigz: REFERENCES.tarPigz("<out>", "<volume>"),
       tarXzfSync: REFERENCES.tarXzfSync("<Berth's archive>", "<empty dir beside the volume>"),
     };
-    const results = { date: new Date().toISOString(), machine, options: { ...options, only: [...options.only] }, datasets, references, raw, targets: rows };
+    const results = {
+      date: new Date().toISOString(),
+      machine,
+      options: { ...options, only: [...options.only] },
+      datasets,
+      references,
+      raw,
+      targets: rows,
+    };
     await fs.mkdir(path.dirname(options.out), { recursive: true });
     await fs.writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
     const targets = rows.filter((r) => r.pass !== null);
@@ -310,8 +333,16 @@ function targetRows(raw: Raw, options: BenchOptions): TargetRow[] {
     rows.push(atMost("archive size", samples("Berth archive", "MB", s("berthArchiveMB")), samples("tar -czf", "MB", s("tarCzfMB")), 1.03));
   }
   if (s("quiescedCaptureDowntimeS").length) {
-    rows.push(contextValue(`capture downtime, containers stopped (${size(1)})`, samples("Docker die → start", "s", s("quiescedCaptureDowntimeS"))));
-    rows.push(context("capture wall time, containers stopped", samples("Berth, stopped", "s", s("berthQuiescedCaptureS")), samples("Berth, live", "s", s("berthCaptureS"))));
+    rows.push(
+      contextValue(`capture downtime, containers stopped (${size(1)})`, samples("Docker die → start", "s", s("quiescedCaptureDowntimeS"))),
+    );
+    rows.push(
+      context(
+        "capture wall time, containers stopped",
+        samples("Berth, stopped", "s", s("berthQuiescedCaptureS")),
+        samples("Berth, live", "s", s("berthCaptureS")),
+      ),
+    );
   }
   if (s("tarXzfSyncS").length) {
     const reference = samples("tar -xzf + sync -f", "s", s("tarXzfSyncS"));
@@ -322,27 +353,62 @@ function targetRows(raw: Raw, options: BenchOptions): TargetRow[] {
   if (s("restoreDowntimeS").length) {
     const docker = samples("Docker die → start", "s", s("restoreDowntimeS"));
     rows.push(cappedMedian(`restore downtime (${size(1)})`, docker, DOWNTIME_CAP_S));
-    if (s("berthRecordedDowntimeS").length) rows.push(context(`restore downtime, Berth's record (${size(1)})`, samples("RestoreRun", "s", s("berthRecordedDowntimeS")), docker));
+    if (s("berthRecordedDowntimeS").length)
+      rows.push(context(`restore downtime, Berth's record (${size(1)})`, samples("RestoreRun", "s", s("berthRecordedDowntimeS")), docker));
   }
   if (s("downloadMBs").length) {
-    rows.push(atLeast("download throughput", samples("Berth download", "MB/s", s("downloadMBs")), samples("cat > /dev/null", "MB/s", s("catMBs")), 0.8));
+    rows.push(
+      atLeast(
+        "download throughput",
+        samples("Berth download", "MB/s", s("downloadMBs")),
+        samples("cat > /dev/null", "MB/s", s("catMBs")),
+        0.8,
+      ),
+    );
     if (s("sendfileMBs").length) {
-      rows.push(context("download throughput", samples("Berth download", "MB/s", s("downloadMBs")), samples("python3 http.server (sendfile)", "MB/s", s("sendfileMBs"))));
+      rows.push(
+        context(
+          "download throughput",
+          samples("Berth download", "MB/s", s("downloadMBs")),
+          samples("python3 http.server (sendfile)", "MB/s", s("sendfileMBs")),
+        ),
+      );
     }
   }
-  if (s("berthCaptureRssMB").length) rows.push(capped(`peak RSS, capture (${size(1)})`, samples("Berth capture", "MB", s("berthCaptureRssMB")), RSS_CAP_MB));
-  if (s("berthRestoreRssMB").length) rows.push(capped(`peak RSS, restore (${size(1)})`, samples("Berth restore", "MB", s("berthRestoreRssMB")), RSS_CAP_MB));
+  if (s("berthCaptureRssMB").length)
+    rows.push(capped(`peak RSS, capture (${size(1)})`, samples("Berth capture", "MB", s("berthCaptureRssMB")), RSS_CAP_MB));
+  if (s("berthRestoreRssMB").length)
+    rows.push(capped(`peak RSS, restore (${size(1)})`, samples("Berth restore", "MB", s("berthRestoreRssMB")), RSS_CAP_MB));
   if (s("scaled.berthCaptureRssMB").length) {
     const big = `${size(options.scale)} vs ${size(1)}`;
-    rows.push(capped(`peak RSS, capture (${size(options.scale)})`, samples("Berth capture", "MB", s("scaled.berthCaptureRssMB")), RSS_CAP_MB));
-    rows.push(capped(`peak RSS, restore (${size(options.scale)})`, samples("Berth restore", "MB", s("scaled.berthRestoreRssMB")), RSS_CAP_MB));
-    rows.push(atMost(`peak RSS growth, capture (${big})`, samples("Berth capture", "MB", s("scaled.berthCaptureRssMB")), samples(`at ${size(1)}`, "MB", [Math.max(...s("berthCaptureRssMB"))]), 1.1));
+    rows.push(
+      capped(`peak RSS, capture (${size(options.scale)})`, samples("Berth capture", "MB", s("scaled.berthCaptureRssMB")), RSS_CAP_MB),
+    );
+    rows.push(
+      capped(`peak RSS, restore (${size(options.scale)})`, samples("Berth restore", "MB", s("scaled.berthRestoreRssMB")), RSS_CAP_MB),
+    );
+    rows.push(
+      atMost(
+        `peak RSS growth, capture (${big})`,
+        samples("Berth capture", "MB", s("scaled.berthCaptureRssMB")),
+        samples(`at ${size(1)}`, "MB", [Math.max(...s("berthCaptureRssMB"))]),
+        1.1,
+      ),
+    );
     if (s("berthRestoreRssMB").length) {
-      rows.push(atMost(`peak RSS growth, restore (${big})`, samples("Berth restore", "MB", s("scaled.berthRestoreRssMB")), samples(`at ${size(1)}`, "MB", [Math.max(...s("berthRestoreRssMB"))]), 1.1));
+      rows.push(
+        atMost(
+          `peak RSS growth, restore (${big})`,
+          samples("Berth restore", "MB", s("scaled.berthRestoreRssMB")),
+          samples(`at ${size(1)}`, "MB", [Math.max(...s("berthRestoreRssMB"))]),
+          1.1,
+        ),
+      );
     }
     const docker = samples("Docker die → start", "s", s("scaled.restoreDowntimeS"));
     rows.push(cappedMedian(`restore downtime (${size(options.scale)})`, docker, DOWNTIME_CAP_S));
-    if (s("restoreDowntimeS").length) rows.push(atMost(`restore downtime flat (${big})`, docker, samples(`at ${size(1)}`, "s", s("restoreDowntimeS")), 1.2));
+    if (s("restoreDowntimeS").length)
+      rows.push(atMost(`restore downtime flat (${big})`, docker, samples(`at ${size(1)}`, "s", s("restoreDowntimeS")), 1.2));
   }
   return rows;
 }

@@ -26,11 +26,15 @@ export function ensureSystemPackages(): void {
   const missing: string[] = [];
   if (!have("pigz")) missing.push("pigz");
   if (!have("dockerd") || !have("docker")) missing.push("docker.io");
-  if (!fs.existsSync("/bin/busybox") || !/statically linked|static-pie/.test(spawnSync("file", ["-L", "/bin/busybox"], { encoding: "utf8" }).stdout ?? "static")) {
+  if (
+    !fs.existsSync("/bin/busybox") ||
+    !/statically linked|static-pie/.test(spawnSync("file", ["-L", "/bin/busybox"], { encoding: "utf8" }).stdout ?? "static")
+  ) {
     missing.push("busybox-static");
   }
   if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) throw new Error(`missing system packages: ${missing.join(" ")}; install them with: sudo apt-get install -y ${missing.join(" ")}`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing system packages: ${missing.join(" ")}; install them with: sudo apt-get install -y ${missing.join(" ")}`);
   console.log(`bench: installing ${missing.join(", ")} (apt-get)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   execFileSync("apt-get", ["update", "-q"], { stdio: "inherit", env });

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { NextIntlClientProvider } from "next-intl";
 import { getLocale, getTranslations } from "next-intl/server";
+import { ErrorTranslator } from "~/components/ui/error-translator";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
 
@@ -16,6 +17,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
       <body className="min-h-screen bg-background text-foreground">
         {/* Inherits locale, messages and time zone from src/i18n/request.ts. */}
         <NextIntlClientProvider>
+          <ErrorTranslator />
           <TRPCReactProvider>{children}</TRPCReactProvider>
         </NextIntlClientProvider>
       </body>

@@ -1,11 +1,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import password from "@inquirer/password";
 import fs from "node:fs";
-import { databaseUrl, dataDir } from "~/server/database-url";
+import { databaseUrl } from "~/server/database-url";
 import { createEngineDeps } from "~/server/create-engine-deps";
 import { recoverAtStart } from "~/server/engine/restore/recovery";
-import { waitForRestoreBackground } from "~/server/engine/restore/undo-copy";
-import { logger } from "~/server/logger";
 import { lockDataDir } from "~/server/data-dir-lock";
 import { createDb } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
@@ -13,15 +11,15 @@ import { createApiToken } from "~/server/engine/api-tokens";
 import { DomainError } from "~/server/engine/errors";
 import { createUser, setUserPassword } from "~/server/engine/users";
 import { rotateSecretKey } from "~/server/secret-key";
+import { engineSettingsFromEnv, InvalidConfigurationError } from "~/server/settings";
+import type { EngineDeps } from "~/server/engine/deps";
 
 const roleOption = () =>
-  new Option("--role <role>", "admin or viewer")
-    .makeOptionMandatory()
-    .argParser((value) => {
-      const role = value.toUpperCase();
-      if (role !== "ADMIN" && role !== "VIEWER") throw new InvalidArgumentError("must be admin or viewer");
-      return role as "ADMIN" | "VIEWER";
-    });
+  new Option("--role <role>", "admin or viewer").makeOptionMandatory().argParser((value) => {
+    const role = value.toUpperCase();
+    if (role !== "ADMIN" && role !== "VIEWER") throw new InvalidArgumentError("must be admin or viewer");
+    return role as "ADMIN" | "VIEWER";
+  });
 
 /** --password wins; otherwise ask on a terminal, or read one line from piped stdin. */
 async function readPassword(given: string | undefined): Promise<string> {
@@ -37,23 +35,21 @@ async function readPassword(given: string | undefined): Promise<string> {
   return input.split(/\r?\n/)[0] ?? "";
 }
 
-/** BERTH_PRE_RESTORE_KEEP as the server reads it (src/env.ts): an integer 1–1000, 3 when unset. */
-function preRestoreKeepFromEnv(): number {
-  const raw = process.env.BERTH_PRE_RESTORE_KEEP;
-  if (!raw) return 3;
-  const keep = Number(raw);
-  if (!Number.isInteger(keep) || keep < 1 || keep > 1000) throw new Error(`BERTH_PRE_RESTORE_KEEP must be an integer from 1 to 1000, not "${raw}"`);
-  return keep;
-}
-
-async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+/**
+ * The engine's deps as the server builds them (the same validated settings, the same
+ * composition root), for one command; the database must exist (the server creates it).
+ */
+async function withDeps<T>(fn: (deps: EngineDeps) => Promise<T>, opts: { lockDataDir?: boolean } = {}): Promise<T> {
+  const settings = engineSettingsFromEnv();
+  // Held until exit, taken before the database is opened.
+  if (opts.lockDataDir) await lockDataDir(settings.dataDir);
   const file = databaseUrl().replace(/^file:/, "");
   if (!fs.existsSync(file)) {
     throw new DomainError("PRECONDITION_FAILED", `no database at ${file}; run \`npm start\` once (or set BERTH_DATA_DIR)`);
   }
   const db = createDb();
   try {
-    return await fn(db);
+    return await fn(createEngineDeps(db, settings));
   } finally {
     await db.$disconnect();
   }
@@ -72,7 +68,7 @@ user
   .option("--password <password>", "omit to be prompted (or pipe it on stdin)")
   .action(async (opts: { email: string; name?: string; role: "ADMIN" | "VIEWER"; password?: string }) => {
     const pw = await readPassword(opts.password);
-    const created = await withDb((db) => createUser(db, actor, { ...opts, password: pw }));
+    const created = await withDeps((deps) => createUser(deps, actor, { ...opts, password: pw }));
     console.log(`created ${created.role.toLowerCase()} ${created.email}`);
   });
 user
@@ -82,7 +78,7 @@ user
   .option("--password <password>", "omit to be prompted (or pipe it on stdin)")
   .action(async (opts: { email: string; password?: string }) => {
     const pw = await readPassword(opts.password);
-    await withDb((db) => setUserPassword(db, actor, opts.email, pw));
+    await withDeps((deps) => setUserPassword(deps, actor, { email: opts.email, password: pw }));
     console.log(`password updated for ${opts.email}`);
   });
 
@@ -95,7 +91,7 @@ program
   .addOption(roleOption())
   .option("--expires-in-days <days>", "the token stops working after this many days (default: never)", (v) => Number(v))
   .action(async (opts: { name: string; role: "ADMIN" | "VIEWER"; expiresInDays?: number }) => {
-    const { secret } = await withDb((db) => createApiToken(db, actor, opts));
+    const { secret } = await withDeps((deps) => createApiToken(deps, actor, opts));
     console.error(`created ${opts.role.toLowerCase()} token '${opts.name}'; the secret is shown only now:`);
     console.log(secret);
   });
@@ -107,10 +103,10 @@ program
   .description("replace <data dir>/secret-key with a new random key and re-seal every stored secret with it")
   .action(async () => {
     // Refused while the server (or a recover) holds the data dir: it would keep the old key.
-    await lockDataDir(dataDir());
-    const report = await withDb((db) => rotateSecretKey(db, dataDir()));
+    const report = await withDeps(rotateSecretKey, { lockDataDir: true });
     console.log(`new secret key in place; re-sealed the secrets of ${report.resealed} workload(s)`);
-    for (const u of report.unreadable) console.error(`berth: workload ${u.workloadId}: ${u.key} was sealed with an unknown key; enter it again`);
+    for (const u of report.unreadable)
+      console.error(`berth: workload ${u.workloadId}: ${u.key} was sealed with an unknown key; enter it again`);
   });
 
 program
@@ -118,31 +114,27 @@ program
   .description("finish or undo restores cut short by a crash (the server also does this at start)")
   .action(async () => {
     // Refused while the server (which recovers at start) or another recover holds the data dir.
-    await lockDataDir(dataDir());
-    const reports = await withDb(async (db) => {
-      const deps = createEngineDeps(db, {
-        dataDir: dataDir(),
-        dockerHost: process.env.DOCKER_HOST || undefined,
-        dockerNetwork: process.env.BERTH_DOCKER_NETWORK || "bridge",
-        absoluteRoots: (process.env.BERTH_ABSOLUTE_ROOTS ?? "").split(":").filter(Boolean),
-        allowForeignVolumes: process.env.BERTH_ALLOW_FOREIGN_VOLUMES === "1",
-        preRestoreKeep: preRestoreKeepFromEnv(),
-      });
-      const recovered = await recoverAtStart(deps, systemActor("cli:recover"), logger);
-      // What the server would finish in the background: the undo copies, saved before exiting.
-      await waitForRestoreBackground();
-      return recovered;
-    });
+    const reports = await withDeps(
+      async (deps) => {
+        const recovered = await recoverAtStart(deps, systemActor("cli:recover"));
+        // What the server would finish in the background: the undo copies, saved before exiting.
+        await deps.restores.settled();
+        return recovered;
+      },
+      { lockDataDir: true },
+    );
     if (reports.length === 0) console.log("no interrupted restores");
     for (const r of reports) {
-      console.log(`${r.restoreId}: ${r.outcome}${r.workloadId ? ` (workload ${r.workloadId})` : ""}${r.redeployError ? `; redeploy failed: ${r.redeployError}` : ""}`);
+      console.log(
+        `${r.restoreId}: ${r.outcome}${r.workloadId ? ` (workload ${r.workloadId})` : ""}${r.redeployError ? `; redeploy failed: ${r.redeployError}` : ""}`,
+      );
     }
   });
 
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof DomainError) {
+  if (error instanceof DomainError || error instanceof InvalidConfigurationError) {
     console.error(`berth: ${error.message}`);
   } else if ((error as { code?: string }).code === "P2021") {
     console.error("berth: the database has no tables yet; run `npm start` once (it applies migrations)");

@@ -1,3 +1,4 @@
+import { Alert } from "~/components/ui/alert";
 import { cn } from "~/lib/utils";
 
 export function EmptyState({ title, description, className }: { title: string; description?: string; className?: string }) {
@@ -15,5 +16,15 @@ export function PageHeader({ title, description }: { title: string; description?
       <h1 className="text-2xl font-bold tracking-tight">{title}</h1>
       {description ? <p className="mt-1 text-sm text-muted-foreground">{description}</p> : null}
     </div>
+  );
+}
+
+/** An admin-only page as a viewer sees it: its title and why there is nothing under it. */
+export function AdminOnlyPage({ title, notice }: { title: string; notice: string }) {
+  return (
+    <>
+      <PageHeader title={title} />
+      <Alert variant="info">{notice}</Alert>
+    </>
   );
 }

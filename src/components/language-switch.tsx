@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useLocale, useTranslations } from "next-intl";
 import { useState, useTransition } from "react";
-import { LOCALE_COOKIE, LOCALES, type Locale } from "~/i18n/locales";
+import { LOCALE_COOKIE } from "~/i18n/locales";
+import { LOCALES, type Locale } from "~/shared/locales";
 import { cn } from "~/lib/utils";
 import { api } from "~/trpc/react";
 
@@ -25,6 +26,7 @@ export function LanguageSwitch({ signedIn, className }: { signedIn: boolean; cla
   async function choose(locale: Locale) {
     if (locale === current || busy) return;
     setError(null);
+    // biome-ignore lint/suspicious/noDocumentCookie: the server reads this cookie on the next request; the Cookie Store API is not in every browser
     document.cookie = `${LOCALE_COOKIE}=${locale}; path=/; max-age=${ONE_YEAR_SECONDS}; samesite=lax`;
     if (signedIn) {
       try {
@@ -39,7 +41,12 @@ export function LanguageSwitch({ signedIn, className }: { signedIn: boolean; cla
 
   return (
     <div className={cn("flex flex-col items-end gap-1", className)}>
-      <div role="group" aria-label={t("language")} aria-busy={busy || undefined} className="inline-flex rounded-md border border-border p-0.5">
+      <div
+        role="group"
+        aria-label={t("language")}
+        aria-busy={busy || undefined}
+        className="inline-flex rounded-md border border-border p-0.5"
+      >
         {LOCALES.map((locale) => (
           <button
             key={locale}
@@ -52,7 +59,9 @@ export function LanguageSwitch({ signedIn, className }: { signedIn: boolean; cla
             onClick={() => void choose(locale)}
             className={cn(
               "cursor-pointer rounded px-2 py-1 text-xs font-semibold uppercase transition-colors focus-visible:outline-2 focus-visible:outline-ring disabled:cursor-wait",
-              locale === current ? "bg-primary text-primary-foreground" : "text-muted-foreground hover:bg-accent hover:text-accent-foreground",
+              locale === current
+                ? "bg-primary text-primary-foreground"
+                : "text-muted-foreground hover:bg-accent hover:text-accent-foreground",
             )}
           >
             {t(`languageCodes.${locale}`)}

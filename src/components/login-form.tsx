@@ -8,8 +8,7 @@ import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
-
-const TOO_MANY = /^Too many failed sign-in attempts\. Try again in (\d+) minutes?\.?$/;
+import { decodeSignInError } from "~/shared/sign-in-error";
 
 export function LoginForm() {
   const t = useTranslations("login");
@@ -18,12 +17,12 @@ export function LoginForm() {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  // The server's messages are English; translate the ones we know, show any other as sent.
-  function translateError(message: string): string {
-    if (message === "Invalid email or password" || message === "CredentialsSignin") return t("errors.invalid");
-    const tooMany = TOO_MANY.exec(message);
-    if (tooMany) return t("errors.tooMany", { minutes: Number(tooMany[1]) });
-    return message;
+  // The server sends a reason code (shared/sign-in-error.ts); next-auth's own failure is "CredentialsSignin".
+  function translateError(text: string): string {
+    const error = decodeSignInError(text);
+    if (text === "CredentialsSignin" || error?.reason === "invalid-credentials") return t("errors.invalid");
+    if (error?.reason === "too-many-attempts") return t("errors.tooMany", { minutes: Number(error.params?.minutes ?? 1) });
+    return t("errors.unknown");
   }
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {

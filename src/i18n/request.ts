@@ -1,7 +1,7 @@
 import { cookies, headers } from "next/headers";
 import { getRequestConfig } from "next-intl/server";
 import { authenticateRequest } from "~/server/auth/request-actor";
-import { db } from "~/server/db";
+import { engineDeps } from "~/server/engine-deps";
 import { LOCALE_COOKIE, resolveLocale } from "./locales";
 
 // No locale in the URL: the cookie set by the language switch wins, then the signed-in
@@ -9,9 +9,9 @@ import { LOCALE_COOKIE, resolveLocale } from "./locales";
 export default getRequestConfig(async () => {
   let locale = resolveLocale((await cookies()).get(LOCALE_COOKIE)?.value);
   if (!locale) {
-    const auth = await authenticateRequest(db, new Headers(await headers()));
+    const auth = await authenticateRequest(engineDeps, new Headers(await headers()));
     if (auth.actor?.kind === "user") {
-      const user = await db.user.findUnique({ where: { id: auth.actor.userId }, select: { locale: true } });
+      const user = await engineDeps.db.user.findUnique({ where: { id: auth.actor.userId }, select: { locale: true } });
       locale = resolveLocale(user?.locale);
     }
   }

@@ -1,33 +1,31 @@
 import type { Db } from "./db";
 import { createDockerClient } from "./docker/client";
 import { createDockerRuntime } from "./docker/container-runtime";
+import type { EngineDeps, EngineSettings } from "./engine/deps";
 import { KeyedLock } from "./engine/keyed-lock";
 import { OperationHub } from "./engine/operations";
-import type { SnapshotDeps } from "./engine/snapshots/capture";
+import { RestoreTasks } from "./engine/restore/restore-tasks";
+import { createSignInLimiter } from "./engine/sign-in";
 import { logger } from "./logger";
 import { lazySecretBox } from "./secret-key";
 
-export interface EngineSettings {
-  dataDir: string;
-  dockerHost?: string;
-  dockerNetwork: string;
-  absoluteRoots: string[];
-  allowForeignVolumes?: boolean;
-  preRestoreKeep?: number;
-}
-
-/** The engine's adapters, for the server (once per process) and the CLI. */
-export function createEngineDeps(db: Db, settings: EngineSettings, shared = { locks: new KeyedLock(), operations: new OperationHub() }): SnapshotDeps {
+/**
+ * The composition root: the engine's adapters and per-process state, from validated
+ * settings (engineSettingsFromEnv). The server builds one (engine-deps.ts), as do the CLI,
+ * the bench's children and the tests; `overrides` puts a fake at a seam a test is not testing.
+ */
+export function createEngineDeps(db: Db, settings: EngineSettings, overrides: Partial<EngineDeps> = {}): EngineDeps {
+  const { dockerHost, dockerNetwork, ...rest } = settings;
   return {
+    ...rest,
     db,
-    runtime: createDockerRuntime(createDockerClient(settings.dockerHost), { networkMode: settings.dockerNetwork }),
-    locks: shared.locks,
-    operations: shared.operations,
-    dataDir: settings.dataDir,
-    absoluteRoots: settings.absoluteRoots,
-    allowForeignVolumes: settings.allowForeignVolumes ?? false,
-    preRestoreKeep: settings.preRestoreKeep ?? 3,
+    runtime: overrides.runtime ?? createDockerRuntime(createDockerClient(dockerHost), { networkMode: dockerNetwork }),
+    locks: new KeyedLock(),
+    operations: new OperationHub(),
+    restores: new RestoreTasks(),
+    signInLimiter: createSignInLimiter(),
     secrets: lazySecretBox(settings.dataDir),
     log: logger,
+    ...overrides,
   };
 }

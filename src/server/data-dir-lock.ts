@@ -22,15 +22,26 @@ export interface DataDirLock {
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = lockFile(dataDir);
-  const child = spawn("flock", ["--exclusive", "--nonblock", "--conflict-exit-code", String(CONFLICT), file, "sh", "-c", "echo locked; exec cat >/dev/null"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const child = spawn(
+    "flock",
+    ["--exclusive", "--nonblock", "--conflict-exit-code", String(CONFLICT), file, "sh", "-c", "echo locked; exec cat >/dev/null"],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
-    child.once("error", (error) => reject(new DomainError("PRECONDITION_FAILED", `cannot lock the data dir: ${error.message} (Berth needs util-linux's flock)`)));
+    child.once("error", (error) =>
+      reject(new DomainError("PRECONDITION_FAILED", `cannot lock the data dir: ${error.message} (Berth needs util-linux's flock)`)),
+    );
     child.once("exit", (code) => {
       if (code !== CONFLICT) return reject(new DomainError("PRECONDITION_FAILED", `cannot lock the data dir: flock exited with ${code}`));
       const holder = fs.readFileSync(file, "utf8").trim();
-      reject(new DomainError("CONFLICT", `another Berth process${holder ? ` (pid ${holder})` : ""}, the server or \`berth recover\`, is using this data dir; stop it first`));
+      reject(
+        new DomainError(
+          "CONFLICT",
+          `another Berth process${holder ? ` (pid ${holder})` : ""}, the server or \`berth recover\`, is using this data dir; stop it first`,
+        ),
+      );
     });
     child.stdout.once("data", () => resolve());
   });

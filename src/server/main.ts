@@ -20,7 +20,6 @@ const { stampClientAddress } = await import("./auth/client-address");
 const { applySecurityHeaders, securityHeaders } = await import("./http/security-headers");
 const responseHeaders = securityHeaders(dev);
 
-
 http
   .createServer((req, res) => {
     applySecurityHeaders(res, responseHeaders);

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Db } from "./db";
+import type { EngineDeps } from "./engine/deps";
 import { DomainError } from "./engine/errors";
 import { createSecretBox, SECRET_KEY_BYTES, type SecretBox } from "./engine/secret-box";
 import { resealSecrets, type ResealReport } from "./engine/workloads/reseal-secrets";
@@ -88,12 +88,13 @@ export function lazySecretBox(dataDir: string): SecretBox {
  * renamed over secret-key, and running it again finishes an interrupted rotation with the
  * same new key. The server must not run meanwhile (the CLI checks).
  */
-export async function rotateSecretKey(db: Db, dataDir: string): Promise<ResealReport> {
+export async function rotateSecretKey(deps: Pick<EngineDeps, "db" | "dataDir">): Promise<ResealReport> {
+  const { dataDir } = deps;
   const current = readKey(secretKeyFile(dataDir));
   if (!current) throw new DomainError("PRECONDITION_FAILED", `no secret key at ${secretKeyFile(dataDir)} yet; start Berth once first`);
   const nextFile = nextKeyFile(dataDir);
   if (!fs.existsSync(nextFile)) createKeyFile(nextFile);
-  const report = await resealSecrets(db, createSecretBox(readKey(nextFile)!, [current]));
+  const report = await resealSecrets({ db: deps.db, secrets: createSecretBox(readKey(nextFile)!, [current]) });
   fs.renameSync(nextFile, secretKeyFile(dataDir));
   fsyncPath(dataDir);
   return report;

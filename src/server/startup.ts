@@ -1,6 +1,5 @@
 import { env } from "~/env";
 import { lockDataDir } from "./data-dir-lock";
-import { db } from "./db";
 import { systemActor } from "./engine/actor";
 import { recoverAtStart } from "./engine/restore/recovery";
 import { seedFirstAdmin } from "./engine/users";
@@ -25,19 +24,20 @@ async function startupTasks(): Promise<void> {
   // key" errors name.
   logger.info({ keyId: engineDeps.secrets.keyId }, "secret key loaded");
   // Secret env values still in clear (stored before sealing existed) are sealed now.
-  const sealed = await resealSecrets(db, engineDeps.secrets);
+  const sealed = await resealSecrets(engineDeps);
   if (sealed.resealed > 0) logger.info({ workloads: sealed.resealed }, "sealed secret env values stored in clear");
-  if (sealed.unreadable.length > 0) logger.error({ unreadable: sealed.unreadable }, "secret env values sealed with another secret key cannot be read");
+  if (sealed.unreadable.length > 0)
+    logger.error({ unreadable: sealed.unreadable }, "secret env values sealed with another secret key cannot be read");
   // Containers of an older version whose binds nest would escape to the host at their next restart.
   await removeNestedContainers(engineDeps, systemActor("berth:startup")).catch((error: unknown) =>
     logger.warn({ err: error }, "could not check the containers' bind mounts (Docker unreachable?)"),
   );
   // Before anything is served: a restore cut short by a crash is finished or undone; leftovers
   // of cut-short writes go, lost files are flagged; undo copies not saved yet are resumed.
-  const recovered = await recoverAtStart(engineDeps, systemActor("berth:recovery"), logger);
+  const recovered = await recoverAtStart(engineDeps, systemActor("berth:recovery"));
   for (const r of recovered) logger.warn(r, "recovered an interrupted restore");
 
-  const seeded = await seedFirstAdmin(db, { email: env.BERTH_ADMIN_EMAIL, password: env.BERTH_ADMIN_PASSWORD });
+  const seeded = await seedFirstAdmin(engineDeps, { email: env.BERTH_ADMIN_EMAIL, password: env.BERTH_ADMIN_PASSWORD });
   if (seeded === "created") logger.info({ email: env.BERTH_ADMIN_EMAIL }, "created the first admin from BERTH_ADMIN_EMAIL");
   if (seeded === "missing-env") {
     logger.warn(

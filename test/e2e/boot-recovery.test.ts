@@ -41,11 +41,21 @@ it("rolls back a restore killed mid-swap while booting, before serving, and reco
   const dataDir = app.dataDir;
   await app.stop({ keepData: true });
   app = undefined;
-  const killed = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), "restore", workloadId, snapshot.id], {
-    cwd: root,
-    env: { ...process.env, BERTH_DATA_DIR: dataDir, DATABASE_URL: "", DOCKER_HOST: inject("dockerHost"), BERTH_CRASH_AT: "swap-0-after-live" },
-    encoding: "utf8",
-  });
+  const killed = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), "restore", workloadId, snapshot.id],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        BERTH_DATA_DIR: dataDir,
+        DATABASE_URL: "",
+        DOCKER_HOST: inject("dockerHost"),
+        BERTH_CRASH_AT: "swap-0-after-live",
+      },
+      encoding: "utf8",
+    },
+  );
   expect(killed.signal, killed.stderr).toBe("SIGKILL");
   expect(await fs.readFile(path.join(dirs[0]!, "state.txt"), "utf8")).toBe("snapshot"); // really half-swapped
 
@@ -60,8 +70,14 @@ it("rolls back a restore killed mid-swap while booting, before serving, and reco
   const workload = await api2.query<{ status: { state: string } }>("workload.get", { id: workloadId });
   expect(workload.status.state).toBe("running");
   // With the server up, the CLI must not touch journals a live restore may own.
-  const cli = spawnSync(path.join(root, "bin/berth.mjs"), ["recover"], { env: { ...process.env, BERTH_DATA_DIR: dataDir, DATABASE_URL: "" }, encoding: "utf8" });
-  expect([cli.status, cli.stderr]).toEqual([1, expect.stringMatching(/another Berth process \(pid \d+\), the server or `berth recover`, is using this data dir/)]);
+  const cli = spawnSync(path.join(root, "bin/berth.mjs"), ["recover"], {
+    env: { ...process.env, BERTH_DATA_DIR: dataDir, DATABASE_URL: "" },
+    encoding: "utf8",
+  });
+  expect([cli.status, cli.stderr]).toEqual([
+    1,
+    expect.stringMatching(/another Berth process \(pid \d+\), the server or `berth recover`, is using this data dir/),
+  ]);
   const leftovers = (await fs.readdir(path.dirname(dirs[0]!))).filter((n) => n.startsWith(".berth-"));
   expect(leftovers).toEqual([]);
 });

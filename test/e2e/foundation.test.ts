@@ -21,8 +21,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const meWithBearer = (secret: string) =>
-  fetch(`${app.url}/api/trpc/me.get`, { headers: { authorization: `Bearer ${secret}` } });
+const meWithBearer = (secret: string) => fetch(`${app.url}/api/trpc/me.get`, { headers: { authorization: `Bearer ${secret}` } });
 
 async function signIn(page: Page, password: string) {
   await page.getByLabel(/^(Email|Электронная почта)$/).fill(app.admin.email);
@@ -79,7 +78,7 @@ describe("foundation UI", () => {
       page.getByRole("banner").getByText("Admin", { exact: true }),
       page.getByRole("banner").getByRole("button", { name: "English" }),
     ]) {
-      expect(await contrastOf(page, locator), String(locator)).toBeGreaterThanOrEqual(4.5);
+      expect(await contrastOf(locator), String(locator)).toBeGreaterThanOrEqual(4.5);
     }
     await screenshot(page, "foundation-03-workloads");
   });
@@ -311,7 +310,7 @@ describe("docker banner", () => {
 });
 
 /** WCAG contrast ratio of an element's text against the first opaque background behind it. */
-async function contrastOf(page: Page, locator: ReturnType<Page["locator"]>): Promise<number> {
+async function contrastOf(locator: ReturnType<Page["locator"]>): Promise<number> {
   return locator.first().evaluate((el) => {
     const parse = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
     const lum = ([r, g, b]: number[]) => {
@@ -362,7 +361,7 @@ describe("saved language and dark mode", () => {
         page.getByRole("columnheader", { name: "Роль" }),
         page.getByRole("banner").getByText("Администратор"),
       ]) {
-        expect(await contrastOf(page, locator), String(locator)).toBeGreaterThanOrEqual(4.5);
+        expect(await contrastOf(locator), String(locator)).toBeGreaterThanOrEqual(4.5);
       }
       await screenshot(page, "foundation-12-tokens-dark");
 

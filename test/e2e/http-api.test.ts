@@ -10,8 +10,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const trpcGet = (procedure: string, headers: Record<string, string> = {}) =>
-  fetch(`${app.url}/api/trpc/${procedure}`, { headers });
+const trpcGet = (procedure: string, headers: Record<string, string> = {}) => fetch(`${app.url}/api/trpc/${procedure}`, { headers });
 
 const trpcPost = (procedure: string, json: unknown, headers: Record<string, string> = {}) =>
   fetch(`${app.url}/api/trpc/${procedure}`, {
@@ -24,7 +23,10 @@ const trpcPost = (procedure: string, json: unknown, headers: Record<string, stri
 async function signInCookie(email: string, password: string): Promise<string | null> {
   const csrfRes = await fetch(`${app.url}/api/auth/csrf`);
   const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const csrfCookie = csrfRes.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const res = await fetch(`${app.url}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
@@ -90,9 +92,17 @@ describe("authentication over HTTP", () => {
   it("refuses a cross-site cookie mutation with 403 but not a bearer one", async () => {
     const cross = await trpcPost("token.create", { name: "csrf", role: "ADMIN" }, { cookie: adminCookie, origin: "http://evil.example" });
     expect(cross.status).toBe(403);
-    const fetchSite = await trpcPost("token.create", { name: "csrf", role: "ADMIN" }, { cookie: adminCookie, "sec-fetch-site": "cross-site" });
+    const fetchSite = await trpcPost(
+      "token.create",
+      { name: "csrf", role: "ADMIN" },
+      { cookie: adminCookie, "sec-fetch-site": "cross-site" },
+    );
     expect(fetchSite.status).toBe(403);
-    const bearer = await trpcPost("token.create", { name: "script", role: "VIEWER" }, { authorization: `Bearer ${adminToken}`, origin: "http://evil.example" });
+    const bearer = await trpcPost(
+      "token.create",
+      { name: "script", role: "VIEWER" },
+      { authorization: `Bearer ${adminToken}`, origin: "http://evil.example" },
+    );
     expect(bearer.status).toBe(200);
   });
 

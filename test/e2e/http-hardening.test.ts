@@ -54,8 +54,9 @@ async function signIn(from: string, email: string, password: string, forwardedFo
   return error ?? "ok";
 }
 
-const INVALID = "Invalid email or password";
-const LIMITED = /^Too many failed sign-in attempts\. Try again in \d+ minutes?\.$/;
+// The reason code the login form translates (src/shared/sign-in-error.ts).
+const INVALID = JSON.stringify({ reason: "invalid-credentials" });
+const LIMITED = /^\{"reason":"too-many-attempts","params":\{"minutes":\d+\}\}$/;
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startAppServer({ BERTH_TRUSTED_PROXIES: `${TRUSTED_PROXY}/32` }), launchBrowser()]);

@@ -123,7 +123,11 @@ describe("a cancelled import", () => {
         `--${boundary}\r\nContent-Disposition: form-data; name="label"\r\n\r\ncut short\r\n` +
           `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`,
       );
-      await uploadThenDrop({ "content-type": `multipart/form-data; boundary=${boundary}` }, Buffer.concat([head, filler(1024 * 1024)]), 32 * 1024 * 1024);
+      await uploadThenDrop(
+        { "content-type": `multipart/form-data; boundary=${boundary}` },
+        Buffer.concat([head, filler(1024 * 1024)]),
+        32 * 1024 * 1024,
+      );
       await expectCancelledCleanly(watch);
     } finally {
       watch.stop();

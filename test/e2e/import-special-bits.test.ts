@@ -28,7 +28,16 @@ function setuidArchive(): Buffer {
     snapshotTar([dir("volumes/0/"), dir("volumes/0/bin/"), ...names.map((n) => file(`volumes/0/bin/${n}`, body(n), { mode: 0o4755 }))], {
       manifest: {
         version: 2,
-        volumes: [{ index: 0, target: "/data", scope: "stage", source: "data", files: names.length, bytes: names.reduce((s, n) => s + body(n).length, 0) }],
+        volumes: [
+          {
+            index: 0,
+            target: "/data",
+            scope: "stage",
+            source: "data",
+            files: names.length,
+            bytes: names.reduce((s, n) => s + body(n).length, 0),
+          },
+        ],
       },
     }),
   );
@@ -125,9 +134,13 @@ describe("import and restore dialogs", () => {
     const dialog = page.getByRole("dialog", { name: "Import a snapshot" });
     const box = dialog.getByLabel("Keep special permission bits (setuid/setgid)");
     expect(await box.isChecked()).toBe(false);
-    await dialog.getByText("Only tick this for archives you trust: a setuid program runs with its owner's rights.", { exact: false }).waitFor();
+    await dialog
+      .getByText("Only tick this for archives you trust: a setuid program runs with its owner's rights.", { exact: false })
+      .waitFor();
     await dialog.getByLabel("Label (optional)").fill(label);
-    await dialog.getByLabel("Archive file").setInputFiles({ name: `${label}.tar.gz`, mimeType: "application/gzip", buffer: setuidArchive() });
+    await dialog
+      .getByLabel("Archive file")
+      .setInputFiles({ name: `${label}.tar.gz`, mimeType: "application/gzip", buffer: setuidArchive() });
     if (tick) {
       await box.check();
       await screenshot(page, "special-bits-00-import-dialog");
@@ -136,9 +149,16 @@ describe("import and restore dialogs", () => {
       page.waitForRequest((r) => r.method() === "POST" && r.url().includes("/snapshots/import")),
       dialog.getByRole("button", { name: "Upload and import" }).click(),
     ]);
-    await dialog.getByRole("status").filter({ hasText: `Imported as ${label}` }).waitFor({ timeout: 60_000 });
     await dialog
-      .getByText(tick ? "A restore of this snapshot keeps setuid and setgid on its files." : "A restore of this snapshot removes setuid and setgid from its files")
+      .getByRole("status")
+      .filter({ hasText: `Imported as ${label}` })
+      .waitFor({ timeout: 60_000 });
+    await dialog
+      .getByText(
+        tick
+          ? "A restore of this snapshot keeps setuid and setgid on its files."
+          : "A restore of this snapshot removes setuid and setgid from its files",
+      )
       .waitFor();
     if (tick) await screenshot(page, "special-bits-01-imported-trusted");
     await dialog.getByRole("button", { name: "Done" }).click();

@@ -43,7 +43,8 @@ async function trpc<T>(procedure: string, input: unknown, method: "GET" | "POST"
       ? await page.request.get(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`)
       : await page.request.post(`/api/trpc/${procedure}`, { headers: { origin: app.url }, data: { json: input } });
   const body = (await res.json()) as { result?: { data: { json: T } }; error?: { json?: { data?: { code?: string } } } };
-  if (!res.ok()) throw Object.assign(new Error(`${procedure}: ${res.status()} ${JSON.stringify(body.error)}`), { code: body.error?.json?.data?.code });
+  if (!res.ok())
+    throw Object.assign(new Error(`${procedure}: ${res.status()} ${JSON.stringify(body.error)}`), { code: body.error?.json?.data?.code });
   return body.result!.data.json;
 }
 
@@ -108,7 +109,13 @@ async function watchDialog(busyLabel: string): Promise<() => Promise<DialogLog>>
         }, 50);
       }
     };
-    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-current", "disabled"] });
+    new MutationObserver(look).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ["aria-current", "disabled"],
+    });
   }, busyLabel);
   return () => page.evaluate(() => (window as unknown as { dialogLog: DialogLog }).dialogLog);
 }
@@ -129,7 +136,13 @@ beforeAll(async () => {
   ({ context, page } = await newEnglishPage(browser, app.url, browserErrors));
   await signIn(page, app.admin.email, app.admin.password);
 
-  workloadId = await deployDataWorkload(trpc, { project: PROJECT, stage: STAGE, name: NAME, namedVolume: NAMED_VOLUME, image: inject("testImage") });
+  workloadId = await deployDataWorkload(trpc, {
+    project: PROJECT,
+    stage: STAGE,
+    name: NAME,
+    namedVolume: NAMED_VOLUME,
+    image: inject("testImage"),
+  });
   await fs.writeFile(notes(), "version 1: as in the snapshot\n");
   await fs.writeFile(path.join(dataFolder(), "big.bin"), randomBytes(BIG_FILE_BYTES));
   await trpc("snapshot.create", { workloadId, label: "v1" });
@@ -159,7 +172,10 @@ describe("restore UI", () => {
     const dialog = page.getByRole("dialog", { name: "Restore snapshot v1?" });
     const steps = dialog.getByRole("listitem");
     // In the engine's order: unpacked while running, then the stop, the swap, the start, and the undo copy.
-    await steps.nth(0).getByText("checked and unpacked next to the current data while the workload keeps running", { exact: false }).waitFor();
+    await steps
+      .nth(0)
+      .getByText("checked and unpacked next to the current data while the workload keeps running", { exact: false })
+      .waitFor();
     await steps.nth(1).getByText(`The workload's container berth_${PROJECT}_${STAGE}_${NAME} is stopped.`).waitFor();
     const replaced = steps.filter({ hasText: "This volume is replaced entirely by the unpacked copy" });
     await replaced.getByText("/data", { exact: true }).waitFor();
@@ -230,7 +246,14 @@ describe("restore UI", () => {
     expect(run!.downtimeMs).toBeGreaterThanOrEqual(0);
     expect(run!.upAfterMs).toBeGreaterThan(run!.downtimeMs!);
     expect(run!.durationMs).toBeGreaterThanOrEqual(run!.upAfterMs!);
-    expect(run!.phases.map((p) => p.phase)).toEqual(["staging", "stopping", "swapping", "starting", "saving-undo-copy", "removing-old-data"]);
+    expect(run!.phases.map((p) => p.phase)).toEqual([
+      "staging",
+      "stopping",
+      "swapping",
+      "starting",
+      "saving-undo-copy",
+      "removing-old-data",
+    ]);
     const pre = (await snapshots()).find((s) => s.id === run!.preRestoreSnapshotId);
     expect(pre).toMatchObject({ kind: "pre-restore", label: "before restoring v1" });
 
@@ -263,7 +286,9 @@ describe("restore UI", () => {
   });
 
   it("pins and unpins snapshots: the badge shows it, and the server keeps it", async () => {
-    const v1 = snapshotsPanel().getByRole("row").filter({ has: page.getByRole("button", { name: "Restore snapshot v1", exact: true }) });
+    const v1 = snapshotsPanel()
+      .getByRole("row")
+      .filter({ has: page.getByRole("button", { name: "Restore snapshot v1", exact: true }) });
     const pin = v1.getByRole("button", { name: "Pin snapshot v1", exact: true });
     expect(await pin.getAttribute("title")).toContain("never removed automatically");
     await pin.click();
@@ -290,7 +315,10 @@ describe("restore UI", () => {
     await dialog.getByLabel("To confirm, type before restoring v1").fill("before restoring v1");
     await screenshot(page, "restore-06-undo-dialog");
     await submit.click();
-    await dialog.getByRole("status").filter({ hasText: "The restore was undone: snapshot before restoring v1 was restored." }).waitFor({ timeout: 120_000 });
+    await dialog
+      .getByRole("status")
+      .filter({ hasText: "The restore was undone: snapshot before restoring v1 was restored." })
+      .waitFor({ timeout: 120_000 });
     await dialog.getByRole("button", { name: "Done" }).click();
     await dialog.waitFor({ state: "detached" });
 
@@ -348,13 +376,20 @@ describe("restore UI", () => {
       await waitForRuns((runs) => runs[0]!.undoCopy === "failed", "saving the undo copy did not fail");
       expect(await fs.readFile(notes(), "utf8")).toBe("version 1: as in the snapshot\n");
       // Started elsewhere (here: the API), so the panel reports the failure, as a warning: the workload is up.
-      await snapshotsPanel().getByRole("alert").filter({ hasText: "brought its workload back up, but saving its undo copy failed" }).waitFor();
+      await snapshotsPanel()
+        .getByRole("alert")
+        .filter({ hasText: "brought its workload back up, but saving its undo copy failed" })
+        .waitFor();
 
-      const row = history().getByRole("row").filter({ hasText: "Undo copy not saved yet; the old data is kept and saving is retried at the next start." });
+      const row = history()
+        .getByRole("row")
+        .filter({ hasText: "Undo copy not saved yet; the old data is kept and saving is retried at the next start." });
       await row.waitFor({ timeout: 45_000 });
       await row.getByRole("button", { name: "Undo the restore of v1" }).click();
       const dialog = page.getByRole("dialog", { name: "Undo this restore?" });
-      await dialog.getByText("goes back to what it was just before the restore of v1: that data is still on disk", { exact: false }).waitFor();
+      await dialog
+        .getByText("goes back to what it was just before the restore of v1: that data is still on disk", { exact: false })
+        .waitFor();
       await dialog.getByText("a rename, so it takes seconds whatever the size", { exact: false }).waitFor();
       await screenshot(page, "restore-09-swap-back-dialog");
       const log = await watchDialog("Undoing…");
@@ -381,14 +416,25 @@ describe("restore UI", () => {
     expect(undo).toMatchObject({ outcome: "succeeded", undoOf: run!.id, undoCopy: "saved" });
     expect(undone).toMatchObject({ id: run!.id, undoCopy: "undone" });
     expect(undo!.phases.map((p) => p.phase)).toEqual(["stopping", "swapping", "starting", "saving-undo-copy", "removing-old-data"]);
-    await history().getByRole("row").filter({ hasText: "Undo of the restore of v1" }).getByText(new RegExp(`^Down for ${SECONDS}$`)).waitFor();
+    await history()
+      .getByRole("row")
+      .filter({ hasText: "Undo of the restore of v1" })
+      .getByText(new RegExp(`^Down for ${SECONDS}$`))
+      .waitFor();
     await history().getByRole("row").filter({ hasText: "Undone" }).waitFor();
     await history().getByRole("button", { name: "Undo the undo of the restore of v1" }).waitFor();
     // Four undo copies now: the pinned first one survived the retention of three.
     const pres = (await snapshots()).filter((s) => s.kind === "pre-restore");
-    expect(pres.map((s) => s.label).sort()).toEqual(["before restoring v1", "before restoring v1", "before undoing v1", "before undoing v1"]);
+    expect(pres.map((s) => s.label).sort()).toEqual([
+      "before restoring v1",
+      "before restoring v1",
+      "before undoing v1",
+      "before undoing v1",
+    ]);
     expect(pres.filter((s) => s.pinned)).toHaveLength(1);
-    const marked = snapshotsPanel().getByRole("row").filter({ has: page.getByText("Undo copy", { exact: true }) });
+    const marked = snapshotsPanel()
+      .getByRole("row")
+      .filter({ has: page.getByText("Undo copy", { exact: true }) });
     await marked.getByText("before undoing v1").waitFor();
     expect(await marked.count()).toBe(1);
     await screenshot(page, "restore-11-history-after-swap-back");
@@ -404,7 +450,10 @@ describe("restore UI", () => {
       await vpage.goto(`/workloads/${workloadId}`);
       const vhistory = vpage.getByRole("region", { name: "Restore history" });
       await vhistory.getByRole("row").filter({ hasText: "Succeeded" }).nth(3).waitFor();
-      await vhistory.getByText(new RegExp(`^Down for ${SECONDS}$`)).first().waitFor();
+      await vhistory
+        .getByText(new RegExp(`^Down for ${SECONDS}$`))
+        .first()
+        .waitFor();
       const vsnapshots = vpage.getByRole("region", { name: "Snapshots", exact: true });
       await vsnapshots.getByRole("row").filter({ hasText: "before restoring v1" }).getByText("Pinned", { exact: true }).waitFor();
       expect(await vpage.getByRole("button", { name: /^(Restore|Undo|Pin|Unpin)/ }).count()).toBe(0);
@@ -416,9 +465,13 @@ describe("restore UI", () => {
   it("shows the restore history in Russian", async () => {
     await page.getByRole("banner").getByRole("button", { name: "Русский" }).click();
     const ru = page.getByRole("region", { name: "История восстановлений" });
-    for (const header of ["Начато", "Снимок", "Кто", "Результат", "Длительность", "Копия для отмены"]) await ru.getByRole("columnheader", { name: header }).waitFor();
+    for (const header of ["Начато", "Снимок", "Кто", "Результат", "Длительность", "Копия для отмены"])
+      await ru.getByRole("columnheader", { name: header }).waitFor();
     await ru.getByRole("row").filter({ hasText: "Выполнено" }).first().waitFor();
-    await ru.getByText(/^Простой: [\d,]+\sс$/).first().waitFor();
+    await ru
+      .getByText(/^Простой: [\d,]+\sс$/)
+      .first()
+      .waitFor();
     await ru.getByRole("row").filter({ hasText: "Отменено" }).waitFor();
     await ru.getByRole("button", { name: "Отменить отмену восстановления снимка v1" }).waitFor();
     await page.getByRole("region", { name: "Снимки", exact: true }).getByRole("button", { name: "Восстановить снимок v1" }).click();
@@ -448,7 +501,11 @@ describe("restore UI", () => {
     for (const w of [web, worker]) await trpc("workload.deploy", { id: w.id });
     await trpc("snapshot.create", { workloadId: web.id, label: "shared-v1" });
     await page.goto(`/workloads/${web.id}`);
-    await snapshotsPanel().getByRole("row").filter({ hasText: "shared-v1" }).getByRole("button", { name: "Restore snapshot shared-v1" }).click();
+    await snapshotsPanel()
+      .getByRole("row")
+      .filter({ hasText: "shared-v1" })
+      .getByRole("button", { name: "Restore snapshot shared-v1" })
+      .click();
     const dialog = page.getByRole("dialog", { name: "Restore snapshot shared-v1?" });
     const shared = dialog.getByTestId("restore-shared-with");
     await shared.getByText("This other workload mounts the same data and is stopped too", { exact: false }).waitFor();

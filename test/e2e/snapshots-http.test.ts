@@ -56,7 +56,9 @@ describe("download", () => {
     const sha = createHash("sha256").update(expected).digest("hex");
     expect(res.headers.get("etag")).toBe(`"${sha}"`);
     expect(res.headers.get("last-modified")).toBeTruthy();
-    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="files-f_r dich\.tar\.gz"; filename\*=UTF-8''files-f%C3%BCr%20dich\.tar\.gz$/);
+    expect(res.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="files-f_r dich\.tar\.gz"; filename\*=UTF-8''files-f%C3%BCr%20dich\.tar\.gz$/,
+    );
     expect(Buffer.from(await res.arrayBuffer()).equals(expected)).toBe(true);
   });
 
@@ -116,8 +118,16 @@ describe("import", () => {
     const archive = Buffer.from(await (await download()).arrayBuffer());
     const raw = await importArchive(archive, "?label=restored%20copy");
     expect(raw.status).toBe(201);
-    const body = (await raw.json()) as { snapshot: { kind: string; label: string; sha256: string }; matched: string[]; unmatched: string[] };
-    expect(body.snapshot).toMatchObject({ kind: "imported", label: "restored copy", sha256: createHash("sha256").update(archive).digest("hex") });
+    const body = (await raw.json()) as {
+      snapshot: { kind: string; label: string; sha256: string };
+      matched: string[];
+      unmatched: string[];
+    };
+    expect(body.snapshot).toMatchObject({
+      kind: "imported",
+      label: "restored copy",
+      sha256: createHash("sha256").update(archive).digest("hex"),
+    });
     expect(body).toMatchObject({ matched: ["/data"], unmatched: [] });
 
     const form = new FormData();
@@ -138,7 +148,11 @@ describe("import", () => {
     ["a truncated archive", () => truncate(good(), 60), /truncated|unexpected end/i],
     ["a body that is not gzip", () => snapshotTar([file("volumes/0/a.txt", "a")], { volumes: 1 }), /not a gzip archive/i],
     ["a '../' entry", () => gzip(snapshotTar([file("volumes/0/../../x", "x")], { volumes: 1 })), /volumes\/0\/\.\.\/\.\.\/x/],
-    ["a symlink entry", () => gzip(snapshotTar([record({ name: "volumes/0/l", type: "2", linkname: "/etc/passwd" })], { volumes: 1 })), /volumes\/0\/l.*link/i],
+    [
+      "a symlink entry",
+      () => gzip(snapshotTar([record({ name: "volumes/0/l", type: "2", linkname: "/etc/passwd" })], { volumes: 1 })),
+      /volumes\/0\/l.*link/i,
+    ],
     ["an index beyond the manifest", () => gzip(snapshotTar([file("volumes/3/x", "x")], { volumes: 1 })), /volumes\/3\/x/],
     ["an oversize body", () => Buffer.concat([good(), Buffer.alloc(IMPORT_LIMIT + 1)]), /larger than the import limit/, 413],
   ];
@@ -172,7 +186,10 @@ describe("progress subscription", () => {
 
   it("streams a capture's progress to a viewer as server-sent events, ending with done", async () => {
     const controller = new AbortController();
-    const res = await fetch(url(), { headers: { authorization: `Bearer ${viewer}`, accept: "text/event-stream" }, signal: controller.signal });
+    const res = await fetch(url(), {
+      headers: { authorization: `Bearer ${viewer}`, accept: "text/event-stream" },
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
@@ -182,7 +199,10 @@ describe("progress subscription", () => {
     const finished = () => captured !== undefined && new RegExp(`"operationId":"${captured}"[^\\n]*"done":true`).test(text);
     const deadline = Date.now() + 30_000;
     while (!finished() && Date.now() < deadline) {
-      const { value, done } = await Promise.race([reader.read(), new Promise<{ value?: undefined; done: false }>((r) => setTimeout(() => r({ done: false }), 500))]);
+      const { value, done } = await Promise.race([
+        reader.read(),
+        new Promise<{ value?: undefined; done: false }>((r) => setTimeout(() => r({ done: false }), 500)),
+      ]);
       if (done) break;
       if (value) text += new TextDecoder().decode(value);
     }
@@ -193,4 +213,3 @@ describe("progress subscription", () => {
     expect(finished()).toBe(true);
   });
 });
-

@@ -46,7 +46,8 @@ async function listSnapshots(): Promise<{ id: string; label: string; kind: strin
   const input = encodeURIComponent(JSON.stringify({ json: { workloadId } }));
   const res = await fetch(`${app.url}/api/trpc/snapshot.list?input=${input}`, { headers: { authorization: `Bearer ${token}` } });
   expect(res.status).toBe(200);
-  return ((await res.json()) as { result: { data: { json: { id: string; label: string; kind: string; size: string | number }[] } } }).result.data.json;
+  return ((await res.json()) as { result: { data: { json: { id: string; label: string; kind: string; size: string | number }[] } } }).result
+    .data.json;
 }
 
 /** The size as the UI writes it in English (same SI scaling, Intl unit formatting). */
@@ -62,7 +63,13 @@ beforeAll(async () => {
     env: { ...process.env, BERTH_DATA_DIR: app.dataDir, DATABASE_URL: "" },
     encoding: "utf8",
   }).trim();
-  workloadId = await deployDataWorkload(trpc, { project: PROJECT, stage: STAGE, name: NAME, namedVolume: NAMED_VOLUME, image: inject("testImage") });
+  workloadId = await deployDataWorkload(trpc, {
+    project: PROJECT,
+    stage: STAGE,
+    name: NAME,
+    namedVolume: NAMED_VOLUME,
+    image: inject("testImage"),
+  });
   await fs.writeFile(path.join(dataFolder(), "notes.txt"), "written before the snapshot\n");
   await fs.writeFile(path.join(dataFolder(), "big.bin"), randomBytes(BIG_FILE_BYTES));
   // Links are archived as links (format 2); a named pipe never is: the snapshot lists it as skipped.
@@ -187,9 +194,14 @@ describe("snapshots UI", () => {
     expect(await submit.isDisabled()).toBe(true);
 
     // The server's refusal shows in the dialog, and nothing is stored.
-    await dialog.getByLabel("Archive file").setInputFiles({ name: "notes.tar.gz", mimeType: "application/gzip", buffer: Buffer.from("not an archive") });
+    await dialog
+      .getByLabel("Archive file")
+      .setInputFiles({ name: "notes.tar.gz", mimeType: "application/gzip", buffer: Buffer.from("not an archive") });
     await submit.click();
-    await dialog.getByRole("alert").filter({ hasText: /not a gzip archive/i }).waitFor();
+    await dialog
+      .getByRole("alert")
+      .filter({ hasText: /not a gzip archive/i })
+      .waitFor();
 
     // A loopback upload is instant: throttle it (Chromium's network emulation) to watch the bar, then cancel.
     await dialog.getByLabel("Label (optional)").fill("re-imported");
@@ -197,7 +209,12 @@ describe("snapshots UI", () => {
     await dialog.getByText(`${path.basename(downloaded)}, `, { exact: false }).waitFor();
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable");
-    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16 * 1024 * 1024 });
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 16 * 1024 * 1024,
+    });
     try {
       await submit.click();
       await dialog.getByRole("progressbar", { name: "Uploading…" }).locator("[style]").waitFor();
@@ -266,7 +283,11 @@ describe("snapshots UI", () => {
     await group.getByText(`${PROJECT} / ${STAGE}`).waitFor();
     await group.getByText(`2 snapshots, ${formatBytes(total)} in total`).waitFor();
     await group.getByRole("row").filter({ hasText: "re-imported" }).getByText("Imported", { exact: true }).waitFor();
-    await group.getByRole("row").filter({ hasText: "before-upgrade" }).getByRole("link", { name: "Download snapshot before-upgrade" }).waitFor();
+    await group
+      .getByRole("row")
+      .filter({ hasText: "before-upgrade" })
+      .getByRole("link", { name: "Download snapshot before-upgrade" })
+      .waitFor();
     await screenshot(page, "snapshots-10-page");
     await group.getByRole("link", { name: NAME }).click();
     await page.waitForURL(`**/workloads/${workloadId}`);
@@ -287,7 +308,8 @@ describe("snapshots UI", () => {
       await vpage.getByRole("region", { name: "Snapshot coverage" }).getByText("/cache", { exact: true }).waitFor();
       const vpanel = vpage.getByRole("region", { name: "Snapshots", exact: true });
       await vpanel.getByRole("row").filter({ hasText: "re-imported" }).getByText("Imported", { exact: true }).waitFor();
-      for (const name of ["Take snapshot", "Import…", /^Delete/, /^Restore/]) expect(await vpanel.getByRole("button", { name }).count(), String(name)).toBe(0);
+      for (const name of ["Take snapshot", "Import…", /^Delete/, /^Restore/])
+        expect(await vpanel.getByRole("button", { name }).count(), String(name)).toBe(0);
       expect(await vpanel.getByRole("link", { name: /^Download/ }).count()).toBe(0);
       await screenshot(vpage, "snapshots-11-viewer");
     } finally {
@@ -303,7 +325,8 @@ describe("snapshots UI", () => {
     const ru = page.getByRole("region", { name: "Снимки", exact: true });
     await ru.getByRole("button", { name: "Сделать снимок" }).waitFor();
     await ru.getByRole("button", { name: "Импорт…" }).waitFor();
-    for (const header of ["Метка", "Тип", "Размер", "Создан", "Автор", "Примечания"]) await ru.getByRole("columnheader", { name: header }).waitFor();
+    for (const header of ["Метка", "Тип", "Размер", "Создан", "Автор", "Примечания"])
+      await ru.getByRole("columnheader", { name: header }).waitFor();
     await ru.getByRole("row").filter({ hasText: "re-imported" }).getByText("Импортирован", { exact: true }).waitFor();
     await ru.getByRole("row").filter({ hasText: "before-upgrade" }).getByText("Снят на работающей нагрузке").waitFor();
     await ru.getByRole("button", { name: "Показать пропущенные элементы снимка before-upgrade (1 элемент)" }).waitFor();

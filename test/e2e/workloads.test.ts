@@ -245,7 +245,11 @@ describe("workloads UI", () => {
 
       await row.getByRole("link", { name: NAME }).click();
       await vpage.getByRole("heading", { level: 1, name: NAME }).waitFor();
-      await vpage.getByRole("row").filter({ hasText: "/data" }).getByText(`<data>/volumes/projects/${PROJECT}/stages/${STAGE}/app`).waitFor();
+      await vpage
+        .getByRole("row")
+        .filter({ hasText: "/data" })
+        .getByText(`<data>/volumes/projects/${PROJECT}/stages/${STAGE}/app`)
+        .waitFor();
       await vpage.getByRole("region", { name: "Logs" }).getByText("hello-from-berth").waitFor();
       expect(await vpage.content()).not.toContain(app.dataDir);
       for (const name of [/^Redeploy/, /^Start/, /^Stop/, "Edit", "Delete"]) {
@@ -264,7 +268,10 @@ describe("workloads UI", () => {
     const dialog = page.getByRole("dialog", { name: "Delete project?" });
     await dialog.getByText("It still has 1 workload", { exact: false }).waitFor();
     await dialog.getByRole("button", { name: "Delete project" }).click();
-    await dialog.getByRole("alert").filter({ hasText: `Project ${PROJECT} still has 1 workload(s); delete them first` }).waitFor();
+    await dialog
+      .getByRole("alert")
+      .filter({ hasText: `Project ${PROJECT} still has 1 workload; delete it first.` })
+      .waitFor();
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
   });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
+import { engineDeps } from "~/server/engine-deps";
 import { db } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
 import { createApiToken } from "~/server/engine/api-tokens";
@@ -13,7 +14,7 @@ const system = systemActor("test");
 let ids: Awaited<ReturnType<typeof createIdentities>>;
 
 beforeAll(async () => {
-  ids = await createIdentities(db);
+  ids = await createIdentities(engineDeps);
 });
 
 async function expectTrpcError(promise: Promise<unknown>, code: TRPCError["code"], message?: RegExp) {
@@ -30,23 +31,26 @@ async function expectTrpcError(promise: Promise<unknown>, code: TRPCError["code"
 describe("sign-in", () => {
   it("accepts the right password and refuses a wrong one or an unknown email with the same message", async () => {
     const limiter = createSignInLimiter();
-    await createUser(db, system, { email: "Signin@Berth.test", password: "right-password", role: "VIEWER" });
-    const user = await signIn(db, limiter, { email: "signin@berth.test", password: "right-password", address: "10.0.0.1" });
+    await createUser(engineDeps, system, { email: "Signin@Berth.test", password: "right-password", role: "VIEWER" });
+    const user = await signIn(
+      { ...engineDeps, signInLimiter: limiter },
+      { email: "signin@berth.test", password: "right-password", address: "10.0.0.1" },
+    );
     expect(user.email).toBe("signin@berth.test");
     expect(user).not.toHaveProperty("passwordHash");
-    await expect(signIn(db, limiter, { email: "signin@berth.test", password: "wrong", address: "10.0.0.1" })).rejects.toThrow(
-      "Invalid email or password",
-    );
-    await expect(signIn(db, limiter, { email: "nobody@berth.test", password: "wrong", address: "10.0.0.1" })).rejects.toThrow(
-      "Invalid email or password",
-    );
+    await expect(
+      signIn({ ...engineDeps, signInLimiter: limiter }, { email: "signin@berth.test", password: "wrong", address: "10.0.0.1" }),
+    ).rejects.toThrow("Invalid email or password");
+    await expect(
+      signIn({ ...engineDeps, signInLimiter: limiter }, { email: "nobody@berth.test", password: "wrong", address: "10.0.0.1" }),
+    ).rejects.toThrow("Invalid email or password");
   });
 
   it("locks an account+address after 5 failures, even for the right password, but not other addresses", async () => {
     const limiter = createSignInLimiter();
-    await createUser(db, system, { email: "limited@berth.test", password: "right-password", role: "VIEWER" });
+    await createUser(engineDeps, system, { email: "limited@berth.test", password: "right-password", role: "VIEWER" });
     const attempt = (password: string, address = "10.0.0.2") =>
-      signIn(db, limiter, { email: "limited@berth.test", password, address });
+      signIn({ ...engineDeps, signInLimiter: limiter }, { email: "limited@berth.test", password, address });
     for (let i = 0; i < 5; i++) await expect(attempt("wrong")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(attempt("right-password")).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
@@ -58,19 +62,24 @@ describe("sign-in", () => {
   it("limits one address spraying many accounts", async () => {
     const limiter = createSignInLimiter({ perAccount: 5, perAddress: 3 });
     for (let i = 0; i < 3; i++) {
-      await expect(signIn(db, limiter, { email: `spray${i}@berth.test`, password: "x", address: "10.0.0.9" })).rejects.toMatchObject({
+      await expect(
+        signIn({ ...engineDeps, signInLimiter: limiter }, { email: `spray${i}@berth.test`, password: "x", address: "10.0.0.9" }),
+      ).rejects.toMatchObject({
         code: "UNAUTHORIZED",
       });
     }
-    await expect(signIn(db, limiter, { email: "spray9@berth.test", password: "x", address: "10.0.0.9" })).rejects.toMatchObject({
+    await expect(
+      signIn({ ...engineDeps, signInLimiter: limiter }, { email: "spray9@berth.test", password: "x", address: "10.0.0.9" }),
+    ).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
     });
   });
 
   it("clears the account's failures after a success", async () => {
     const limiter = createSignInLimiter();
-    await createUser(db, system, { email: "reset@berth.test", password: "right-password", role: "VIEWER" });
-    const attempt = (password: string) => signIn(db, limiter, { email: "reset@berth.test", password, address: "10.0.0.4" });
+    await createUser(engineDeps, system, { email: "reset@berth.test", password: "right-password", role: "VIEWER" });
+    const attempt = (password: string) =>
+      signIn({ ...engineDeps, signInLimiter: limiter }, { email: "reset@berth.test", password, address: "10.0.0.4" });
     for (let i = 0; i < 4; i++) await expect(attempt("wrong")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await attempt("right-password");
     for (let i = 0; i < 4; i++) await expect(attempt("wrong")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
@@ -90,19 +99,21 @@ describe("role matrix", () => {
     "user.updateRole": {
       role: "ADMIN",
       input: async () => ({
-        id: (await createUser(db, system, { email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" })).id,
+        id: (await createUser(engineDeps, system, { email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" })).id,
         role: "ADMIN",
       }),
     },
     "user.delete": {
       role: "ADMIN",
-      input: async () => ({ id: (await createUser(db, system, { email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" })).id }),
+      input: async () => ({
+        id: (await createUser(engineDeps, system, { email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" })).id,
+      }),
     },
     "token.list": { role: "ADMIN", input: () => undefined },
     "token.create": { role: "ADMIN", input: () => ({ name: unique(), role: "VIEWER" }) },
     "token.revoke": {
       role: "ADMIN",
-      input: async () => ({ id: (await createApiToken(db, system, { name: unique(), role: "VIEWER" })).token.id }),
+      input: async () => ({ id: (await createApiToken(engineDeps, system, { name: unique(), role: "VIEWER" })).token.id }),
     },
   };
 
@@ -110,7 +121,10 @@ describe("role matrix", () => {
     const mine = allProcedurePaths().filter((p) => /^(me|user|token|system)\./.test(p));
     expect(Object.keys(entries).sort()).toEqual(mine);
     const others = allProcedurePaths().filter((p) => !mine.includes(p));
-    expect(others.every((p) => /^(workload|project|stage|snapshot)\./.test(p)), `unowned procedures: ${others}`).toBe(true);
+    expect(
+      others.every((p) => /^(workload|project|stage|snapshot)\./.test(p)),
+      `unowned procedures: ${others}`,
+    ).toBe(true);
   });
 
   it("gives each identity the expected outcome on every procedure", async () => {
@@ -125,7 +139,7 @@ describe("role matrix", () => {
   });
 
   it("takes a role change or a deleted user into account at once, whatever the session says", async () => {
-    const demoted = await createUser(db, system, { email: "demoted@berth.test", password: "password-1", role: "ADMIN" });
+    const demoted = await createUser(engineDeps, system, { email: "demoted@berth.test", password: "password-1", role: "ADMIN" });
     const headers = { ...SAME_ORIGIN, cookie: await sessionCookie(demoted) };
     await (await callerFor(ids.headers.admin)).user.updateRole({ id: demoted.id, role: "VIEWER" });
     await expectTrpcError((await callerFor(headers)).user.list(), "FORBIDDEN");
@@ -134,12 +148,16 @@ describe("role matrix", () => {
   });
 
   it("refuses an unknown or malformed bearer token with a clear message", async () => {
-    await expectTrpcError((await callerFor({ authorization: "Bearer berth_nope" })).me.get(), "UNAUTHORIZED", /Invalid or revoked API token/);
+    await expectTrpcError(
+      (await callerFor({ authorization: "Bearer berth_nope" })).me.get(),
+      "UNAUTHORIZED",
+      /Invalid or revoked API token/,
+    );
     await expectTrpcError((await callerFor({ authorization: "Basic abc" })).me.get(), "UNAUTHORIZED", /Malformed Authorization/);
   });
 
   it("refuses a forged session cookie", async () => {
-    const forged = ids.headers.admin.cookie!.slice(0, -4) + "AAAA";
+    const forged = `${ids.headers.admin.cookie!.slice(0, -4)}AAAA`;
     await expectTrpcError((await callerFor({ ...SAME_ORIGIN, cookie: forged })).me.get(), "UNAUTHORIZED");
   });
 });
@@ -193,7 +211,11 @@ describe("input and error handling", () => {
     const caller = await callerFor(ids.headers.admin);
     const admins = (await caller.user.list()).filter((u) => u.role === "ADMIN");
     for (const other of admins.filter((u) => u.id !== ids.admin.id)) await caller.user.delete({ id: other.id });
-    await expectTrpcError(caller.user.updateRole({ id: ids.admin.id, role: "VIEWER" }), "PRECONDITION_FAILED", /at least one administrator/);
+    await expectTrpcError(
+      caller.user.updateRole({ id: ids.admin.id, role: "VIEWER" }),
+      "PRECONDITION_FAILED",
+      /at least one administrator/,
+    );
     await expectTrpcError(caller.user.delete({ id: ids.admin.id }), "BAD_REQUEST", /your own account/);
     await expectTrpcError(caller.user.delete({ id: "no-such-user" }), "NOT_FOUND");
   });

@@ -11,16 +11,23 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { openSnapshotFile, type SnapshotView } from "~/server/engine/snapshots/snapshot-store";
 import { deployWorkload } from "~/server/engine/workloads/workloads";
 import { dir, file, gzip, snapshotTar } from "../support/archive-builder";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
-import { buildMetadataFixture, describeTree, FIXTURE, mutateMetadataFixture, patternBytes, SPARSE, type TreeDescription } from "../support/metadata-fixture";
+import {
+  buildMetadataFixture,
+  describeTree,
+  FIXTURE,
+  mutateMetadataFixture,
+  patternBytes,
+  SPARSE,
+  type TreeDescription,
+} from "../support/metadata-fixture";
 import { aspectOf, expectSameTree, mtimeMismatches, without, withModes } from "../support/tree-aspects";
 import { makeWorkload, testActor } from "../support/workload-fixtures";
 
@@ -59,12 +66,17 @@ async function changeThenRestore(snapshotId: string) {
   await mutateMetadataFixture(live);
   expect(await describeTree(live)).not.toEqual(original);
   const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId, confirm: snapshotId });
-  await waitForRestoreBackground();
+  await engineDeps.restores.settled();
   return { result, tree: await describeTree(live) };
 }
 
 const importFile = (archive: string, options: { keepSpecialBits?: boolean } = {}) =>
-  importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(archive), fileName: path.basename(archive), maxBytes: GiB, ...options });
+  importSnapshot({ ...engineDeps, importMaxBytes: GiB }, testActor, {
+    workloadId,
+    body: createReadStream(archive),
+    fileName: path.basename(archive),
+    ...options,
+  });
 
 beforeAll(async () => {
   scratch = await fs.mkdtemp(path.join(os.tmpdir(), "berth-fidelity-it-"));
@@ -88,7 +100,7 @@ beforeAll(async () => {
   gnu = await describeTree(gnuDir);
 
   snapshot = await createSnapshot(engineDeps, testActor, { workloadId, label: "fidelity" });
-  const served = await openSnapshotFile(db, engineDeps.dataDir, testActor, snapshot.id, { audit: true });
+  const served = await openSnapshotFile(engineDeps, testActor, { id: snapshot.id, audit: true });
   downloaded = path.join(scratch, served.downloadName);
   await fs.copyFile(served.path, downloaded);
   expect(sha256(await fs.readFile(downloaded))).toBe(snapshot.sha256);
@@ -107,7 +119,10 @@ describe("the fixture and the GNU tar reference", () => {
     expect(e["readonly-dir"]?.mode).toBe(0o500);
     expect(Object.values(aspectOf(original, "symlink targets"))).toHaveLength(5);
     expect(e["links/relative"]).toMatchObject({ type: "symlink", uid: 999, gid: 999 });
-    expect(original.hardlinkGroups).toEqual([["hard/deeper/triple-2", "hard/triple-1", "triple-3"], ["hard/original.txt", "hard/same.txt"]]);
+    expect(original.hardlinkGroups).toEqual([
+      ["hard/deeper/triple-2", "hard/triple-1", "triple-3"],
+      ["hard/original.txt", "hard/same.txt"],
+    ]);
     expect(e[SPARSE.big.path]?.size).toBe(64 * 1024 * 1024);
     expect(e[SPARSE.big.path]!.blocks! * 512).toBeLessThanOrEqual(1024 * 1024); // 4 KiB written (more on coarse filesystems)
     expect(e[SPARSE.tail.path]!.blocks! * 512).toBeLessThan(SPARSE.tail.size / 10);
@@ -150,7 +165,10 @@ describe("download → import → restore", () => {
     const stripped = withModes(expected, { [FIXTURE.setuidFile]: 0o755, [FIXTURE.setgidFile]: 0o755 });
     expectSameTree("imported (special bits stripped)", tree, stripped, { mtimes: "us", blocksAtMost: gnu });
     const report = result.strippedSpecialBits;
-    expect({ count: report.count, paths: [...report.paths].sort() }).toEqual({ count: 2, paths: [`${TARGET}/${FIXTURE.setgidFile}`, `${TARGET}/${FIXTURE.setuidFile}`] });
+    expect({ count: report.count, paths: [...report.paths].sort() }).toEqual({
+      count: 2,
+      paths: [`${TARGET}/${FIXTURE.setgidFile}`, `${TARGET}/${FIXTURE.setuidFile}`],
+    });
   });
 
   it("an import marked keepSpecialBits comes back whole", async () => {
@@ -163,7 +181,10 @@ describe("download → import → restore", () => {
 
 /** What a listing of the snapshot must name: the manifest, then every entry of volume 0 (not the FIFO). */
 function expectedArchiveNames(rename: (rel: string) => string = (rel) => rel): string[] {
-  return ["berth-manifest.json", ...Object.keys(expected.entries).map((rel) => (rel === "." ? "volumes/0" : `volumes/0/${rename(rel)}`))].sort();
+  return [
+    "berth-manifest.json",
+    ...Object.keys(expected.entries).map((rel) => (rel === "." ? "volumes/0" : `volumes/0/${rename(rel)}`)),
+  ].sort();
 }
 const listed = (output: string) =>
   output
@@ -200,7 +221,8 @@ describe("the downloaded file opens with other tools", () => {
     const names = [...listing.split("\n----------\n")[1]!.matchAll(/^Path = (.*)$/gm)].map((m) => m[1]!);
     // 7-Zip does not understand GNU's PAX 1.0 sparse entries: it shows the stored form, named
     // by the header (<dir>/GNUSparseFile.0/<name>), not the file.
-    const sparseName = (rel: string) => (FIXTURE.sparse.includes(rel as never) ? `${path.dirname(rel)}/GNUSparseFile.0/${path.basename(rel)}` : rel);
+    const sparseName = (rel: string) =>
+      FIXTURE.sparse.includes(rel as never) ? `${path.dirname(rel)}/GNUSparseFile.0/${path.basename(rel)}` : rel;
     expect.soft(names.sort(), "7-Zip listing").toEqual(expectedArchiveNames(sparseName));
 
     // -snld: 7-Zip refuses links whose target has `..` unless told they are expected.
@@ -211,7 +233,9 @@ describe("the downloaded file opens with other tools", () => {
     const contents = aspectOf(expected, "contents");
     for (const rel of FIXTURE.sparse) delete contents[rel];
     expect.soft(aspectOf(tree, "contents"), "7-Zip: contents").toMatchObject(contents);
-    expect.soft(aspectOf(tree, "types"), "7-Zip: types").toMatchObject(Object.fromEntries(Object.keys(contents).map((rel) => [rel, "file"])));
+    expect
+      .soft(aspectOf(tree, "types"), "7-Zip: types")
+      .toMatchObject(Object.fromEntries(Object.keys(contents).map((rel) => [rel, "file"])));
     // Relative link targets are kept verbatim; 7-Zip re-roots absolute ones into its output folder.
     const targets = aspectOf(expected, "symlink targets");
     const got = aspectOf(tree, "symlink targets");
@@ -224,7 +248,8 @@ describe("the downloaded file opens with other tools", () => {
       const stored = await fs.readFile(path.join(x, "volumes/0", sparseName(s.path))).catch(() => Buffer.alloc(0));
       expect(stored.length, `7-Zip: stored form of ${s.path}`).toBeGreaterThan(0);
       expect(stored.length).toBeLessThan(s.size);
-      for (const [offset, length] of s.blocks) expect(stored.includes(patternBytes(length, `${s.path}@${offset}`)), `${s.path}@${offset}`).toBe(true);
+      for (const [offset, length] of s.blocks)
+        expect(stored.includes(patternBytes(length, `${s.path}@${offset}`)), `${s.path}@${offset}`).toBe(true);
       expect(tree.entries[s.path]).toBeUndefined();
     }
   });
@@ -270,7 +295,10 @@ describe("format 1", () => {
           dir("volumes/0/sub/", { mode: 0o2750, uid: 999, gid: 999, mtime }),
           file("volumes/0/sub/tool", "#!/bin/sh\necho v1\n", { mode: 0o4755, uid: 999, gid: 999, mtime }),
         ],
-        { volumes: 1, manifest: { version: 1, volumes: [{ index: 0, target: TARGET, scope: "stage", source: "data", files: 1, bytes: 18 }] } },
+        {
+          volumes: 1,
+          manifest: { version: 1, volumes: [{ index: 0, target: TARGET, scope: "stage", source: "data", files: 1, bytes: 18 }] },
+        },
       ),
     );
     const archive = path.join(scratch, "v1.tar.gz");
@@ -282,7 +310,16 @@ describe("format 1", () => {
       entries: {
         ".": { type: "dir", uid: 0, gid: 0, mode: 0o755, mtimeNs: ns },
         sub: { type: "dir", uid: 0, gid: 0, mode: 0o750, mtimeNs: ns },
-        "sub/tool": { type: "file", uid: 0, gid: 0, mode: 0o755, size: 18, sha256: sha256(Buffer.from("#!/bin/sh\necho v1\n")), blocks: 8, mtimeNs: ns },
+        "sub/tool": {
+          type: "file",
+          uid: 0,
+          gid: 0,
+          mode: 0o755,
+          size: 18,
+          sha256: sha256(Buffer.from("#!/bin/sh\necho v1\n")),
+          blocks: 8,
+          mtimeNs: ns,
+        },
       },
       hardlinkGroups: [],
     });

@@ -9,8 +9,9 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDockerClient } from "~/server/docker";
-import { processesUsing, startTestDockerEngine, TEST_NETWORK_MODE, type TestDockerEngine } from "../support/docker-engine";
+import { createDockerClient } from "~/server/docker/client";
+import { startTestDockerEngine, TEST_NETWORK_MODE, type TestDockerEngine } from "../support/docker-engine";
+import { processesUsing } from "../support/host-processes";
 import { diffHostNetwork, snapshotHostNetwork } from "../support/host-network";
 
 /** The process's network namespace ("net:[4026531840]"), or undefined once it has exited. */

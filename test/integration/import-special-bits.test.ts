@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { getSnapshot, listSnapshots } from "~/server/engine/snapshots/snapshot-store";
@@ -49,10 +49,19 @@ function specialBitsArchive(): Buffer {
 
 let archivePath: string;
 const importIt = (keepSpecialBits?: boolean) =>
-  importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(archivePath), maxBytes: 1024 * 1024, keepSpecialBits });
+  importSnapshot({ ...engineDeps, importMaxBytes: 1024 * 1024 }, testActor, {
+    workloadId,
+    body: createReadStream(archivePath),
+    keepSpecialBits,
+  });
 
 const modeOf = async (rel: string) => (await fs.lstat(path.join(live, rel))).mode & 0o7777;
-const modes = async () => ({ su: await modeOf("bin/su"), sg: await modeOf("bin/sg"), plain: await modeOf("bin/plain"), shared: await modeOf("shared") });
+const modes = async () => ({
+  su: await modeOf("bin/su"),
+  sg: await modeOf("bin/sg"),
+  plain: await modeOf("bin/plain"),
+  shared: await modeOf("shared"),
+});
 
 /** The restore result's report of stripped files (part of the result since format 2). */
 const strippedOf = (result: unknown) => (result as { strippedSpecialBits?: { count: number; paths: string[] } }).strippedSpecialBits;
@@ -81,7 +90,7 @@ describe("import stores the special-bits choice", () => {
       [off.snapshot.id]: false,
       [on.snapshot.id]: true,
     });
-    expect((await getSnapshot(db, on.snapshot.id)).keepSpecialBits).toBe(true);
+    expect((await getSnapshot(engineDeps, testActor, on.snapshot.id)).keepSpecialBits).toBe(true);
     const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "snapshot.import", target: on.snapshot.id } });
     expect(JSON.parse(audit.detail!)).toMatchObject({ keepSpecialBits: true });
     await db.snapshot.deleteMany({ where: { id: { in: [absent.snapshot.id, off.snapshot.id, on.snapshot.id] } } });
@@ -89,7 +98,7 @@ describe("import stores the special-bits choice", () => {
 
   it("a snapshot this server captured has no keepSpecialBits in its view (it always keeps them)", async () => {
     const captured = await createSnapshot(engineDeps, testActor, { workloadId, label: "captured" });
-    const view = (await listSnapshots(db, workloadId)).find((s) => s.id === captured.id)!;
+    const view = (await listSnapshots(engineDeps, testActor, { workloadId: workloadId })).find((s) => s.id === captured.id)!;
     expect(view.kind).toBe("manual");
     expect(view).not.toHaveProperty("keepSpecialBits");
     await db.snapshot.delete({ where: { id: captured.id } });
@@ -99,8 +108,12 @@ describe("import stores the special-bits choice", () => {
 describe("restore applies it", () => {
   it("an untrusted import loses setuid/setgid on files, each one reported; directories keep setgid and sticky", async () => {
     const imported = await importIt();
-    const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
-    await waitForRestoreBackground();
+    const result = await restoreSnapshot(engineDeps, testActor, {
+      workloadId,
+      snapshotId: imported.snapshot.id,
+      confirm: imported.snapshot.id,
+    });
+    await engineDeps.restores.settled();
     expect(await modes()).toEqual({ su: 0o755, sg: 0o755, plain: 0o755, shared: 0o3775 });
     const stripped = strippedOf(result);
     expect(stripped?.count).toBe(2);
@@ -109,8 +122,12 @@ describe("restore applies it", () => {
 
   it("a trusted import keeps them, and reports nothing stripped", async () => {
     const imported = await importIt(true);
-    const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
-    await waitForRestoreBackground();
+    const result = await restoreSnapshot(engineDeps, testActor, {
+      workloadId,
+      snapshotId: imported.snapshot.id,
+      confirm: imported.snapshot.id,
+    });
+    await engineDeps.restores.settled();
     expect(await modes()).toEqual({ su: 0o4755, sg: 0o2755, plain: 0o755, shared: 0o3775 });
     expect(strippedOf(result)).toEqual({ count: 0, paths: [] });
   });
@@ -121,7 +138,7 @@ describe("restore applies it", () => {
     await fs.chmod(path.join(live, "bin/su"), 0o755);
     await fs.chmod(path.join(live, "bin/sg"), 0o755);
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: captured.id, confirm: captured.id });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect(await modes()).toEqual({ su: 0o4755, sg: 0o2755, plain: 0o755, shared: 0o3775 });
     expect(strippedOf(result)).toEqual({ count: 0, paths: [] });
   });

@@ -10,7 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
 import { appImage } from "../support/app-images";
@@ -22,7 +22,8 @@ const IMAGE_BUILD_TIMEOUT_MS = 20 * 60_000;
 const CASE_TIMEOUT_MS = 5 * 60_000;
 
 removeWorkloadContainersAfterAll();
-const volumeDir = (project: string, source: string) => path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
+const volumeDir = (project: string, source: string) =>
+  path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const skipVanished = (error: NodeJS.ErrnoException) => {
   if (error.code !== "ENOENT") throw error;
@@ -57,7 +58,13 @@ async function containerState(container: string): Promise<string> {
   return (await docker(["inspect", "-f", "{{.State.Status}}", container])).trim();
 }
 
-const logsTail = async (container: string) => (await run("docker", ["-H", inject("dockerHost"), "logs", "--tail", "30", container]).then((r) => r.stdout + r.stderr, (e: Error) => e.message)).trim();
+const logsTail = async (container: string) =>
+  (
+    await run("docker", ["-H", inject("dockerHost"), "logs", "--tail", "30", container]).then(
+      (r) => r.stdout + r.stderr,
+      (e: Error) => e.message,
+    )
+  ).trim();
 
 async function deployed(settings: Parameters<typeof makeWorkload>[0]) {
   const w = await makeWorkload({ restartPolicy: "no", ...settings });
@@ -79,7 +86,10 @@ async function describeTree(root: string) {
     const meta = `${(Number(st.mode) & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
     if (st.isSymbolicLink()) entries[rel] = `symlink ${meta} -> ${await fs.readlink(abs)}`;
     else if (st.isFile()) {
-      entries[rel] = `file ${meta} ${createHash("sha256").update(await fs.readFile(abs)).digest("hex").slice(0, 16)}`;
+      entries[rel] = `file ${meta} ${createHash("sha256")
+        .update(await fs.readFile(abs))
+        .digest("hex")
+        .slice(0, 16)}`;
       inodes.set(st.ino, [...(inodes.get(st.ino) ?? []), rel]);
     } else if (st.isDirectory()) {
       entries[`${rel}/`] = `dir ${meta}`;
@@ -87,7 +97,10 @@ async function describeTree(root: string) {
     } else entries[rel] = `other ${meta}`;
   }
   await walk("");
-  const hardlinkGroups = [...inodes.values()].filter((g) => g.length > 1).map((g) => g.sort().join(" = ")).sort();
+  const hardlinkGroups = [...inodes.values()]
+    .filter((g) => g.length > 1)
+    .map((g) => g.sort().join(" = "))
+    .sort();
   return { entries, hardlinkGroups };
 }
 
@@ -127,18 +140,26 @@ exec setpriv --reuid=postgres --regid=postgres --init-groups ${PG_BIN}/postgres 
 ];
 
 const psql = (container: string, ...commands: string[]) =>
-  exec(container, `${PG_BIN}/psql -h /tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -X -q -At ${commands.map((c) => `-c "${c}"`).join(" ")}`, {
-    user: "postgres",
-  });
+  exec(
+    container,
+    `${PG_BIN}/psql -h /tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -X -q -At ${commands.map((c) => `-c "${c}"`).join(" ")}`,
+    {
+      user: "postgres",
+    },
+  );
 
 async function waitForPostgres(container: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await containerState(container);
     if (state !== "running") throw new Error(`PostgreSQL's container is ${state}; its log ends with:\n${await logsTail(container)}`);
-    const ready = await exec(container, `${PG_BIN}/pg_isready -h /tmp -q`, { user: "postgres" }).then(() => true, () => false);
+    const ready = await exec(container, `${PG_BIN}/pg_isready -h /tmp -q`, { user: "postgres" }).then(
+      () => true,
+      () => false,
+    );
     if (ready) return;
-    if (Date.now() > deadline) throw new Error(`PostgreSQL not ready after ${timeoutMs / 1000}s; its log ends with:\n${await logsTail(container)}`);
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL not ready after ${timeoutMs / 1000}s; its log ends with:\n${await logsTail(container)}`);
     await sleep(250);
   }
 }
@@ -154,7 +175,12 @@ const changeRows = (container: string, round: number) =>
   );
 
 async function startPostgres(name: string) {
-  const { w, container } = await deployed({ name, image: postgresImage, command: postgresCommand, volumes: [{ target: PGDATA, scope: "stage", source: "pgdata" }] });
+  const { w, container } = await deployed({
+    name,
+    image: postgresImage,
+    command: postgresCommand,
+    volumes: [{ target: PGDATA, scope: "stage", source: "pgdata" }],
+  });
   await waitForPostgres(container);
   await psql(
     container,
@@ -172,11 +198,15 @@ type Postgres = Awaited<ReturnType<typeof startPostgres>>;
 /** After a restore: the data directory and everything in it belong to postgres, the directory is 0700. */
 async function expectOwnedByPostgres(pg: Postgres) {
   const dir = await fs.lstat(pg.hostData);
-  expect.soft({ uid: dir.uid, gid: dir.gid, mode: (dir.mode & 0o7777).toString(8) }, "data directory").toEqual({ uid: pg.uid, gid: pg.gid, mode: "700" });
+  expect
+    .soft({ uid: dir.uid, gid: dir.gid, mode: (dir.mode & 0o7777).toString(8) }, "data directory")
+    .toEqual({ uid: pg.uid, gid: pg.gid, mode: "700" });
   const conf = await fs.lstat(path.join(pg.hostData, "postgresql.conf"));
   expect.soft({ uid: conf.uid, gid: conf.gid }, "postgresql.conf").toEqual({ uid: pg.uid, gid: pg.gid });
   const { entries } = await describeTree(pg.hostData);
-  const foreign = Object.entries(entries).filter(([, d]) => !d.includes(` ${pg.uid}:${pg.gid}`)).map(([p, d]) => `${p} ${d}`);
+  const foreign = Object.entries(entries)
+    .filter(([, d]) => !d.includes(` ${pg.uid}:${pg.gid}`))
+    .map(([p, d]) => `${p} ${d}`);
   expect.soft(foreign.length, `entries not owned by postgres, e.g. ${foreign.slice(0, 5).join("; ")}`).toBe(0);
 }
 
@@ -190,8 +220,11 @@ async function snapshotChangeRestore(pg: Postgres, quiesce: boolean) {
   expect(await checksum(pg.container)).not.toBe(before);
 
   await restoreSnapshot(engineDeps, testActor, { workloadId: pg.w.id, snapshotId: snapshot.id, confirm: snapshot.id });
-  await waitForRestoreBackground();
-  const notStarted = await waitForPostgres(pg.container).then(() => null, (e: Error) => e);
+  await engineDeps.restores.settled();
+  const notStarted = await waitForPostgres(pg.container).then(
+    () => null,
+    (e: Error) => e,
+  );
   await expectOwnedByPostgres(pg); // also when it did not start: the owners say why
   if (notStarted) throw notStarted;
   expect(await checksum(pg.container)).toBe(before);
@@ -223,7 +256,16 @@ describe("PostgreSQL 15 with its data directory in a Berth volume", () => {
 
 const GIT_ROOT = "/srv/git";
 // git runs as an ordinary user: it refuses a repository owned by someone else ("dubious ownership").
-const GIT_USER = { user: "1000:1000", env: { HOME: "/tmp", GIT_AUTHOR_NAME: "Berth Test", GIT_AUTHOR_EMAIL: "test@berth.invalid", GIT_COMMITTER_NAME: "Berth Test", GIT_COMMITTER_EMAIL: "test@berth.invalid" } };
+const GIT_USER = {
+  user: "1000:1000",
+  env: {
+    HOME: "/tmp",
+    GIT_AUTHOR_NAME: "Berth Test",
+    GIT_AUTHOR_EMAIL: "test@berth.invalid",
+    GIT_COMMITTER_NAME: "Berth Test",
+    GIT_COMMITTER_EMAIL: "test@berth.invalid",
+  },
+};
 const SYMLINKS: Record<string, string> = {
   "origin/readme-link": "README",
   "origin/src/up-link": "../README",
@@ -252,13 +294,22 @@ cd ..
 git clone -q --local origin clone`;
 
 const gitCheck = (container: string, repo: string) =>
-  exec(container, `cd ${GIT_ROOT}/${repo} && git fsck --full --strict --no-progress && git status --porcelain && git rev-parse HEAD`, GIT_USER);
+  exec(
+    container,
+    `cd ${GIT_ROOT}/${repo} && git fsck --full --strict --no-progress && git status --porcelain && git rev-parse HEAD`,
+    GIT_USER,
+  );
 
 describe("git repositories in a Berth volume", () => {
   it(
     "come back with their symlinks, hardlinked objects and owners: git fsck passes and the work trees are clean",
     async () => {
-      const { w, container } = await deployed({ name: "git", image: gitImage, command: longRunning("true"), volumes: [{ target: GIT_ROOT, scope: "stage", source: "repos" }] });
+      const { w, container } = await deployed({
+        name: "git",
+        image: gitImage,
+        command: longRunning("true"),
+        volumes: [{ target: GIT_ROOT, scope: "stage", source: "repos" }],
+      });
       const host = volumeDir(w.projectSlug, "repos");
       await exec(container, `chown 1000:1000 ${GIT_ROOT}`);
       await exec(container, makeRepos, GIT_USER);
@@ -286,7 +337,7 @@ describe("git repositories in a Berth volume", () => {
       await expect(gitCheck(container, "clone")).rejects.toThrow(/fatal|error|missing|corrupt/i);
 
       await restoreSnapshot(engineDeps, testActor, { workloadId: w.id, snapshotId: snapshot.id, confirm: snapshot.id });
-      await waitForRestoreBackground();
+      await engineDeps.restores.settled();
       const after = await describeTree(host);
       const links: Record<string, string> = {};
       for (const link of Object.keys(SYMLINKS)) {
@@ -299,10 +350,35 @@ describe("git repositories in a Berth volume", () => {
 
       // git itself, as the repositories' owner, in the container, and the host's git on the same files.
       expect((await getWorkload(engineDeps, testActor, w.id)).status.state).toBe("running");
-      expect.soft(await gitCheck(container, "origin").then((out) => out.trim(), (e: Error) => e.message), "git in origin").toBe(heads.origin);
-      expect.soft(await gitCheck(container, "clone").then((out) => out.trim(), (e: Error) => e.message), "git in clone").toBe(heads.clone);
+      expect
+        .soft(
+          await gitCheck(container, "origin").then(
+            (out) => out.trim(),
+            (e: Error) => e.message,
+          ),
+          "git in origin",
+        )
+        .toBe(heads.origin);
+      expect
+        .soft(
+          await gitCheck(container, "clone").then(
+            (out) => out.trim(),
+            (e: Error) => e.message,
+          ),
+          "git in clone",
+        )
+        .toBe(heads.clone);
       for (const repo of ["origin", "clone"]) {
-        const hostGit = await run("git", ["-c", "safe.directory=*", "-C", path.join(host, repo), "fsck", "--full", "--strict", "--no-progress"]).then(
+        const hostGit = await run("git", [
+          "-c",
+          "safe.directory=*",
+          "-C",
+          path.join(host, repo),
+          "fsck",
+          "--full",
+          "--strict",
+          "--no-progress",
+        ]).then(
           () => "ok",
           (e: { stderr?: string; message: string }) => (e.stderr || e.message).trim(),
         );

@@ -19,7 +19,7 @@ import { engineDeps } from "~/server/engine-deps";
 import type { ArchiveLimits } from "~/server/engine/archive/limits";
 import { DomainError } from "~/server/engine/errors";
 import { journalDir } from "~/server/engine/restore/journal";
-import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
@@ -37,13 +37,17 @@ import { makeWorkload, testActor } from "../support/workload-fixtures";
 const caseLimits = vi.hoisted(() => ({ current: {} as Partial<ArchiveLimits> }));
 vi.mock("~/server/engine/archive/limits", async (importOriginal) => {
   const actual = await importOriginal<typeof import("~/server/engine/archive/limits")>();
-  return { ...actual, resolveLimits: (overrides?: Partial<ArchiveLimits>) => actual.resolveLimits({ ...overrides, ...caseLimits.current }) };
+  return {
+    ...actual,
+    resolveLimits: (overrides?: Partial<ArchiveLimits>) => actual.resolveLimits({ ...overrides, ...caseLimits.current }),
+  };
 });
 
 removeWorkloadContainersAfterAll();
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-const volumeDir = (project: string, source: string) => path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
+const volumeDir = (project: string, source: string) =>
+  path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
 
 async function fill(dir: string, version: "snapshot" | "current") {
   await fs.rm(dir, { recursive: true, force: true });
@@ -67,7 +71,10 @@ let trapDir: string;
 let parentsBefore: string[];
 
 beforeAll(async () => {
-  const w = await makeWorkload({ name: "corpus", volumes: CORPUS_TARGETS.map((target, i) => ({ target, scope: "stage" as const, source: `data${i}` })) });
+  const w = await makeWorkload({
+    name: "corpus",
+    volumes: CORPUS_TARGETS.map((target, i) => ({ target, scope: "stage" as const, source: `data${i}` })),
+  });
   workloadId = w.id;
   await deployWorkload(engineDeps, testActor, w.id);
   live = CORPUS_TARGETS.map((_, i) => volumeDir(w.projectSlug, `data${i}`));
@@ -95,7 +102,8 @@ async function storeAs(bytes: Buffer) {
 
 async function leftovers(): Promise<string[]> {
   const names: string[] = [];
-  for (const parent of new Set(live.map((l) => path.dirname(l)))) names.push(...(await fs.readdir(parent)).filter((n) => n.startsWith(".berth-")));
+  for (const parent of new Set(live.map((l) => path.dirname(l))))
+    names.push(...(await fs.readdir(parent)).filter((n) => n.startsWith(".berth-")));
   names.push(...(await fs.readdir(journalDir(engineDeps.dataDir)).catch(() => [] as string[])));
   return names;
 }
@@ -106,7 +114,8 @@ async function parents(): Promise<string[]> {
   return names.sort();
 }
 
-const snapshotIds = async () => (await db.snapshot.findMany({ where: { workloadId }, select: { id: true }, orderBy: { id: "asc" } })).map((r) => r.id);
+const snapshotIds = async () =>
+  (await db.snapshot.findMany({ where: { workloadId }, select: { id: true }, orderBy: { id: "asc" } })).map((r) => r.id);
 
 describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.length} archives)`, () => {
   it.each(MALICIOUS_ARCHIVES.map((a, i) => ({ ...a, i })))("[$class] $name", async (item) => {
@@ -118,11 +127,10 @@ describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.le
       // (a) Import.
       const rowsBefore = await snapshotIds();
       const filesBefore = (await fs.readdir(snapshotDir(engineDeps.dataDir, workloadId))).sort();
-      const importError = await importSnapshot(engineDeps, testActor, {
+      const importError = await importSnapshot({ ...engineDeps, importMaxBytes: 1024 * 1024 * 1024 }, testActor, {
         workloadId,
         body: createReadStream(archivePath),
         label: item.name,
-        maxBytes: 1024 * 1024 * 1024,
       }).then(
         () => null,
         (e: unknown) => e,
@@ -146,7 +154,12 @@ describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.le
       expect((await getWorkload(engineDeps, testActor, workloadId)).status.state).toBe("running");
       expect(await leftovers()).toEqual([]);
       expect(await db.snapshot.count({ where: { workloadId, kind: "pre-restore" } })).toBe(0);
-      expect(await fs.lstat(ESCAPE_DIR).then(() => true, () => false)).toBe(false);
+      expect(
+        await fs.lstat(ESCAPE_DIR).then(
+          () => true,
+          () => false,
+        ),
+      ).toBe(false);
       expect(await fs.readdir(trapDir)).toEqual([]);
       expect(await parents()).toEqual(parentsBefore);
     } finally {
@@ -160,14 +173,24 @@ describe(`adversarial corpus through import and restore (${MALICIOUS_ARCHIVES.le
   // Controls: the same two paths do accept a valid archive, so the refusals above come from
   // the archives' content, not from the harness.
   it("control: a valid raw-built archive imports, and restores when stored the same way", async () => {
-    const valid = gzip(snapshotTar([dir("volumes/0/"), file("volumes/0/restored.txt", "from a raw archive\n"), dir("volumes/1/"), file("volumes/1/other.txt", "other\n")]));
-    const imported = await importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(await write("valid.tar.gz", valid)), maxBytes: 1024 * 1024 });
+    const valid = gzip(
+      snapshotTar([
+        dir("volumes/0/"),
+        file("volumes/0/restored.txt", "from a raw archive\n"),
+        dir("volumes/1/"),
+        file("volumes/1/other.txt", "other\n"),
+      ]),
+    );
+    const imported = await importSnapshot({ ...engineDeps, importMaxBytes: 1024 * 1024 }, testActor, {
+      workloadId,
+      body: createReadStream(await write("valid.tar.gz", valid)),
+    });
     expect(imported).toMatchObject({ matched: [...CORPUS_TARGETS], unmatched: [] });
     expect(imported.snapshot.sha256).toBe(sha256(valid));
 
     await storeAs(valid);
     await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId, confirm: snapshotId });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect(await fs.readdir(live[0]!)).toEqual(["restored.txt"]);
     expect(await fs.readFile(path.join(live[0]!, "restored.txt"), "utf8")).toBe("from a raw archive\n");
     expect(await fs.readdir(live[1]!)).toEqual(["other.txt"]);
@@ -181,10 +204,13 @@ describe(`valid link archives through import and restore (${LINK_ARCHIVES.length
   it.each(LINK_ARCHIVES.map((a, i) => ({ ...a, i })))("$name", async (item) => {
     const passwd = await fs.stat("/etc/passwd");
     const bytes = item.build({ trapDir });
-    const imported = await importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(await write(`link-${item.i}.tar.gz`, bytes)), maxBytes: 64 * 1024 * 1024 });
+    const imported = await importSnapshot({ ...engineDeps, importMaxBytes: 64 * 1024 * 1024 }, testActor, {
+      workloadId,
+      body: createReadStream(await write(`link-${item.i}.tar.gz`, bytes)),
+    });
     expect(imported).toMatchObject({ matched: [...CORPUS_TARGETS], unmatched: [] });
     await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     for (const l of item.symlinks({ trapDir })) {
       const full = path.join(live[l.volume]!, l.path);
       expect((await fs.lstat(full)).isSymbolicLink(), l.path).toBe(true);
@@ -209,14 +235,22 @@ describe("multi-member gzip from elsewhere", () => {
   // What a parallel compressor (or `cat a.gz b.gz`) makes: one tar cut into gzip members at
   // arbitrary offsets, here in the middle of headers and of file data.
   it("imports an archive compressed as several gzip members, and restores it", async () => {
-    const tar = snapshotTar([dir("volumes/0/"), file("volumes/0/members.txt", "x".repeat(3000)), dir("volumes/1/"), file("volumes/1/other.txt", "from members\n")]);
+    const tar = snapshotTar([
+      dir("volumes/0/"),
+      file("volumes/0/members.txt", "x".repeat(3000)),
+      dir("volumes/1/"),
+      file("volumes/1/other.txt", "from members\n"),
+    ]);
     const cuts = [100, 700, 1600, 2900, tar.length];
     const members = gzipMembers(...cuts.map((end, i) => tar.subarray(i ? cuts[i - 1] : 0, end)));
-    const imported = await importSnapshot(engineDeps, testActor, { workloadId, body: createReadStream(await write("members.tar.gz", members)), maxBytes: 1024 * 1024 });
+    const imported = await importSnapshot({ ...engineDeps, importMaxBytes: 1024 * 1024 }, testActor, {
+      workloadId,
+      body: createReadStream(await write("members.tar.gz", members)),
+    });
     expect(imported).toMatchObject({ matched: [...CORPUS_TARGETS], unmatched: [] });
 
     await restoreSnapshot(engineDeps, testActor, { workloadId, snapshotId: imported.snapshot.id, confirm: imported.snapshot.id });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect(await fs.readFile(path.join(live[0]!, "members.txt"), "utf8")).toBe("x".repeat(3000));
     expect(await fs.readdir(live[1]!)).toEqual(["other.txt"]);
     expect((await getWorkload(engineDeps, testActor, workloadId)).status.state).toBe("running");

@@ -65,7 +65,9 @@ describe("restore on a full disk", () => {
     // 180 MiB staged + 32 MiB margin do not fit in the ~200 MiB tmpfs.
     await expect(restore(engineDeps, s.w.id, snapshot.id)).rejects.toMatchObject({
       code: "PRECONDITION_FAILED",
-      message: expect.stringMatching(/^Not enough free disk space for \/a: the restore needs 212\.\d MiB, (199|200)\.\d MiB are free; nothing was changed$/),
+      message: expect.stringMatching(
+        /^Not enough free disk space for \/a: the restore needs 212\.\d MiB, (199|200)\.\d MiB are free; nothing was changed$/,
+      ),
     });
     await assertUntouched(s, before);
     expect(await db.snapshot.count({ where: { workloadId: s.w.id, kind: "pre-restore" } })).toBe(0);
@@ -148,7 +150,10 @@ describe("restore of a hostile import on a small disk", () => {
       const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "berth-restore-disk-"));
       const archive = path.join(scratch, "hostile.tar.gz");
       await fs.writeFile(archive, gzip(tar));
-      const imported = await importSnapshot(engineDeps, testActor, { workloadId: s.w.id, body: createReadStream(archive), maxBytes: 64 * 1024 * 1024 });
+      const imported = await importSnapshot({ ...engineDeps, importMaxBytes: 64 * 1024 * 1024 }, testActor, {
+        workloadId: s.w.id,
+        body: createReadStream(archive),
+      });
       await fs.rm(scratch, { recursive: true, force: true });
       expect(imported.matched).toEqual(["/a"]);
 
@@ -164,7 +169,10 @@ describe("restore of a hostile import on a small disk", () => {
         (e: unknown) => e,
       );
       const minFree = await watch.stop();
-      expect(error).toMatchObject({ code: "PRECONDITION_FAILED", message: "Not enough space to stage the restore; the live data was not touched" });
+      expect(error).toMatchObject({
+        code: "PRECONDITION_FAILED",
+        message: "Not enough space to stage the restore; the live data was not touched",
+      });
       // Stopped by the extractor's floor (no cause), not by the filesystem running out (ENOSPC cause).
       expect((error as Error).cause).toBeUndefined();
       // The floor is 100 inodes, checked every 32 made: the disk never came near full.

@@ -6,15 +6,14 @@ import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { createDockerClient } from "~/server/docker";
+import { createDockerClient } from "~/server/docker/client";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import { readSnapshotArchive } from "~/server/engine/archive/strict-reader";
-import type { SnapshotDeps } from "~/server/engine/snapshots/capture";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { pinSnapshot, snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { journalDir, journalState, listJournals } from "~/server/engine/restore/journal";
-import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { listRestoreRuns } from "~/server/engine/restore/restore-runs";
 import { resumeUndoCopies } from "~/server/engine/restore/undo-copy";
 import { undoRestore } from "~/server/engine/restore/undo-restore";
@@ -24,13 +23,14 @@ import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { hashTree } from "../support/hash-tree";
 import { makeWorkload, testActor } from "../support/workload-fixtures";
 import { restoreChild } from "../support/restore-child-process";
+import type { EngineDeps } from "~/server/engine/deps";
 
 removeWorkloadContainersAfterAll();
 // Event watchers a failed test left open.
 const openWatchers = new Set<{ close(): Promise<void> }>();
 afterEach(async () => {
   // No undo copy still being written may leak into the next test (or the next file).
-  await waitForRestoreBackground();
+  await engineDeps.restores.settled();
   for (const w of openWatchers) await w.close();
 });
 
@@ -51,7 +51,7 @@ async function fill(dir: string, version: string, bigBytes: number) {
 }
 
 /** A running one-volume workload: its snapshot holds "snapshot" data, its live folder "current" data. */
-async function scenario(name: string, bigBytes = 4 * MiB, deps: SnapshotDeps = engineDeps) {
+async function scenario(name: string, bigBytes = 4 * MiB, deps: EngineDeps = engineDeps) {
   const w = await makeWorkload({ name, volumes: [{ target: "/data", scope: "stage", source: "data" }] });
   await deployWorkload(deps, testActor, w.id);
   const live = (await getWorkload(deps, testActor, w.id)).volumePreview[0]!.hostPath!;
@@ -97,7 +97,9 @@ interface ContainerEvent {
 
 /** Docker's die / start events of the workload's containers, as the engine reports them. */
 async function watchContainers(workloadId: string) {
-  const stream = await docker.getEvents({ filters: { type: ["container"], event: ["die", "start"], label: [`berth.workload=${workloadId}`] } });
+  const stream = await docker.getEvents({
+    filters: { type: ["container"], event: ["die", "start"], label: [`berth.workload=${workloadId}`] },
+  });
   const events: ContainerEvent[] = [];
   let pending = "";
   stream.on("data", (chunk: Buffer) => {
@@ -132,7 +134,10 @@ function watchOperations(workloadId: string) {
   const watcher = {
     /** The distinct consecutive phases of one operation, from staging on. */
     phases: (operationId: string) => {
-      const phases = seen.filter((e) => e.operationId === operationId).map((e) => e.phase).filter((p, i, all) => i === 0 || all[i - 1] !== p);
+      const phases = seen
+        .filter((e) => e.operationId === operationId)
+        .map((e) => e.phase)
+        .filter((p, i, all) => i === 0 || all[i - 1] !== p);
       return phases.slice(phases.indexOf("staging"));
     },
     firstSeen: (operationId: string, phase: string) => seen.find((e) => e.operationId === operationId && e.phase === phase)?.seenAt,
@@ -146,7 +151,7 @@ function watchOperations(workloadId: string) {
   return watcher;
 }
 
-const runsOf = (workloadId: string) => listRestoreRuns(db, workloadId);
+const runsOf = (workloadId: string) => listRestoreRuns(engineDeps, testActor, { workloadId: workloadId });
 const stateOf = async (workloadId: string) => (await getWorkload(engineDeps, testActor, workloadId)).status.state;
 
 describe("restore downtime", () => {
@@ -159,7 +164,7 @@ describe("restore downtime", () => {
     expect(result).toMatchObject({ restored: ["/data"], untouched: [], undoCopy: "pending", preRestoreSnapshotId: expect.any(String) });
     expect(await stateOf(s.w.id)).toBe("running");
     expect(await hashTree(s.live)).toEqual(s.expected);
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     await containers.close();
     await operations.close();
 
@@ -184,7 +189,13 @@ describe("restore downtime", () => {
     // (d) the run's phases, and the undo copy saved in the background
     expect(run!.phases.map((p) => p.phase)).toEqual(ALL_PHASES);
     for (const p of run!.phases) expect(p.ms).toBeGreaterThanOrEqual(0);
-    expect(run).toMatchObject({ outcome: "succeeded", phase: "done", undoCopy: "saved", undoOf: null, preRestoreSnapshotId: result.preRestoreSnapshotId });
+    expect(run).toMatchObject({
+      outcome: "succeeded",
+      phase: "done",
+      undoCopy: "saved",
+      undoOf: null,
+      preRestoreSnapshotId: result.preRestoreSnapshotId,
+    });
     expect(run!.upAfterMs).toBeGreaterThanOrEqual(run!.downtimeMs!);
     expect(run!.undoCopySavedAt).toBeInstanceOf(Date);
     expect(run!.durationMs).toBeGreaterThanOrEqual(run!.upAfterMs!);
@@ -204,11 +215,13 @@ describe("restore downtime", () => {
     const containers = await watchContainers(s.w.id);
     const operations = watchOperations(s.w.id);
 
-    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+    await expect(
+      restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }),
+    ).rejects.toMatchObject({
       code: "PRECONDITION_FAILED",
       message: expect.stringMatching(/does not match its recorded checksum/),
     });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     await containers.close();
     await operations.close();
 
@@ -231,7 +244,11 @@ describe("undo of a restore", () => {
     const containers = await watchContainers(s.w.id);
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
     expect((await fs.stat(s.live)).ino).not.toBe(inodeBefore);
-    const undo = await undoRestore(engineDeps, testActor, { workloadId: s.w.id, restoreRunId: result.restoreRunId, confirm: result.restoreRunId });
+    const undo = await undoRestore(engineDeps, testActor, {
+      workloadId: s.w.id,
+      restoreRunId: result.restoreRunId,
+      confirm: result.restoreRunId,
+    });
 
     expect(undo).toMatchObject({ method: "swap", restored: ["/data"], undoCopy: "pending", preRestoreSnapshotId: expect.any(String) });
     // The very folder that was live before the restore, renamed back (a copy would be a new inode).
@@ -239,7 +256,7 @@ describe("undo of a restore", () => {
     expect(await hashTree(s.live)).toEqual(s.current);
     expect(await stateOf(s.w.id)).toBe("running");
 
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     await containers.close();
     // One stop and start for the restore, one for the undo.
     expect(containers.events.map((e) => e.action)).toEqual(["die", "start", "die", "start"]);
@@ -247,7 +264,13 @@ describe("undo of a restore", () => {
     expect(runs).toHaveLength(2);
     const first = runs.find((r) => r.id === result.restoreRunId)!;
     const undoRun = runs.find((r) => r.undoOf === result.restoreRunId)!;
-    expect(undoRun).toMatchObject({ id: undo.restoreRunId, outcome: "succeeded", undoCopy: "saved", phase: "done", preRestoreSnapshotId: undo.preRestoreSnapshotId });
+    expect(undoRun).toMatchObject({
+      id: undo.restoreRunId,
+      outcome: "succeeded",
+      undoCopy: "saved",
+      phase: "done",
+      preRestoreSnapshotId: undo.preRestoreSnapshotId,
+    });
     expect(undoRun.phases.map((p) => p.phase)).toEqual(ALL_PHASES.slice(1));
     expect(undoRun.downtimeMs).toBe(undo.downtimeMs);
     expect(first).toMatchObject({ outcome: "succeeded", undoCopy: "undone" });
@@ -265,19 +288,25 @@ describe("undo of a restore", () => {
   it("once the undo copy is saved, restores it instead; only the latest run can be undone", async () => {
     const s = await scenario("snapshot-undo");
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect((await runsOf(s.w.id))[0]).toMatchObject({ undoCopy: "saved" });
 
-    const undo = await undoRestore(engineDeps, testActor, { workloadId: s.w.id, restoreRunId: result.restoreRunId, confirm: result.restoreRunId });
+    const undo = await undoRestore(engineDeps, testActor, {
+      workloadId: s.w.id,
+      restoreRunId: result.restoreRunId,
+      confirm: result.restoreRunId,
+    });
     expect(undo.method).toBe("snapshot");
     expect(await hashTree(s.live)).toEqual(s.current);
     expect(await stateOf(s.w.id)).toBe("running");
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     const pre = await db.snapshot.findUniqueOrThrow({ where: { id: undo.preRestoreSnapshotId! } });
     expect(pre.label).toBe(`before undoing ${s.label}`);
     expect(await archiveTree(pre.id)).toEqual(s.expected);
 
-    await expect(undoRestore(engineDeps, testActor, { workloadId: s.w.id, restoreRunId: result.restoreRunId, confirm: result.restoreRunId })).rejects.toMatchObject({
+    await expect(
+      undoRestore(engineDeps, testActor, { workloadId: s.w.id, restoreRunId: result.restoreRunId, confirm: result.restoreRunId }),
+    ).rejects.toMatchObject({
       code: "CONFLICT",
       message: expect.stringMatching(/latest/),
     });
@@ -288,15 +317,15 @@ describe("undo of a restore", () => {
 
 describe("pre-restore snapshots", () => {
   it("keeps the newest BERTH_PRE_RESTORE_KEEP and every pinned one; labels never nest", async () => {
-    const deps: SnapshotDeps = { ...engineDeps, preRestoreKeep: 2 };
+    const deps: EngineDeps = { ...engineDeps, preRestoreKeep: 2 };
     const s = await scenario("retention", 64 * 1024, deps);
     const restore = async (snapshotId: string) => {
       const r = await restoreSnapshot(deps, testActor, { workloadId: s.w.id, snapshotId, confirm: snapshotId });
-      await waitForRestoreBackground();
+      await engineDeps.restores.settled();
       return r.preRestoreSnapshotId!;
     };
     const pre1 = await restore(s.snapshot.id);
-    await pinSnapshot(db, testActor, pre1, true);
+    await pinSnapshot(engineDeps, testActor, { id: pre1, pinned: true });
     const pre2 = await restore(s.snapshot.id);
     const pre3 = await restore(s.snapshot.id);
     // Restoring an undo copy (how the UI undoes), twice: "before undoing", never nested.
@@ -311,7 +340,9 @@ describe("pre-restore snapshots", () => {
       [`before undoing ${s.label}`, false],
     ]);
     for (const gone of [pre2, pre3]) {
-      await expect(fs.stat(snapshotFilePath(engineDeps.dataDir, { workloadId: s.w.id, fileName: `${gone}.tar.gz` }))).rejects.toMatchObject({ code: "ENOENT" });
+      await expect(fs.stat(snapshotFilePath(engineDeps.dataDir, { workloadId: s.w.id, fileName: `${gone}.tar.gz` }))).rejects.toMatchObject(
+        { code: "ENOENT" },
+      );
     }
     expect(await db.snapshot.count({ where: { workloadId: s.w.id, kind: "manual" } })).toBe(1);
     expect(await leftovers(s.live)).toEqual([]);
@@ -334,7 +365,7 @@ describe("while the undo copy is being saved", () => {
     await startWorkload(engineDeps, testActor, s.w.id);
     expect(await stateOf(s.w.id)).toBe("running");
 
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect(await pendingJournal(result.restoreRunId)).toBeNull();
     expect((await runsOf(s.w.id))[0]).toMatchObject({ outcome: "succeeded", undoCopy: "saved", phase: "done" });
     expect(await hashTree(s.live)).toEqual(s.expected);
@@ -360,7 +391,7 @@ describe("while the undo copy is being saved", () => {
     expect(await pendingJournal(run!.id)).toMatchObject({ up: true, archived: false });
 
     await resumeUndoCopies(engineDeps);
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect(await pendingJournal(run!.id)).toBeNull();
     expect((await runsOf(s.w.id))[0]).toMatchObject({ outcome: "succeeded", undoCopy: "saved", phase: "done" });
     expect(await archiveTree(run!.preRestoreSnapshotId!)).toEqual(s.current);

@@ -3,15 +3,22 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createDockerClient } from "~/server/docker";
+import { createDockerClient } from "~/server/docker/client";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
-import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
 import { snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { readSnapshotArchive } from "~/server/engine/archive/strict-reader";
-import { createWorkload, deployWorkload, folderLockKey, getWorkload, startWorkload, stopWorkload } from "~/server/engine/workloads/workloads";
+import {
+  createWorkload,
+  deployWorkload,
+  folderLockKey,
+  getWorkload,
+  startWorkload,
+  stopWorkload,
+} from "~/server/engine/workloads/workloads";
 import { createReadStream } from "node:fs";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { longRunning, makeStage, testActor } from "../support/workload-fixtures";
@@ -26,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Lines 0..n-1 of a writer's log, each once and in order: nothing lost or mixed. */
 function expectSequence(text: string): number {
   const lines = text.split("\n").filter(Boolean);
-  lines.forEach((line, i) => expect(line).toBe(String(i)));
+  for (const [i, line] of lines.entries()) expect(line).toBe(String(i));
   return lines.length;
 }
 
@@ -56,7 +63,16 @@ async function fileInSnapshot(snapshotId: string, name: string): Promise<string>
 /** Two running workloads on one project volume, and a snapshot taken through the first. */
 async function sharedPair() {
   const { project, stage } = await makeStage();
-  const base = { projectId: project.id, stageId: stage.id, image: inject("testImage"), command: longRunning("true"), env: [], ports: [], restartPolicy: "no" as const, labels: {} };
+  const base = {
+    projectId: project.id,
+    stageId: stage.id,
+    image: inject("testImage"),
+    command: longRunning("true"),
+    env: [],
+    ports: [],
+    restartPolicy: "no" as const,
+    labels: {},
+  };
   const volumes = [{ target: "/data", scope: "project" as const, source: "shared" }];
   const a = await createWorkload(engineDeps, testActor, { ...base, name: "a", volumes });
   const b = await createWorkload(engineDeps, testActor, { ...base, name: "b", volumes });
@@ -68,30 +84,50 @@ async function sharedPair() {
 describe("restore of a folder two workloads share", () => {
   it("stops the sibling too, loses none of its writes, and brings it back on the restored folder", async () => {
     const { project, stage } = await makeStage();
-    const base = { projectId: project.id, stageId: stage.id, image: inject("testImage"), env: [], ports: [], restartPolicy: "no" as const, labels: {} };
+    const base = {
+      projectId: project.id,
+      stageId: stage.id,
+      image: inject("testImage"),
+      env: [],
+      ports: [],
+      restartPolicy: "no" as const,
+      labels: {},
+    };
     const volumes = [{ target: "/data", scope: "project" as const, source: "shared" }];
     const a = await createWorkload(engineDeps, testActor, { ...base, name: "a", command: longRunning("true"), volumes });
     // b appends a counter to its own log, flushed line by line, for as long as it runs.
     const writer = "i=0; while true; do echo $i >> /data/b-$HOSTNAME.log; i=$((i+1)); sleep 0.02; done";
-    const b = await createWorkload(engineDeps, testActor, { ...base, name: "b", command: ["sh", "-c", `trap 'exit 0' TERM; ${writer} & wait`], volumes });
+    const b = await createWorkload(engineDeps, testActor, {
+      ...base,
+      name: "b",
+      command: ["sh", "-c", `trap 'exit 0' TERM; ${writer} & wait`],
+      volumes,
+    });
     // c shares nothing and is not disturbed.
-    const c = await createWorkload(engineDeps, testActor, { ...base, name: "c", command: longRunning("true"), volumes: [{ target: "/data", scope: "project", source: "other" }] });
+    const c = await createWorkload(engineDeps, testActor, {
+      ...base,
+      name: "c",
+      command: longRunning("true"),
+      volumes: [{ target: "/data", scope: "project", source: "other" }],
+    });
     for (const w of [a, b, c]) await deployWorkload(engineDeps, testActor, w.id);
     const live = path.join(engineDeps.dataDir, "volumes/projects", project.slug, "shared/shared");
     await fs.writeFile(path.join(live, "state.txt"), "snapshot\n");
 
-    const coverage = await describeSnapshotCoverage(engineDeps, a.id);
+    const coverage = await describeSnapshotCoverage(engineDeps, testActor, a.id);
     expect(coverage.sharedWith).toEqual([{ id: b.id, name: `${project.slug}/${stage.slug}/b` }]);
 
     const snapshot = await createSnapshot(engineDeps, testActor, { workloadId: a.id, label: "good" });
     await fs.writeFile(path.join(live, "state.txt"), "current\n");
     const bHost = (await docker.getContainer(b.containerName).inspect()).Config.Hostname;
     const bLog = `b-${bHost}.log`;
-    await waitFor("b to write", async () => ((await fs.readFile(path.join(live, bLog), "utf8").catch(() => "")).split("\n").length > 20 ? true : undefined));
+    await waitFor("b to write", async () =>
+      (await fs.readFile(path.join(live, bLog), "utf8").catch(() => "")).split("\n").length > 20 ? true : undefined,
+    );
     const cStarted = (await docker.getContainer(c.containerName).inspect()).State.StartedAt;
 
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId: a.id, snapshotId: snapshot.id, confirm: snapshot.id });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
 
     expect(await fs.readFile(path.join(live, "state.txt"), "utf8")).toBe("snapshot\n");
     // Everything b wrote up to its stop is in the pre-restore snapshot, in order and complete.
@@ -102,7 +138,8 @@ describe("restore of a folder two workloads share", () => {
     for (const w of [a, b]) expect((await getWorkload(engineDeps, testActor, w.id)).status.state).toBe("running");
     const linesInLive = async () => {
       let n = 0;
-      for (const f of (await fs.readdir(live)).filter((f) => f.startsWith("b-"))) n += (await fs.readFile(path.join(live, f), "utf8")).split("\n").filter(Boolean).length;
+      for (const f of (await fs.readdir(live)).filter((f) => f.startsWith("b-")))
+        n += (await fs.readFile(path.join(live, f), "utf8")).split("\n").filter(Boolean).length;
       return n;
     };
     const atRestore = await linesInLive();
@@ -117,7 +154,7 @@ describe("restore of a folder two workloads share", () => {
     const { a, b, snapshot } = await sharedPair();
     await stopWorkload(engineDeps, testActor, b.id);
     await restoreSnapshot(engineDeps, testActor, { workloadId: a.id, snapshotId: snapshot.id, confirm: snapshot.id });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect((await getWorkload(engineDeps, testActor, a.id)).status.state).toBe("running");
     expect((await getWorkload(engineDeps, testActor, b.id)).status.state).toBe("exited");
   });
@@ -139,7 +176,9 @@ describe("restore of a folder two workloads share", () => {
     const { a, b, snapshot } = await sharedPair();
     expect(child(["restore", a.id, snapshot.id], "swap-0-after-backup").signal).toBe("SIGKILL");
     for (const w of [a, b]) {
-      await expect(deployWorkload(engineDeps, testActor, w.id)).rejects.toThrow(/did not finish; restart the server or run `berth recover`/);
+      await expect(deployWorkload(engineDeps, testActor, w.id)).rejects.toThrow(
+        /did not finish; restart the server or run `berth recover`/,
+      );
       await expect(startWorkload(engineDeps, testActor, w.id)).rejects.toThrow(/did not finish/);
     }
     expect(child(["recover"]).status).toBe(0);
@@ -168,13 +207,15 @@ describe("restore of a folder two workloads share", () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const restoreLike = engineDeps.locks.runAll([folderLockKey(live)], () => held);
-    await expect(deployWorkload(engineDeps, testActor, late.id)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/a restore of its folder is running/) });
+    await expect(deployWorkload(engineDeps, testActor, late.id)).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/a restore of its folder is running/),
+    });
     release();
     await restoreLike;
     await restoreSnapshot(engineDeps, testActor, { workloadId: a.id, snapshotId: snapshot.id, confirm: snapshot.id });
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     await deployWorkload(engineDeps, testActor, late.id);
     expect((await getWorkload(engineDeps, testActor, late.id)).status.state).toBe("running");
   });
 });
-

@@ -8,7 +8,8 @@ import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import { journalDir } from "~/server/engine/restore/journal";
 import { extractSnapshotArchive } from "~/server/engine/archive/extractor";
-import { restoreSnapshot, waitForRestoreBackground } from "~/server/engine/restore/restore";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { listRestoreRuns } from "~/server/engine/restore/restore-runs";
 import { undoRestore } from "~/server/engine/restore/undo-restore";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
@@ -20,8 +21,8 @@ import { restoreChild } from "../support/restore-child-process";
 
 removeWorkloadContainersAfterAll();
 const root = path.resolve(import.meta.dirname, "../..");
-const volumeDir = (project: string, source: string) => path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
-
+const volumeDir = (project: string, source: string) =>
+  path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
 
 async function fill(dir: string, version: "snapshot" | "current") {
   await fs.rm(dir, { recursive: true, force: true });
@@ -68,7 +69,9 @@ async function archiveTrees(snapshotId: string): Promise<Record<string, string>[
   const dir = await fs.mkdtemp(path.join(engineDeps.dataDir, "extract-"));
   try {
     const volumes = (JSON.parse(row.manifest) as { volumes: { index: number }[] }).volumes;
-    const targets = new Map(await Promise.all(volumes.map(async (v) => [v.index, await fs.mkdtemp(path.join(dir, `${v.index}-`))] as const)));
+    const targets = new Map(
+      await Promise.all(volumes.map(async (v) => [v.index, await fs.mkdtemp(path.join(dir, `${v.index}-`))] as const)),
+    );
     await extractSnapshotArchive(createReadStream(snapshotFilePath(engineDeps.dataDir, row)), { targets });
     return await Promise.all([...targets.values()].map((t) => hashTree(t)));
   } finally {
@@ -80,7 +83,13 @@ describe("restore", () => {
   it("replaces the live data with the snapshot's, byte for byte, and the pre-restore snapshot undoes it", async () => {
     const s = await scenario("happy");
     const result = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
-    expect(result).toMatchObject({ restored: ["/a", "/b"], untouched: [], undoCopy: "pending", upAfterMs: expect.any(Number), downtimeMs: expect.any(Number) });
+    expect(result).toMatchObject({
+      restored: ["/a", "/b"],
+      untouched: [],
+      undoCopy: "pending",
+      upAfterMs: expect.any(Number),
+      downtimeMs: expect.any(Number),
+    });
     expect(await hashTree(s.a)).toEqual(s.expected.a);
     expect(await hashTree(s.b)).toEqual(s.expected.b);
     expect((await fs.stat(s.a)).mode & 0o777).toBe(0o755);
@@ -88,10 +97,15 @@ describe("restore", () => {
     // Back up before the undo copy exists: the replaced data waits beside the volumes.
     expect((await leftovers(s.a, s.b)).filter((n) => n.startsWith(".berth-backup-"))).toHaveLength(2);
 
-    await waitForRestoreBackground();
+    await engineDeps.restores.settled();
     expect(await leftovers(s.a, s.b)).toEqual([]);
     const run = await db.restoreRun.findUniqueOrThrow({ where: { id: result.restoreRunId } });
-    expect(run).toMatchObject({ outcome: "succeeded", phase: "done", preRestoreSnapshotId: result.preRestoreSnapshotId, undoCopy: "saved" });
+    expect(run).toMatchObject({
+      outcome: "succeeded",
+      phase: "done",
+      preRestoreSnapshotId: result.preRestoreSnapshotId,
+      undoCopy: "saved",
+    });
     expect(run.finishedAt).not.toBeNull();
     const pre = await db.snapshot.findUniqueOrThrow({ where: { id: result.preRestoreSnapshotId! } });
     expect(pre).toMatchObject({ kind: "pre-restore", label: "before restoring happy good" });
@@ -101,7 +115,10 @@ describe("restore", () => {
     await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: pre.id, confirm: pre.id });
     expect(await hashTree(s.a)).toEqual(s.current.a);
     expect(await hashTree(s.b)).toEqual(s.current.b);
-    const audit = await db.auditEvent.findMany({ where: { target: { in: [s.snapshot.id, pre.id] }, action: { startsWith: "snapshot.restore" } }, orderBy: { at: "asc" } });
+    const audit = await db.auditEvent.findMany({
+      where: { target: { in: [s.snapshot.id, pre.id] }, action: { startsWith: "snapshot.restore" } },
+      orderBy: { at: "asc" },
+    });
     expect(audit.map((e) => [e.action, e.target, e.outcome])).toEqual([
       ["snapshot.restore", s.snapshot.id, "success"],
       ["snapshot.restore.undo", pre.id, "success"],
@@ -111,11 +128,15 @@ describe("restore", () => {
   it("checks the confirm rule and that the snapshot belongs to the workload", async () => {
     const s = await scenario("rules");
     const other = await makeWorkload({ name: "other" });
-    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: "yes" })).rejects.toMatchObject({
+    await expect(
+      restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: "yes" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringMatching(/confirm must equal the snapshot id/),
     });
-    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: other.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+    await expect(
+      restoreSnapshot(engineDeps, testActor, { workloadId: other.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringMatching(/belongs to another workload/),
     });
@@ -128,18 +149,37 @@ describe("restore", () => {
     const bytes = await fs.readFile(file);
     bytes[bytes.length - 20]! ^= 0xff;
     await fs.writeFile(file, bytes);
-    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+    await expect(
+      restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/checksum|gzip|crc/i),
     });
     expect(await hashTree(s.a)).toEqual(s.current.a);
     expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
     expect(await db.snapshot.count({ where: { workloadId: s.w.id, kind: "pre-restore" } })).toBe(0);
+    // The history says why as a code the UI translates, with the English beside it for API clients.
+    const [run] = await listRestoreRuns(engineDeps, testActor, { workloadId: s.w.id });
+    expect(run).toMatchObject({
+      outcome: "failed",
+      detailReason: expect.stringMatching(/^[a-z-]+$/),
+      detail: expect.stringMatching(/checksum|gzip|crc/i),
+    });
   });
 
   it("refuses a snapshot volume the current config no longer has, naming it", async () => {
     const s = await scenario("renamed");
-    await db.workload.update({ where: { id: s.w.id }, data: { volumes: JSON.stringify([{ target: "/a", scope: "stage", source: "a" }, { target: "/c", scope: "stage", source: "b" }]) } });
-    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+    await db.workload.update({
+      where: { id: s.w.id },
+      data: {
+        volumes: JSON.stringify([
+          { target: "/a", scope: "stage", source: "a" },
+          { target: "/c", scope: "stage", source: "b" },
+        ]),
+      },
+    });
+    await expect(
+      restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringMatching(/no longer has as writable binds: \/b; nothing was changed/),
     });
@@ -149,7 +189,15 @@ describe("restore", () => {
   it("writes only to the current config's paths, whatever the manifest's source says", async () => {
     const s = await scenario("moved");
     // The volume /b now lives elsewhere; the snapshot's manifest still says source "b".
-    await db.workload.update({ where: { id: s.w.id }, data: { volumes: JSON.stringify([{ target: "/a", scope: "stage", source: "a" }, { target: "/b", scope: "stage", source: "b-moved" }]) } });
+    await db.workload.update({
+      where: { id: s.w.id },
+      data: {
+        volumes: JSON.stringify([
+          { target: "/a", scope: "stage", source: "a" },
+          { target: "/b", scope: "stage", source: "b-moved" },
+        ]),
+      },
+    });
     await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
     expect(await hashTree(volumeDir(s.w.projectSlug, "b-moved"))).toEqual(s.expected.b);
     expect(await hashTree(s.b)).toEqual(s.current.b); // the old location is not written
@@ -259,27 +307,35 @@ describe("crash matrix: SIGKILL at every step, then recovery in a fresh process"
     "undo-after-redeploy",
     "undo-after-up",
   ];
-  it.each(UNDO_POINTS)("killed during an O(1) undo at %s: the old data back whole, the restored data kept as the undo's copy", async (point) => {
-    const s = await scenario(`undo-crash-${UNDO_POINTS.indexOf(point)}`);
-    const killed = child(["restore-undo", s.w.id, s.snapshot.id], point);
-    expect(killed.signal, killed.stderr).toBe("SIGKILL");
+  it.each(UNDO_POINTS)(
+    "killed during an O(1) undo at %s: the old data back whole, the restored data kept as the undo's copy",
+    async (point) => {
+      const s = await scenario(`undo-crash-${UNDO_POINTS.indexOf(point)}`);
+      const killed = child(["restore-undo", s.w.id, s.snapshot.id], point);
+      expect(killed.signal, killed.stderr).toBe("SIGKILL");
 
-    const recovered = child(["recover"]);
-    expect(recovered.status, recovered.stderr).toBe(0);
-    expect(await hashTree(s.a)).toEqual(s.current.a);
-    expect(await hashTree(s.b)).toEqual(s.current.b);
-    expect(await leftovers(s.a, s.b)).toEqual([]);
-    expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
-    const [undo, restore] = await db.restoreRun.findMany({ where: { workloadId: s.w.id }, orderBy: { startedAt: "desc" } });
-    expect(restore).toMatchObject({ outcome: "succeeded", undoCopy: "undone" });
-    expect(undo).toMatchObject({ undoOf: restore!.id, undoCopy: "saved", phase: "done" });
-    expect(undo!.outcome).toMatch(/^(succeeded|completed-at-boot)$/);
-    expect(await archiveTrees(undo!.preRestoreSnapshotId!)).toEqual([s.expected.a, s.expected.b]);
-    // The restore's own copy was never made: its data is live again.
-    expect(await db.snapshot.count({ where: { id: restore!.preRestoreSnapshotId! } })).toBe(0);
-  });
+      const recovered = child(["recover"]);
+      expect(recovered.status, recovered.stderr).toBe(0);
+      expect(await hashTree(s.a)).toEqual(s.current.a);
+      expect(await hashTree(s.b)).toEqual(s.current.b);
+      expect(await leftovers(s.a, s.b)).toEqual([]);
+      expect((await getWorkload(engineDeps, testActor, s.w.id)).status.state).toBe("running");
+      const [undo, restore] = await db.restoreRun.findMany({ where: { workloadId: s.w.id }, orderBy: { startedAt: "desc" } });
+      expect(restore).toMatchObject({ outcome: "succeeded", undoCopy: "undone" });
+      expect(undo).toMatchObject({ undoOf: restore!.id, undoCopy: "saved", phase: "done" });
+      expect(undo!.outcome).toMatch(/^(succeeded|completed-at-boot)$/);
+      expect(await archiveTrees(undo!.preRestoreSnapshotId!)).toEqual([s.expected.a, s.expected.b]);
+      // The restore's own copy was never made: its data is live again.
+      expect(await db.snapshot.count({ where: { id: restore!.preRestoreSnapshotId! } })).toBe(0);
+    },
+  );
 
-  const RECOVERY_POINTS = ["recovery-after-volume-rollback", "recovery-after-forward-swaps", "recovery-before-redeploy", "recovery-before-journal-removal"];
+  const RECOVERY_POINTS = [
+    "recovery-after-volume-rollback",
+    "recovery-after-forward-swaps",
+    "recovery-before-redeploy",
+    "recovery-before-journal-removal",
+  ];
   it.each([
     ["swap-1-after-backup", "current"],
     ["after-commit", "expected"],
@@ -312,8 +368,12 @@ describe("restore bookkeeping", () => {
     chattr("+i", stuck);
     let backupFile = "";
     try {
-      const result = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
-      await waitForRestoreBackground();
+      const result = await restoreSnapshot(engineDeps, testActor, {
+        workloadId: s.w.id,
+        snapshotId: s.snapshot.id,
+        confirm: s.snapshot.id,
+      });
+      await engineDeps.restores.settled();
       expect(await hashTree(s.a)).toEqual(s.expected.a);
       expect(await hashTree(s.b)).toEqual(s.expected.b);
       expect(await stateOf(s.w.id)).toBe("running");
@@ -379,10 +439,15 @@ describe("restore bookkeeping", () => {
   it("a second Undo while the first runs is refused and changes nothing: the swap back and both undo copies are whole", async () => {
     const s = await scenario("double-undo");
     const run = await restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id });
-    const undo = (confirm = run.restoreRunId) => undoRestore(engineDeps, testActor, { workloadId: s.w.id, restoreRunId: run.restoreRunId, confirm });
+    const undo = (confirm = run.restoreRunId) =>
+      undoRestore(engineDeps, testActor, { workloadId: s.w.id, restoreRunId: run.restoreRunId, confirm });
     const outcomes = await Promise.allSettled([undo(), undo(), undo()]);
-    expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.method : (o.reason as { code: string }).code)).sort()).toEqual(["CONFLICT", "CONFLICT", "swap"]);
-    await waitForRestoreBackground();
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.method : (o.reason as { code: string }).code)).sort()).toEqual([
+      "CONFLICT",
+      "CONFLICT",
+      "swap",
+    ]);
+    await engineDeps.restores.settled();
     expect(await hashTree(s.a)).toEqual(s.current.a);
     expect(await hashTree(s.b)).toEqual(s.current.b);
     expect(await leftovers(s.a, s.b)).toEqual([]);
@@ -397,7 +462,9 @@ describe("restore bookkeeping", () => {
   it("refuses a restore while an interrupted one of the workload waits for recovery", async () => {
     const s = await scenario("pending-journal");
     expect(child(["restore", s.w.id, s.snapshot.id], "swap-1-after-backup").signal).toBe("SIGKILL");
-    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id })).rejects.toMatchObject({
+    await expect(
+      restoreSnapshot(engineDeps, testActor, { workloadId: s.w.id, snapshotId: s.snapshot.id, confirm: s.snapshot.id }),
+    ).rejects.toMatchObject({
       code: "PRECONDITION_FAILED",
       message: expect.stringMatching(/did not finish; restart the server or run `berth recover`/),
     });
@@ -414,7 +481,10 @@ describe("restore bookkeeping", () => {
     const env = { ...process.env, BERTH_DATA_DIR: engineDeps.dataDir };
     try {
       const cli = spawnSync(path.join(root, "bin/berth.mjs"), ["recover"], { cwd: root, env, encoding: "utf8" });
-      expect([cli.status, cli.stderr]).toEqual([1, expect.stringMatching(new RegExp(`another Berth process \\(pid ${process.pid}\\).*is using this data dir`))]);
+      expect([cli.status, cli.stderr]).toEqual([
+        1,
+        expect.stringMatching(new RegExp(`another Berth process \\(pid ${process.pid}\\).*is using this data dir`)),
+      ]);
       const server = child(["startup"]);
       expect([server.status, server.stderr]).toEqual([1, expect.stringMatching(/another Berth process/)]);
       await expect(lockDataDir(engineDeps.dataDir)).rejects.toMatchObject({ code: "CONFLICT" });

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createDockerClient } from "~/server/docker";
+import { createDockerClient } from "~/server/docker/client";
 import { db } from "~/server/db";
 import { databaseUrl } from "~/server/database-url";
 import { engineDeps } from "~/server/engine-deps";
@@ -34,7 +34,13 @@ const containerEnvOf = async (name: string) => (await docker.getContainer(name).
 describe("secret env values at rest", () => {
   it("keeps them out of the database file in clear, and gives the container the real value", async () => {
     const secret = `pw-${randomBytes(12).toString("hex")}`;
-    const w = await makeWorkload({ name: "sealed", env: [{ key: "DB_PASSWORD", value: secret, secret: true }, { key: "MODE", value: "plain-mode-value", secret: false }] });
+    const w = await makeWorkload({
+      name: "sealed",
+      env: [
+        { key: "DB_PASSWORD", value: secret, secret: true },
+        { key: "MODE", value: "plain-mode-value", secret: false },
+      ],
+    });
 
     const raw = await rawDatabase();
     expect(raw).not.toContain(secret);
@@ -43,15 +49,25 @@ describe("secret env values at rest", () => {
     expect(stored[0]).toMatchObject({ key: "DB_PASSWORD", value: "", secret: true, sealed: expect.stringMatching(/^v1:[0-9a-f]{16}:/) });
 
     const deployed = await deployWorkload(engineDeps, testActor, w.id);
-    expect(await containerEnvOf(deployed.containerName)).toEqual(expect.arrayContaining([`DB_PASSWORD=${secret}`, "MODE=plain-mode-value"]));
+    expect(await containerEnvOf(deployed.containerName)).toEqual(
+      expect.arrayContaining([`DB_PASSWORD=${secret}`, "MODE=plain-mode-value"]),
+    );
 
     // Admins still read it, viewers see the mask, and neither ever sees the sealed form.
     const asAdmin = await getWorkload(engineDeps, testActor, w.id);
-    expect(asAdmin.env).toEqual([{ key: "DB_PASSWORD", value: secret, secret: true }, { key: "MODE", value: "plain-mode-value", secret: false }]);
+    expect(asAdmin.env).toEqual([
+      { key: "DB_PASSWORD", value: secret, secret: true },
+      { key: "MODE", value: "plain-mode-value", secret: false },
+    ]);
     expect(JSON.stringify(await getWorkload(engineDeps, viewer, w.id))).not.toMatch(new RegExp(`${secret}|v1:`));
 
     // Saving with the mask keeps the value; the database still has it sealed only.
-    await updateWorkload(engineDeps, testActor, w.id, { ...asAdmin, env: [{ key: "DB_PASSWORD", value: "••••••", secret: true }] }, { redeploy: true });
+    await updateWorkload(engineDeps, testActor, {
+      ...asAdmin,
+      env: [{ key: "DB_PASSWORD", value: "••••••", secret: true }],
+      id: w.id,
+      redeploy: true,
+    });
     expect(await rawDatabase()).not.toContain(secret);
     expect(await containerEnvOf(deployed.containerName)).toContain(`DB_PASSWORD=${secret}`);
   });
@@ -90,7 +106,7 @@ describe("secret env values at rest", () => {
     expect(await containerEnvOf(deployed.containerName)).toContain(`OLD=${secret}`);
 
     // What startup.ts runs.
-    const report = await resealSecrets(db, engineDeps.secrets);
+    const report = await resealSecrets(engineDeps);
     expect(report).toEqual({ resealed: 1, unreadable: [] });
     expect(await storedEnv(w.id)).not.toContain(secret);
     expect(await rawDatabase()).not.toContain(secret);
@@ -107,9 +123,12 @@ describe("secret env values at rest", () => {
     // A value no key opens is reported and left as it is: it does not stop the rotation.
     const broken = await makeWorkload({ name: "broken", env: [{ key: "BROKEN", value: "x", secret: true }] });
     const [entry] = JSON.parse(await storedEnv(broken.id)) as { sealed: string }[];
-    await db.workload.update({ where: { id: broken.id }, data: { env: JSON.stringify([{ ...entry, sealed: entry!.sealed.replace(/:[^:]+$/, ":AAAA") }]) } });
+    await db.workload.update({
+      where: { id: broken.id },
+      data: { env: JSON.stringify([{ ...entry, sealed: entry!.sealed.replace(/:[^:]+$/, ":AAAA") }]) },
+    });
 
-    const report = await rotateSecretKey(db, engineDeps.dataDir);
+    const report = await rotateSecretKey(engineDeps);
     expect(report.resealed).toBeGreaterThanOrEqual(1);
     expect(report.unreadable).toContainEqual({ workloadId: broken.id, key: "BROKEN" });
     const newKey = await fs.readFile(keyFile);

@@ -6,6 +6,7 @@ import { TRPCError } from "@trpc/server";
 import NextAuth from "next-auth";
 import { encode } from "next-auth/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
+import { engineDeps } from "~/server/engine-deps";
 import { authenticateRequest } from "~/server/auth/request-actor";
 import { authOptions } from "~/server/auth/options";
 import { db } from "~/server/db";
@@ -19,17 +20,24 @@ let ids: Awaited<ReturnType<typeof createIdentities>>;
 beforeAll(async () => {
   // What start.mjs sets when NEXTAUTH_URL is not: next-auth takes the origin from the request.
   process.env.AUTH_TRUST_HOST = "1";
-  ids = await createIdentities(db);
+  ids = await createIdentities(engineDeps);
 });
 
 type Proto = "http" | "https";
-const cookieHeader = (cookies: Record<string, string>) => Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join("; ");
+const cookieHeader = (cookies: Record<string, string>) =>
+  Object.entries(cookies)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("; ");
 
 /**
  * One request through next-auth's own handler (its pages-API entry point, which needs no Next
  * request scope); returns the body and the cookies it set, as a browser would keep them.
  */
-async function nextAuth(proto: Proto, action: "csrf" | "callback" | "signout", init: { method: "GET" | "POST"; cookies?: Record<string, string>; body?: Record<string, string>; providerId?: string }) {
+async function nextAuth(
+  proto: Proto,
+  action: "csrf" | "callback" | "signout",
+  init: { method: "GET" | "POST"; cookies?: Record<string, string>; body?: Record<string, string>; providerId?: string },
+) {
   const headers: Record<string, string[]> = {};
   let body: unknown;
   const res = {
@@ -93,7 +101,7 @@ async function expectUnauthorized(promise: Promise<unknown>, message: RegExp) {
 
 describe("sessions", () => {
   it("ends every session at sign-out: a copy of the cookie is useless afterwards", async () => {
-    const user = await createUser(db, system, { email: "signout@berth.test", password: "password-1", role: "ADMIN" });
+    const user = await createUser(engineDeps, system, { email: "signout@berth.test", password: "password-1", role: "ADMIN" });
     const browser = await signInThroughNextAuth(user.email, "password-1");
     expect(Object.keys(browser)).toContain("next-auth.session-token");
     const stolen = { "next-auth.session-token": browser["next-auth.session-token"]! };
@@ -112,24 +120,27 @@ describe("sessions", () => {
   });
 
   it("ends existing sessions when the password changes", async () => {
-    const user = await createUser(db, system, { email: "passwd@berth.test", password: "password-1", role: "VIEWER" });
+    const user = await createUser(engineDeps, system, { email: "passwd@berth.test", password: "password-1", role: "VIEWER" });
     const browser = await signInThroughNextAuth(user.email, "password-1");
     await expect(meWith(browser)).resolves.toMatchObject({ user: { email: user.email } });
-    await setUserPassword(db, system, user.email, "password-2");
+    await setUserPassword(engineDeps, system, { email: user.email, password: "password-2" });
     await expectUnauthorized(meWith(browser), /session has ended/);
     await expect(meWith(await signInThroughNextAuth(user.email, "password-2"))).resolves.toMatchObject({ user: { email: user.email } });
   });
 
   it("reads the __Secure- session cookie next-auth sets behind an HTTPS proxy", async () => {
-    const user = await createUser(db, system, { email: "proxied@berth.test", password: "password-1", role: "VIEWER" });
+    const user = await createUser(engineDeps, system, { email: "proxied@berth.test", password: "password-1", role: "VIEWER" });
     const browser = await signInThroughNextAuth(user.email, "password-1", "https");
     expect(Object.keys(browser)).toContain("__Secure-next-auth.session-token");
     expect(Object.keys(browser)).not.toContain("next-auth.session-token");
     await expect(meWith(browser)).resolves.toMatchObject({ user: { email: user.email } });
 
     // The same for a cookie minted directly, and for a request that looks like plain http.
-    const jwt = await encode({ token: { uid: user.id, role: "VIEWER", email: user.email, sub: user.id, sv: 0 }, secret: process.env.NEXTAUTH_SECRET! });
-    const auth = await authenticateRequest(db, new Headers({ cookie: `__Secure-next-auth.session-token=${jwt}` }));
+    const jwt = await encode({
+      token: { uid: user.id, role: "VIEWER", email: user.email, sub: user.id, sv: 0 },
+      secret: process.env.NEXTAUTH_SECRET!,
+    });
+    const auth = await authenticateRequest(engineDeps, new Headers({ cookie: `__Secure-next-auth.session-token=${jwt}` }));
     expect(auth).toMatchObject({ via: "cookie", actor: { userId: user.id } });
 
     await signOutThroughNextAuth(browser, "https");
@@ -148,7 +159,10 @@ describe("API token expiry and role", () => {
     await expect((await callerFor({ authorization: `Bearer ${secret}` })).me.get()).resolves.toMatchObject({ kind: "token" });
 
     await db.apiToken.update({ where: { id: token.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await expectUnauthorized((await callerFor({ authorization: `Bearer ${secret}` })).me.get(), /API token expired at .*; create a new one/);
+    await expectUnauthorized(
+      (await callerFor({ authorization: `Bearer ${secret}` })).me.get(),
+      /API token expired at .*; create a new one/,
+    );
 
     const never = await admin.token.create({ name: "forever", role: "VIEWER" });
     expect(never.token.expiresAt).toBeNull();
@@ -156,7 +170,7 @@ describe("API token expiry and role", () => {
   });
 
   it("never acts with more than its creator's current role, and dies with its creator", async () => {
-    const creator = await createUser(db, system, { email: "token-maker@berth.test", password: "password-1", role: "ADMIN" });
+    const creator = await createUser(engineDeps, system, { email: "token-maker@berth.test", password: "password-1", role: "ADMIN" });
     const asCreator = await callerFor({ ...SAME_ORIGIN, cookie: await sessionCookie(creator) });
     const { secret } = await asCreator.token.create({ name: "maker-admin", role: "ADMIN" });
     const asToken = () => callerFor({ authorization: `Bearer ${secret}` });
@@ -177,7 +191,7 @@ describe("API token expiry and role", () => {
   });
 
   it("a token minted by a token belongs to the same person and expires no later than its parent", async () => {
-    const creator = await createUser(db, system, { email: "token-chain@berth.test", password: "password-1", role: "ADMIN" });
+    const creator = await createUser(engineDeps, system, { email: "token-chain@berth.test", password: "password-1", role: "ADMIN" });
     const asCreator = await callerFor({ ...SAME_ORIGIN, cookie: await sessionCookie(creator) });
     const parent = await asCreator.token.create({ name: "parent", role: "ADMIN", expiresInDays: 1 });
     const child = await (await callerFor({ authorization: `Bearer ${parent.secret}` })).token.create({ name: "child", role: "ADMIN" });
@@ -191,4 +205,3 @@ describe("API token expiry and role", () => {
     await expectUnauthorized((await asChild()).me.get(), /Invalid or revoked API token/);
   });
 });
-

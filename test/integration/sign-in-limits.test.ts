@@ -1,6 +1,7 @@
 // The sign-in limits against the real database: parallel attempts, the per-account back-off
 // that no address resets, and unknown e-mails that behave exactly like real accounts.
 import { describe, expect, it } from "vitest";
+import { engineDeps } from "~/server/engine-deps";
 import { db } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
 import { listAuditEvents } from "~/server/engine/audit";
@@ -26,21 +27,25 @@ const count = (outcomes: string[], value: string) => outcomes.filter((o) => o ==
 
 describe("sign-in limits", () => {
   it("lets at most 5 of 12 parallel wrong attempts from one address reach the password check", async () => {
-    await createUser(db, system, { email: "race@berth.test", password: "right-password", role: "VIEWER" });
+    await createUser(engineDeps, system, { email: "race@berth.test", password: "right-password", role: "VIEWER" });
     const limiter = createSignInLimiter({ perAccount: 5, perAddress: 30 });
     const outcomes = await Promise.all(
-      Array.from({ length: 12 }, () => outcome(signIn(db, limiter, { email: "race@berth.test", password: "wrong", address: "10.1.0.1" }))),
+      Array.from({ length: 12 }, () =>
+        outcome(signIn({ ...engineDeps, signInLimiter: limiter }, { email: "race@berth.test", password: "wrong", address: "10.1.0.1" })),
+      ),
     );
     expect(count(outcomes, "invalid")).toBe(5);
     expect(count(outcomes, "Too many failed sign-in attempts. Try again in 15 minutes.")).toBe(7);
   });
 
   it("lets at most 5 of 12 parallel wrong attempts from 12 addresses through an account back-off of 5", async () => {
-    const user = await createUser(db, system, { email: "race-many@berth.test", password: "right-password", role: "VIEWER" });
+    const user = await createUser(engineDeps, system, { email: "race-many@berth.test", password: "right-password", role: "VIEWER" });
     const limiter = createSignInLimiter({ perAccount: 5, perAddress: 30, backoffAfter: 5 });
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        outcome(signIn(db, limiter, { email: "race-many@berth.test", password: "wrong", address: `10.2.0.${i}` })),
+        outcome(
+          signIn({ ...engineDeps, signInLimiter: limiter }, { email: "race-many@berth.test", password: "wrong", address: `10.2.0.${i}` }),
+        ),
       ),
     );
     expect(count(outcomes, "invalid")).toBe(5);
@@ -50,12 +55,13 @@ describe("sign-in limits", () => {
   });
 
   it("backs an account off across addresses, doubling up to an hour, audited, and resets on success", async () => {
-    await createUser(db, system, { email: "backoff@berth.test", password: "right-password", role: "VIEWER" });
+    await createUser(engineDeps, system, { email: "backoff@berth.test", password: "right-password", role: "VIEWER" });
     let now = Date.parse("2030-01-01T00:00:00Z");
     const limiter = createSignInLimiter({ perAccount: 5, perAddress: 30, now: () => now });
     let n = 0;
     // Every attempt from a new address: only the per-account back-off can stop them.
-    const attempt = (password: string) => outcome(signIn(db, limiter, { email: "backoff@berth.test", password, address: `10.3.${++n}.1` }));
+    const attempt = (password: string) =>
+      outcome(signIn({ ...engineDeps, signInLimiter: limiter }, { email: "backoff@berth.test", password, address: `10.3.${++n}.1` }));
 
     for (let i = 0; i < 10; i++) expect(await attempt("wrong")).toBe("invalid");
     expect(await attempt("right-password")).toBe("Too many failed sign-in attempts. Try again in 1 minute.");
@@ -66,7 +72,9 @@ describe("sign-in limits", () => {
       expect(await attempt("right-password")).toBe(`Too many failed sign-in attempts. Try again in ${wait}.`);
     }
 
-    const audit = (await listAuditEvents(db, 1000)).filter((e) => e.action === "auth.signInBlocked" && e.target === "backoff@berth.test");
+    const audit = (await listAuditEvents(engineDeps, systemActor("test"), 1000)).filter(
+      (e) => e.action === "auth.signInBlocked" && e.target === "backoff@berth.test",
+    );
     expect(audit).toHaveLength(8);
     expect(audit.map((e) => JSON.parse(e.detail!).blockedSeconds).sort((a, b) => a - b)).toEqual([
       60, 120, 240, 480, 960, 1920, 3600, 3600,
@@ -80,12 +88,15 @@ describe("sign-in limits", () => {
   });
 
   it("answers an unknown e-mail exactly like an existing account under attack", async () => {
-    await createUser(db, system, { email: "exists@berth.test", password: "right-password", role: "VIEWER" });
+    await createUser(engineDeps, system, { email: "exists@berth.test", password: "right-password", role: "VIEWER" });
     const limiter = createSignInLimiter({ perAccount: 5, perAddress: 30 });
     let n = 0;
     const run = async (email: string) => {
       const outcomes: string[] = [];
-      for (let i = 0; i < 13; i++) outcomes.push(await outcome(signIn(db, limiter, { email, password: "wrong", address: `10.4.${++n}.1` })));
+      for (let i = 0; i < 13; i++)
+        outcomes.push(
+          await outcome(signIn({ ...engineDeps, signInLimiter: limiter }, { email, password: "wrong", address: `10.4.${++n}.1` })),
+        );
       return outcomes;
     };
     const existing = await run("exists@berth.test");
@@ -95,14 +106,29 @@ describe("sign-in limits", () => {
   });
 
   it("does not charge an address for attempts the account back-off refused", async () => {
-    await createUser(db, system, { email: "refused@berth.test", password: "right-password", role: "VIEWER" });
-    await createUser(db, system, { email: "bystander@berth.test", password: "right-password", role: "VIEWER" });
+    await createUser(engineDeps, system, { email: "refused@berth.test", password: "right-password", role: "VIEWER" });
+    await createUser(engineDeps, system, { email: "bystander@berth.test", password: "right-password", role: "VIEWER" });
     const limiter = createSignInLimiter({ perAccount: 5, perAddress: 3, backoffAfter: 1 });
     // The first failure blocks the account; the refused attempts after it cost the address nothing.
-    expect(await outcome(signIn(db, limiter, { email: "refused@berth.test", password: "wrong", address: "10.5.0.1" }))).toBe("invalid");
+    expect(
+      await outcome(
+        signIn({ ...engineDeps, signInLimiter: limiter }, { email: "refused@berth.test", password: "wrong", address: "10.5.0.1" }),
+      ),
+    ).toBe("invalid");
     for (let i = 0; i < 5; i++) {
-      expect(await outcome(signIn(db, limiter, { email: "refused@berth.test", password: "x", address: "10.5.0.1" }))).toMatch(/Too many/);
+      expect(
+        await outcome(
+          signIn({ ...engineDeps, signInLimiter: limiter }, { email: "refused@berth.test", password: "x", address: "10.5.0.1" }),
+        ),
+      ).toMatch(/Too many/);
     }
-    expect(await outcome(signIn(db, limiter, { email: "bystander@berth.test", password: "right-password", address: "10.5.0.1" }))).toBe("ok");
+    expect(
+      await outcome(
+        signIn(
+          { ...engineDeps, signInLimiter: limiter },
+          { email: "bystander@berth.test", password: "right-password", address: "10.5.0.1" },
+        ),
+      ),
+    ).toBe("ok");
   });
 });

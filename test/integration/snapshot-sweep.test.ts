@@ -17,11 +17,16 @@ removeWorkloadContainersAfterAll();
 /** The sweep's log, kept to check that every removal is logged. */
 function logSink() {
   const lines: { level: string; detail: Record<string, unknown>; message: string }[] = [];
-  const at = (level: string) => (detail: object, message: string) => void lines.push({ level, detail: detail as Record<string, unknown>, message });
-  return { log: { info: at("info"), warn: at("warn") }, lines };
+  const at = (level: string) => (detail: object, message: string) =>
+    void lines.push({ level, detail: detail as Record<string, unknown>, message });
+  return { log: { info: at("info"), warn: at("warn"), error: at("error") }, lines };
 }
 
-const exists = (file: string) => fs.stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 
 describe("boot sweep of the snapshots folder", () => {
   it("removes stale .tmp files and unrecorded archives, keeps foreign files, and flags rows whose file is gone", async () => {
@@ -49,7 +54,7 @@ describe("boot sweep of the snapshots folder", () => {
     await db.snapshot.update({ where: { id: back.id }, data: { fileMissing: true } });
 
     const { log, lines } = logSink();
-    const result = await sweepSnapshotFiles({ db, dataDir: engineDeps.dataDir, log });
+    const result = await sweepSnapshotFiles({ ...engineDeps, log });
 
     const rel = (file: string) => path.relative(root, file);
     expect(result.removedTmp.sort()).toEqual([rel(stale), rel(otherStale)].sort());
@@ -57,7 +62,12 @@ describe("boot sweep of the snapshots folder", () => {
     expect(result.markedMissing).toEqual([lost.id]);
     expect(result.foundAgain).toEqual([back.id]);
     for (const file of [stale, orphan, otherOrphan, otherStale]) expect(await exists(file), file).toBe(false);
-    for (const file of [...foreign, path.join(dir, "a-folder.tar.gz"), path.join(dir, `${kept.id}.tar.gz`), path.join(dir, `${back.id}.tar.gz`)]) {
+    for (const file of [
+      ...foreign,
+      path.join(dir, "a-folder.tar.gz"),
+      path.join(dir, `${kept.id}.tar.gz`),
+      path.join(dir, `${back.id}.tar.gz`),
+    ]) {
       expect(await exists(file), file).toBe(true);
     }
     // Every removal and every flag change is logged, by path relative to the snapshots folder.
@@ -65,21 +75,28 @@ describe("boot sweep of the snapshots folder", () => {
     expect(logged.sort()).toEqual([rel(stale), rel(otherStale), rel(orphan), rel(otherOrphan), lost.id, back.id].sort());
 
     // list and get say which rows have lost their file.
-    const listed = new Map((await listSnapshots(db, w.id)).map((s) => [s.id, s.fileMissing]));
+    const listed = new Map((await listSnapshots(engineDeps, testActor, { workloadId: w.id })).map((s) => [s.id, s.fileMissing]));
     expect(Object.fromEntries(listed)).toEqual({ [kept.id]: false, [lost.id]: true, [back.id]: false });
-    expect((await getSnapshot(db, lost.id)).fileMissing).toBe(true);
+    expect((await getSnapshot(engineDeps, testActor, lost.id)).fileMissing).toBe(true);
 
     // Download and restore of the flagged row fail with a clear message, nothing else.
-    await expect(openSnapshotFile(db, engineDeps.dataDir, testActor, lost.id, { audit: false })).rejects.toMatchObject({
+    await expect(openSnapshotFile(engineDeps, testActor, { id: lost.id, audit: false })).rejects.toMatchObject({
       code: "NOT_FOUND",
       message: "This snapshot's file is missing from the server",
     });
-    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: w.id, snapshotId: lost.id, confirm: lost.id })).rejects.toMatchObject({
-      code: "PRECONDITION_FAILED",
-      message: "This snapshot's file is missing from the server",
-    });
+    await expect(restoreSnapshot(engineDeps, testActor, { workloadId: w.id, snapshotId: lost.id, confirm: lost.id })).rejects.toMatchObject(
+      {
+        code: "PRECONDITION_FAILED",
+        message: "This snapshot's file is missing from the server",
+      },
+    );
 
     // A second sweep finds nothing to do.
-    expect(await sweepSnapshotFiles({ db, dataDir: engineDeps.dataDir, log })).toEqual({ removedTmp: [], removedOrphans: [], markedMissing: [], foundAgain: [] });
+    expect(await sweepSnapshotFiles({ ...engineDeps, log })).toEqual({
+      removedTmp: [],
+      removedOrphans: [],
+      markedMissing: [],
+      foundAgain: [],
+    });
   });
 });

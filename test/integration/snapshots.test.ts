@@ -8,7 +8,7 @@ import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import type { ContainerRuntime } from "~/server/engine/container-runtime";
 import { restoreSnapshot } from "~/server/engine/restore/restore";
-import { createSnapshot, type SnapshotDeps } from "~/server/engine/snapshots/capture";
+import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
 import { deleteSnapshot, listSnapshots, snapshotDir, snapshotFilePath } from "~/server/engine/snapshots/snapshot-store";
 import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads";
@@ -17,9 +17,10 @@ import { hashTree } from "../support/hash-tree";
 import { createIdentities } from "../support/identities";
 import { allProcedurePaths, runRoleMatrix, type MatrixEntry } from "../support/role-matrix";
 import { longRunning, makeWorkload, testActor } from "../support/workload-fixtures";
+import type { EngineDeps } from "~/server/engine/deps";
 
-const volumePath = (project: string, source: string) => path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
-
+const volumePath = (project: string, source: string) =>
+  path.join(engineDeps.dataDir, "volumes/projects", project, "stages/production", source);
 
 async function writeTree(root: string, seed: string) {
   await fs.mkdir(path.join(root, "nested/deeper/deepest"), { recursive: true });
@@ -62,12 +63,12 @@ describe("capture", () => {
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i); // varied, partly compressible
     await fs.writeFile(path.join(b, "big.bin"), big);
 
-    expect(await describeSnapshotCoverage(engineDeps, w.id)).toEqual({
+    expect(await describeSnapshotCoverage(engineDeps, testActor, w.id)).toEqual({
       volumes: [
         { target: "/a", scope: "stage", source: "alpha" },
         { target: "/b", scope: "stage", source: "beta" },
       ],
-      skipped: [{ target: "/named", reason: expect.stringMatching(/Docker named volume/) }],
+      skipped: [{ target: "/named", reason: "named-volume" }],
       sharedWith: [],
     });
 
@@ -93,14 +94,20 @@ describe("capture", () => {
     expect(await hashTree(path.join(out, "volumes/1"))).toEqual(stripSkipped(await hashTree(b)));
 
     const manifest = JSON.parse(await fs.readFile(path.join(out, "berth-manifest.json"), "utf8"));
-    expect(manifest).toMatchObject({ format: "berth-snapshot", version: 2, snapshotId: snap.id, workloadId: w.id, workloadName: "roundtrip" });
+    expect(manifest).toMatchObject({
+      format: "berth-snapshot",
+      version: 2,
+      snapshotId: snap.id,
+      workloadId: w.id,
+      workloadName: "roundtrip",
+    });
     expect(manifest.volumes).toEqual(snap.manifest.volumes);
     expect(manifest.volumes[1]).toMatchObject({ index: 1, target: "/b", scope: "stage", source: "beta", files: 6, bytes: big.length + 44 });
     expect(snap.manifest.skipped).toEqual([
       { volume: 0, path: "pipe", type: "fifo" },
       { volume: 1, path: "pipe", type: "fifo" },
     ]);
-    expect((await listSnapshots(db, w.id)).map((s) => s.id)).toEqual([snap.id]);
+    expect((await listSnapshots(engineDeps, testActor, { workloadId: w.id })).map((s) => s.id)).toEqual([snap.id]);
   });
 
   it("refuses a workload with no snapshottable data, with the reason", async () => {
@@ -108,9 +115,13 @@ describe("capture", () => {
     await expect(createSnapshot(engineDeps, testActor, { workloadId: w.id })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringMatching(/no snapshottable data.*\/n: Docker named volume/),
+      reason: "nothing-to-snapshot",
+      params: { targets: "/n" },
     });
     const bare = await makeWorkload({ name: "novolumes" });
-    await expect(createSnapshot(engineDeps, testActor, { workloadId: bare.id })).rejects.toThrow(/no snapshottable data \(it has no volumes\)/);
+    await expect(createSnapshot(engineDeps, testActor, { workloadId: bare.id })).rejects.toThrow(
+      /no snapshottable data \(it has no volumes\)/,
+    );
   });
 
   it("quiesces: stops the container during capture and starts it again, also when capture fails", async () => {
@@ -124,7 +135,7 @@ describe("capture", () => {
       stop: async (n) => (calls.push(`stop:${(await real.inspect(n)).state}`), real.stop(n)),
       start: async (n) => (calls.push(`start:${(await real.inspect(n)).state}`), real.start(n)),
     };
-    const deps: SnapshotDeps = { ...engineDeps, runtime: recording };
+    const deps: EngineDeps = { ...engineDeps, runtime: recording };
     const snap = await createSnapshot(deps, testActor, { workloadId: w.id, quiesce: true });
     expect(calls).toEqual(["stop:running", "start:exited"]);
     expect(snap.capturedLive).toBe(false);
@@ -150,8 +161,13 @@ describe("capture", () => {
   it("leaves nothing behind and the container running when stopping it fails", async () => {
     const w = await makeWorkload({ name: "nostop", volumes: [{ target: "/d", scope: "stage", source: "nostop" }] });
     await deployWorkload(engineDeps, testActor, w.id);
-    const deps: SnapshotDeps = { ...engineDeps, runtime: { ...engineDeps.runtime, stop: async () => Promise.reject(new Error("engine refused to stop")) } };
-    await expect(createSnapshot(deps, testActor, { workloadId: w.id, quiesce: true })).rejects.toThrow(/^Stopping the container before the snapshot failed: An unexpected error occurred \(details are in the server log\)$/);
+    const deps: EngineDeps = {
+      ...engineDeps,
+      runtime: { ...engineDeps.runtime, stop: async () => Promise.reject(new Error("engine refused to stop")) },
+    };
+    await expect(createSnapshot(deps, testActor, { workloadId: w.id, quiesce: true })).rejects.toThrow(
+      /^Stopping the container before the snapshot failed: An unexpected error occurred \(details are in the server log\)$/,
+    );
     expect(await db.snapshot.count({ where: { workloadId: w.id } })).toBe(0);
     expect(await fs.readdir(snapshotDir(engineDeps.dataDir, w.id)).catch(() => [])).toEqual([]);
     expect((await getWorkload(engineDeps, testActor, w.id)).status.state).toBe("running");
@@ -185,12 +201,12 @@ describe("list, get and delete", () => {
     await fs.mkdir(volumePath(w.projectSlug, "del"), { recursive: true });
     const s1 = await createSnapshot(engineDeps, testActor, { workloadId: w.id, label: "one" });
     const s2 = await createSnapshot(engineDeps, testActor, { workloadId: w.id, label: "two" });
-    expect((await listSnapshots(db, w.id)).map((s) => s.label)).toEqual(["two", "one"]);
-    await expect(deleteSnapshot(db, engineDeps.dataDir, testActor, s1.id)).resolves.toEqual({ fileWasMissing: false });
+    expect((await listSnapshots(engineDeps, testActor, { workloadId: w.id })).map((s) => s.label)).toEqual(["two", "one"]);
+    await expect(deleteSnapshot(engineDeps, testActor, s1.id)).resolves.toEqual({ fileWasMissing: false });
     await fs.unlink(snapshotFilePath(engineDeps.dataDir, { workloadId: w.id, fileName: `${s2.id}.tar.gz` }));
-    await expect(deleteSnapshot(db, engineDeps.dataDir, testActor, s2.id)).resolves.toEqual({ fileWasMissing: true });
-    expect(await listSnapshots(db, w.id)).toEqual([]);
-    await expect(deleteSnapshot(db, engineDeps.dataDir, testActor, "no-such")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(deleteSnapshot(engineDeps, testActor, s2.id)).resolves.toEqual({ fileWasMissing: true });
+    expect(await listSnapshots(engineDeps, testActor, { workloadId: w.id })).toEqual([]);
+    await expect(deleteSnapshot(engineDeps, testActor, "no-such")).rejects.toMatchObject({ code: "NOT_FOUND" });
     const actions = (await db.auditEvent.findMany({ where: { action: { startsWith: "snapshot." } } })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["snapshot.create", "snapshot.delete"]));
   });
@@ -205,18 +221,27 @@ describe("list, get and delete", () => {
 
 describe("role matrix for snapshot procedures", () => {
   it("gives each identity the expected outcome", async () => {
-    const ids = await createIdentities(db);
+    const ids = await createIdentities(engineDeps);
     const withData = async () => {
-      const w = await makeWorkload({ name: `s${Math.random().toString(36).slice(2, 8)}`, volumes: [{ target: "/d", scope: "stage", source: "d" }] });
+      const w = await makeWorkload({
+        name: `s${Math.random().toString(36).slice(2, 8)}`,
+        volumes: [{ target: "/d", scope: "stage", source: "d" }],
+      });
       await fs.mkdir(volumePath(w.projectSlug, "d"), { recursive: true });
       return w;
     };
     const entries: Record<string, MatrixEntry> = {
       "snapshot.list": { role: "VIEWER", input: () => ({}) },
-      "snapshot.get": { role: "VIEWER", input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id }) },
+      "snapshot.get": {
+        role: "VIEWER",
+        input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id }),
+      },
       "snapshot.snapshotable": { role: "VIEWER", input: async () => ({ workloadId: (await withData()).id }) },
       "snapshot.create": { role: "ADMIN", input: async () => ({ workloadId: (await withData()).id, label: "matrix" }) },
-      "snapshot.delete": { role: "ADMIN", input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id }) },
+      "snapshot.delete": {
+        role: "ADMIN",
+        input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id }),
+      },
       "snapshot.restoreRuns": { role: "VIEWER", input: async () => ({ workloadId: (await withData()).id }) },
       "snapshot.restore": {
         role: "ADMIN",
@@ -237,7 +262,10 @@ describe("role matrix for snapshot procedures", () => {
           return { workloadId: w.id, restoreRunId: run.restoreRunId, confirm: run.restoreRunId };
         },
       },
-      "snapshot.pin": { role: "ADMIN", input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id, pinned: true }) },
+      "snapshot.pin": {
+        role: "ADMIN",
+        input: async () => ({ id: (await createSnapshot(engineDeps, testActor, { workloadId: (await withData()).id })).id, pinned: true }),
+      },
     };
     const covered = allProcedurePaths().filter((p) => p.startsWith("snapshot.") && p !== "snapshot.progress");
     expect(Object.keys(entries).sort()).toEqual(covered);

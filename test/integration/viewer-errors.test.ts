@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { db } from "~/server/db";
 import { createDockerClient } from "~/server/docker/client";
 import { createDockerRuntime } from "~/server/docker/container-runtime";
 import { engineDeps } from "~/server/engine-deps";
@@ -21,7 +20,7 @@ removeWorkloadContainersAfterAll();
 const root = path.resolve(import.meta.dirname, "../..");
 
 async function viewer() {
-  const { viewer, headers } = await createIdentities(db);
+  const { viewer, headers } = await createIdentities(engineDeps);
   const actor: Actor = { kind: "user", userId: viewer.id, label: viewer.email, role: "VIEWER" };
   return { actor, api: await callerFor(headers.viewer) };
 }
@@ -51,7 +50,15 @@ describe("what viewers see of failures", () => {
       events.push(event as OperationEvent);
       break;
     }
-    expect(events).toMatchObject([{ kind: "capture", done: true, phase: "failed", error: "Permission denied on the server's filesystem" }]);
+    expect(events).toMatchObject([
+      {
+        kind: "capture",
+        done: true,
+        phase: "failed",
+        error: "Permission denied on the server's filesystem",
+        errorReason: "permission-denied",
+      },
+    ]);
     expectNoHostPath(events);
   });
 
@@ -73,10 +80,17 @@ describe("what viewers see of failures", () => {
     await fs.writeFile(path.join(live, "state.txt"), "snapshot");
     const snapshot = await createSnapshot(engineDeps, testActor, { workloadId: w.id });
     const run = (args: string[], env: Record<string, string>) =>
-      spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
+      spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/restore-child.ts"), ...args], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+      });
     expect(run(["restore", w.id, snapshot.id], { BERTH_CRASH_AT: "after-commit" }).signal).toBe("SIGKILL");
     // Recovery finishes the restore, but the engine it redeploys through is gone.
-    const recovered = run(["recover"], { BERTH_CRASH_AT: "", DOCKER_HOST: `unix://${path.join(engineDeps.dataDir, "no-engine", "docker.sock")}` });
+    const recovered = run(["recover"], {
+      BERTH_CRASH_AT: "",
+      DOCKER_HOST: `unix://${path.join(engineDeps.dataDir, "no-engine", "docker.sock")}`,
+    });
     expect(recovered.status, recovered.stderr).toBe(0);
     const runs = await api.snapshot.restoreRuns({ workloadId: w.id });
     expect(runs).toMatchObject([{ outcome: "completed-at-boot", detail: "redeploy-failed" }]);

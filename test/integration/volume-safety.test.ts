@@ -6,13 +6,22 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, inject, it } from "vitest";
-import { createDockerClient } from "~/server/docker";
+import { createDockerClient } from "~/server/docker/client";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import { createProject, createStage } from "~/server/engine/workloads/projects";
-import { createWorkload, deployWorkload, getWorkload, removeNestedContainers, startWorkload, stopWorkload, updateWorkload, type WorkloadDeps } from "~/server/engine/workloads/workloads";
+import {
+  createWorkload,
+  deployWorkload,
+  getWorkload,
+  removeNestedContainers,
+  startWorkload,
+  stopWorkload,
+  updateWorkload,
+} from "~/server/engine/workloads/workloads";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { longRunning, makeStage, makeWorkload, testActor } from "../support/workload-fixtures";
+import type { EngineDeps } from "~/server/engine/deps";
 
 removeWorkloadContainersAfterAll();
 const docker = createDockerClient(inject("dockerHost"));
@@ -49,21 +58,56 @@ describe("nested binds: the host escape", () => {
           { target: "/cache", scope: "project", source: "app/cache" },
         ],
       }),
-    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/Volume "\/data": its folder contains the folder of volume \/cache of this workload/) });
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/Volume "\/data": its folder contains the folder of volume \/cache of this workload/),
+    });
     expect(await db.workload.count()).toBe(before);
   });
 
   it("refuses a volume nested in another workload's, at create and at update", async () => {
     const { project, stage } = await makeStage();
-    const a = await createWorkload(engineDeps, testActor, { projectId: project.id, stageId: stage.id, name: "a", ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }) });
+    const a = await createWorkload(engineDeps, testActor, {
+      projectId: project.id,
+      stageId: stage.id,
+      name: "a",
+      ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }),
+    });
     await expect(
-      createWorkload(engineDeps, testActor, { projectId: project.id, stageId: stage.id, name: "b", ...settings({ volumes: [{ target: "/cache", scope: "project", source: "app/cache" }] }) }),
+      createWorkload(engineDeps, testActor, {
+        projectId: project.id,
+        stageId: stage.id,
+        name: "b",
+        ...settings({ volumes: [{ target: "/cache", scope: "project", source: "app/cache" }] }),
+      }),
     ).rejects.toThrow(/Volume "\/cache": its folder lies inside the folder of volume \/data of workload .*\/production\/a/);
     // The same folder, shared on purpose as a project volume, is fine.
-    const b = await createWorkload(engineDeps, testActor, { projectId: project.id, stageId: stage.id, name: "b", ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }) });
+    const b = await createWorkload(engineDeps, testActor, {
+      projectId: project.id,
+      stageId: stage.id,
+      name: "b",
+      ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }),
+    });
     const { updateWorkload } = await import("~/server/engine/workloads/workloads");
-    await expect(updateWorkload(engineDeps, testActor, b.id, settings({ volumes: [{ target: "/all", scope: "project", source: "app/.." }] }), { redeploy: false })).rejects.toThrow(/"\.\."/);
-    await expect(updateWorkload(engineDeps, testActor, a.id, settings({ volumes: [{ target: "/data", scope: "project", source: "app" }, { target: "/x", scope: "project", source: "app/x" }] }), { redeploy: false })).rejects.toThrow(/volumes may not nest/);
+    await expect(
+      updateWorkload(engineDeps, testActor, {
+        ...settings({ volumes: [{ target: "/all", scope: "project", source: "app/.." }] }),
+        id: b.id,
+        redeploy: false,
+      }),
+    ).rejects.toThrow(/"\.\."/);
+    await expect(
+      updateWorkload(engineDeps, testActor, {
+        ...settings({
+          volumes: [
+            { target: "/data", scope: "project", source: "app" },
+            { target: "/x", scope: "project", source: "app/x" },
+          ],
+        }),
+        id: a.id,
+        redeploy: false,
+      }),
+    ).rejects.toThrow(/volumes may not nest/);
   });
 
   it("a stored nested config (saved before the rule) cannot be deployed or started: the container never sees the host", async () => {
@@ -72,7 +116,12 @@ describe("nested binds: the host escape", () => {
     // The attack from the issue needs /cache nested under /data; write it the way an old version stored it.
     await db.workload.update({
       where: { id: w.id },
-      data: { volumes: JSON.stringify([{ target: "/data", scope: "project", source: "app" }, { target: "/cache", scope: "project", source: "app/cache" }]) },
+      data: {
+        volumes: JSON.stringify([
+          { target: "/data", scope: "project", source: "app" },
+          { target: "/cache", scope: "project", source: "app/cache" },
+        ]),
+      },
     });
     await expect(deployWorkload(engineDeps, testActor, w.id)).rejects.toThrow(/volumes may not nest/);
     await stopWorkload(engineDeps, testActor, w.id);
@@ -87,7 +136,7 @@ describe("nested binds: the host escape", () => {
     await fs.mkdir(path.join(root, "real/app"), { recursive: true });
     await fs.writeFile(path.join(root, "real/app/mine.txt"), "mine\n");
     await fs.symlink(path.join(root, "real"), path.join(root, "link"));
-    const deps: WorkloadDeps = { ...engineDeps, absoluteRoots: [root] };
+    const deps: EngineDeps = { ...engineDeps, absoluteRoots: [root] };
     const { project, stage } = await makeStage();
     const w = await createWorkload(deps, testActor, {
       projectId: project.id,
@@ -98,7 +147,9 @@ describe("nested binds: the host escape", () => {
     await deployWorkload(deps, testActor, w.id);
     const info = await docker.getContainer(w.containerName).inspect();
     expect(info.HostConfig.Binds ?? []).toEqual([]);
-    expect(info.Mounts.map((m) => [m.Type, m.Source, m.Destination])).toEqual([["bind", path.join(await fs.realpath(root), "real/app"), "/data"]]);
+    expect(info.Mounts.map((m) => [m.Type, m.Source, m.Destination])).toEqual([
+      ["bind", path.join(await fs.realpath(root), "real/app"), "/data"],
+    ]);
 
     // The link now points outside; Docker restarts the container from what it was handed.
     await fs.rm(path.join(root, "link"));
@@ -136,11 +187,25 @@ describe("nested binds: the host escape", () => {
 describe("what containers mount now, not only what configs say", () => {
   it("a folder still mounted by a container (config saved without a redeploy) cannot be nested into; start recreates such a container", async () => {
     const { project, stage } = await makeStage();
-    const a = await createWorkload(engineDeps, testActor, { projectId: project.id, stageId: stage.id, name: "a", ...settings({ volumes: [{ target: "/cache", scope: "project", source: "app/cache" }] }) });
+    const a = await createWorkload(engineDeps, testActor, {
+      projectId: project.id,
+      stageId: stage.id,
+      name: "a",
+      ...settings({ volumes: [{ target: "/cache", scope: "project", source: "app/cache" }] }),
+    });
     await deployWorkload(engineDeps, testActor, a.id);
-    await updateWorkload(engineDeps, testActor, a.id, settings({ volumes: [{ target: "/cache", scope: "project", source: "zzz" }] }), { redeploy: false });
+    await updateWorkload(engineDeps, testActor, {
+      ...settings({ volumes: [{ target: "/cache", scope: "project", source: "zzz" }] }),
+      id: a.id,
+      redeploy: false,
+    });
     await expect(
-      createWorkload(engineDeps, testActor, { projectId: project.id, stageId: stage.id, name: "b", ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }) }),
+      createWorkload(engineDeps, testActor, {
+        projectId: project.id,
+        stageId: stage.id,
+        name: "b",
+        ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }),
+      }),
     ).rejects.toThrow(/contains the folder of volume .*app\/cache of workload .*\/a \(its current container\)/);
 
     await stopWorkload(engineDeps, testActor, a.id);
@@ -148,7 +213,12 @@ describe("what containers mount now, not only what configs say", () => {
     const info = await docker.getContainer(a.containerName).inspect();
     expect(info.Mounts.map((m) => path.basename(m.Source))).toEqual(["zzz"]);
     // Now that nothing mounts app/cache any more, app is free.
-    await createWorkload(engineDeps, testActor, { projectId: project.id, stageId: stage.id, name: "b", ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }) });
+    await createWorkload(engineDeps, testActor, {
+      projectId: project.id,
+      stageId: stage.id,
+      name: "b",
+      ...settings({ volumes: [{ target: "/data", scope: "project", source: "app" }] }),
+    });
   });
 
   it("at boot, removes a container (made by an older version) whose bind lies inside another container's", async () => {
@@ -177,14 +247,24 @@ describe("what containers mount now, not only what configs say", () => {
   it("a volume that no longer resolves still claims its folder", async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "berth-root-"));
     const outside = await fs.mkdtemp(path.join(os.tmpdir(), "berth-outside-"));
-    const deps: WorkloadDeps = { ...engineDeps, absoluteRoots: [root] };
+    const deps: EngineDeps = { ...engineDeps, absoluteRoots: [root] };
     const { project, stage } = await makeStage();
-    await createWorkload(deps, testActor, { projectId: project.id, stageId: stage.id, name: "x", ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/a/b` }] }) });
+    await createWorkload(deps, testActor, {
+      projectId: project.id,
+      stageId: stage.id,
+      name: "x",
+      ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/a/b` }] }),
+    });
     // x's folder becomes a link out of the root: x no longer resolves, and must still count.
     await fs.mkdir(path.join(root, "a"));
     await fs.symlink(outside, path.join(root, "a/b"));
     await expect(
-      createWorkload(deps, testActor, { projectId: project.id, stageId: stage.id, name: "y", ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/a` }] }) }),
+      createWorkload(deps, testActor, {
+        projectId: project.id,
+        stageId: stage.id,
+        name: "y",
+        ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/a` }] }),
+      }),
     ).rejects.toThrow(/contains the folder of volume \/data of workload .*\/x/);
     await fs.rm(root, { recursive: true });
     await fs.rm(outside, { recursive: true });
@@ -192,15 +272,25 @@ describe("what containers mount now, not only what configs say", () => {
 
   it("refuses an absolute root that others may write, and a source that is the root through a link", async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "berth-root-"));
-    const deps: WorkloadDeps = { ...engineDeps, absoluteRoots: [root] };
+    const deps: EngineDeps = { ...engineDeps, absoluteRoots: [root] };
     const { project, stage } = await makeStage();
-    const w = await createWorkload(deps, testActor, { projectId: project.id, stageId: stage.id, name: "open", ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/app` }] }) });
+    const w = await createWorkload(deps, testActor, {
+      projectId: project.id,
+      stageId: stage.id,
+      name: "open",
+      ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/app` }] }),
+    });
     await fs.chmod(root, 0o777);
     await expect(deployWorkload(deps, testActor, w.id)).rejects.toThrow(/not owned by Berth or is writable by others/);
     await fs.chmod(root, 0o755);
     await fs.symlink(root, path.join(root, "self"));
     await expect(
-      createWorkload(deps, testActor, { projectId: project.id, stageId: stage.id, name: "self", ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/self` }] }) }),
+      createWorkload(deps, testActor, {
+        projectId: project.id,
+        stageId: stage.id,
+        name: "self",
+        ...settings({ volumes: [{ target: "/data", scope: "absolute", source: `${root}/self` }] }),
+      }),
     ).rejects.toThrow(/not the root itself/);
     await fs.rm(root, { recursive: true });
   });
@@ -219,10 +309,10 @@ describe("mount option injection", () => {
 describe("container names and ownership", () => {
   it("gives (a-b, c, d) and (a, b-c, d) different containers: deploying one leaves the other running", async () => {
     const tag = `q${process.pid % 10000}${Math.random().toString(36).slice(2, 6)}`;
-    const p1 = await createProject(db, testActor, { slug: `${tag}-b` });
-    const s1 = await createStage(db, testActor, { projectId: p1.id, slug: "c" });
-    const p2 = await createProject(db, testActor, { slug: tag });
-    const s2 = await createStage(db, testActor, { projectId: p2.id, slug: "b-c" });
+    const p1 = await createProject(engineDeps, testActor, { slug: `${tag}-b` });
+    const s1 = await createStage(engineDeps, testActor, { projectId: p1.id, slug: "c" });
+    const p2 = await createProject(engineDeps, testActor, { slug: tag });
+    const s2 = await createStage(engineDeps, testActor, { projectId: p2.id, slug: "b-c" });
     const one = await createWorkload(engineDeps, testActor, { projectId: p1.id, stageId: s1.id, name: "d", ...settings() });
     const two = await createWorkload(engineDeps, testActor, { projectId: p2.id, stageId: s2.id, name: "d", ...settings() });
     expect(one.containerName).not.toBe(two.containerName);
@@ -234,7 +324,12 @@ describe("container names and ownership", () => {
 
   it("never touches a container it did not create, even one with the workload's name", async () => {
     const w = await makeWorkload({ name: "squatted" });
-    const foreign = await docker.createContainer({ name: w.containerName, Image: inject("testImage"), Cmd: longRunning("true"), HostConfig: { NetworkMode: "none" } });
+    const foreign = await docker.createContainer({
+      name: w.containerName,
+      Image: inject("testImage"),
+      Cmd: longRunning("true"),
+      HostConfig: { NetworkMode: "none" },
+    });
     await foreign.start();
     try {
       await expect(deployWorkload(engineDeps, testActor, w.id)).rejects.toThrow(/was not created by Berth for this workload/);
@@ -273,7 +368,9 @@ describe("named volumes", () => {
 
     await docker.createVolume({ Name: `${name}-foreign` });
     const f = await makeWorkload({ name: "foreign", volumes: [{ target: "/v", scope: "named", source: `${name}-foreign` }] });
-    await expect(deployWorkload(engineDeps, testActor, f.id)).rejects.toThrow(/was not created by Berth; set BERTH_ALLOW_FOREIGN_VOLUMES=1/);
+    await expect(deployWorkload(engineDeps, testActor, f.id)).rejects.toThrow(
+      /was not created by Berth; set BERTH_ALLOW_FOREIGN_VOLUMES=1/,
+    );
     await deployWorkload({ ...engineDeps, allowForeignVolumes: true }, testActor, f.id);
     expect((await getWorkload(engineDeps, testActor, f.id)).status.state).toBe("running");
   });

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createDockerClient } from "~/server/docker";
+import { createDockerClient } from "~/server/docker/client";
 import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import type { ContainerRuntime } from "~/server/engine/container-runtime";
@@ -14,12 +14,12 @@ import {
   stopWorkload,
   updateWorkload,
   workloadLogs,
-  type WorkloadDeps,
 } from "~/server/engine/workloads/workloads";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { createIdentities } from "../support/identities";
 import { allProcedurePaths, runRoleMatrix, type MatrixEntry } from "../support/role-matrix";
 import { longRunning, makeStage, makeWorkload, testActor } from "../support/workload-fixtures";
+import type { EngineDeps } from "~/server/engine/deps";
 
 const docker = createDockerClient(inject("dockerHost"));
 const dataDir = () => engineDeps.dataDir;
@@ -66,18 +66,17 @@ describe("deploy on the real engine", () => {
     ]);
 
     // Update the env and redeploy: a new container with the new value.
-    const updated = await updateWorkload(
-      engineDeps,
-      testActor,
-      w.id,
-      { ...deployed, env: [{ key: "GREETING", value: "second deploy", secret: false }] },
-      { redeploy: true },
-    );
+    const updated = await updateWorkload(engineDeps, testActor, {
+      ...deployed,
+      env: [{ key: "GREETING", value: "second deploy", secret: false }],
+      id: w.id,
+      redeploy: true,
+    });
     const info2 = await docker.getContainer(updated.containerName).inspect();
     expect(info2.Id).not.toBe(info.Id);
     expect(info2.Config.Env).toContain("GREETING=second deploy");
     await expect.poll(() => fs.readFile(stageDir(w.projectSlug, "app-data/hello.txt"), "utf8")).toBe("second deploy\n");
-    expect(await workloadLogs(engineDeps, w.id)).toBe("");
+    expect(await workloadLogs(engineDeps, testActor, { id: w.id })).toBe("");
   });
 
   it("stops, starts and deletes, keeping the data unless asked and confirmed", async () => {
@@ -87,24 +86,26 @@ describe("deploy on the real engine", () => {
       volumes: [{ target: "/data", scope: "stage", source: "cycle" }],
     });
     await deployWorkload(engineDeps, testActor, w.id);
-    await expect.poll(async () => (await workloadLogs(engineDeps, w.id)).trim()).toBe("started");
+    await expect.poll(async () => (await workloadLogs(engineDeps, testActor, { id: w.id })).trim()).toBe("started");
 
     expect((await stopWorkload(engineDeps, testActor, w.id)).status).toMatchObject({ state: "exited", exitCode: 0 });
     expect((await startWorkload(engineDeps, testActor, w.id)).status.state).toBe("running");
     await expect.poll(async () => (await fs.readFile(stageDir(w.projectSlug, "cycle/starts"), "utf8")).split("\n").length).toBe(3);
 
-    await expect(deleteWorkload(engineDeps, testActor, w.id, { deleteData: true, confirmName: "nope" })).rejects.toThrow(
+    await expect(deleteWorkload(engineDeps, testActor, { id: w.id, deleteData: true, confirmName: "nope" })).rejects.toThrow(
       /confirm by typing the workload name \(cycle\)/,
     );
     expect((await getWorkload(engineDeps, testActor, w.id)).status.state).toBe("running");
-    await deleteWorkload(engineDeps, testActor, w.id, { deleteData: false });
+    await deleteWorkload(engineDeps, testActor, { id: w.id, deleteData: false });
     await expect(docker.getContainer(`berth_${w.projectSlug}_production_cycle`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     await expect(fs.stat(stageDir(w.projectSlug, "cycle/starts"))).resolves.toBeTruthy();
     await expect(getWorkload(engineDeps, testActor, w.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
 
     const w2 = await makeWorkload({ name: "gone", volumes: [{ target: "/data", scope: "stage", source: "gone" }] });
     await deployWorkload(engineDeps, testActor, w2.id);
-    await expect(deleteWorkload(engineDeps, testActor, w2.id, { deleteData: true, confirmName: "gone" })).resolves.toEqual({ deletedPaths: 1 });
+    await expect(deleteWorkload(engineDeps, testActor, { id: w2.id, deleteData: true, confirmName: "gone" })).resolves.toEqual({
+      deletedPaths: 1,
+    });
     await expect(fs.stat(stageDir(w2.projectSlug, "gone"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
@@ -117,7 +118,10 @@ describe("deploy on the real engine", () => {
   it("reports an image that is missing and cannot be pulled, and changes nothing", async () => {
     const w = await makeWorkload({ name: "noimage", image: "registry.invalid/berth/none:1" });
     const error = await deployWorkload(engineDeps, testActor, w.id).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "PRECONDITION_FAILED", message: "Image registry.invalid/berth/none:1 is not on this host and could not be pulled" });
+    expect(error).toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: "Image registry.invalid/berth/none:1 is not on this host and could not be pulled",
+    });
     expect((await getWorkload(engineDeps, testActor, w.id)).status.state).toBe("missing");
     const audit = await db.auditEvent.findFirst({ where: { action: "workload.deploy" }, orderBy: { at: "desc" } });
     expect(audit?.outcome).toBe("failure");
@@ -149,8 +153,16 @@ describe("volume rules at create and at deploy", () => {
     const { createWorkload } = await import("~/server/engine/workloads/workloads");
     await expect(
       createWorkload(engineDeps, testActor, {
-        projectId: project.id, stageId: stage.id, name: "sym", image: inject("testImage"), command: [], env: [], ports: [],
-        restartPolicy: "no", labels: {}, volumes: [{ target: "/data", scope: "stage", source: "link/data" }],
+        projectId: project.id,
+        stageId: stage.id,
+        name: "sym",
+        image: inject("testImage"),
+        command: [],
+        env: [],
+        ports: [],
+        restartPolicy: "no",
+        labels: {},
+        volumes: [{ target: "/data", scope: "stage", source: "link/data" }],
       }),
     ).rejects.toThrow(/Volume "\/data": source leads outside its base folder through a symlink/);
 
@@ -166,24 +178,44 @@ describe("volume rules at create and at deploy", () => {
 
   it("re-checks stored config at deploy: a tampered row cannot escape", async () => {
     const w = await makeWorkload({ name: "tamper", volumes: [{ target: "/data", scope: "stage", source: "ok" }] });
-    await db.workload.update({ where: { id: w.id }, data: { volumes: JSON.stringify([{ target: "/data", scope: "stage", source: "../../../../etc" }]) } });
+    await db.workload.update({
+      where: { id: w.id },
+      data: { volumes: JSON.stringify([{ target: "/data", scope: "stage", source: "../../../../etc" }]) },
+    });
     await expect(deployWorkload(engineDeps, testActor, w.id)).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect((await getWorkload(engineDeps, testActor, w.id)).status.state).toBe("missing");
   });
 
   it("accepts an absolute volume inside a configured root only", async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "berth-root-"));
-    const deps: WorkloadDeps = { ...engineDeps, absoluteRoots: [root] };
+    const deps: EngineDeps = { ...engineDeps, absoluteRoots: [root] };
     const { project, stage } = await makeStage();
-    const base = { projectId: project.id, stageId: stage.id, image: inject("testImage"), command: longRunning("echo abs > /data/f"), env: [], ports: [], restartPolicy: "no" as const, labels: {} };
+    const base = {
+      projectId: project.id,
+      stageId: stage.id,
+      image: inject("testImage"),
+      command: longRunning("echo abs > /data/f"),
+      env: [],
+      ports: [],
+      restartPolicy: "no" as const,
+      labels: {},
+    };
     const { createWorkload } = await import("~/server/engine/workloads/workloads");
     await expect(
-      createWorkload(deps, testActor, { ...base, name: "outside", volumes: [{ target: "/data", scope: "absolute", source: "/var/tmp/x" }] }),
+      createWorkload(deps, testActor, {
+        ...base,
+        name: "outside",
+        volumes: [{ target: "/data", scope: "absolute", source: "/var/tmp/x" }],
+      }),
     ).rejects.toThrow(/outside the allowed absolute roots/);
-    const w = await createWorkload(deps, testActor, { ...base, name: "inside", volumes: [{ target: "/data", scope: "absolute", source: `${root}/app` }] });
+    const w = await createWorkload(deps, testActor, {
+      ...base,
+      name: "inside",
+      volumes: [{ target: "/data", scope: "absolute", source: `${root}/app` }],
+    });
     await deployWorkload(deps, testActor, w.id);
     expect(await waitForFile(path.join(root, "app/f"))).toBe("abs\n");
-    await deleteWorkload(deps, testActor, w.id, { deleteData: false });
+    await deleteWorkload(deps, testActor, { id: w.id, deleteData: false });
     await fs.rm(root, { recursive: true });
   });
 });
@@ -205,14 +237,11 @@ describe("per-workload lock", () => {
       ...real,
       recreate: (spec) => record(spec.name, "recreate", () => real.recreate(spec))() as ReturnType<ContainerRuntime["recreate"]>,
     };
-    const deps: WorkloadDeps = { ...engineDeps, runtime: recording };
+    const deps: EngineDeps = { ...engineDeps, runtime: recording };
     const a = await makeWorkload({ name: "busy" });
     const b = await makeWorkload({ name: "other" });
 
-    await Promise.all([
-      ...Array.from({ length: 20 }, () => deployWorkload(deps, testActor, a.id)),
-      deployWorkload(deps, testActor, b.id),
-    ]);
+    await Promise.all([...Array.from({ length: 20 }, () => deployWorkload(deps, testActor, a.id)), deployWorkload(deps, testActor, b.id)]);
 
     const spansOf = (name: string) => {
       const list = events.filter((e) => e.workload === name);
@@ -238,7 +267,7 @@ describe("per-workload lock", () => {
 
 describe("role matrix for workload, project and stage procedures", () => {
   it("gives each identity the expected outcome", async () => {
-    const ids = await createIdentities(db);
+    const ids = await createIdentities(engineDeps);
     const fresh = async () => makeWorkload({ name: `m${Math.random().toString(36).slice(2, 8)}` });
     const stageFor = async () => makeStage();
     let n = 0;
@@ -253,7 +282,10 @@ describe("role matrix for workload, project and stage procedures", () => {
           return { projectId: project.id, stageId: stage.id, name: "made", image: inject("testImage") };
         },
       },
-      "workload.update": { role: "ADMIN", input: async () => ({ id: (await fresh()).id, image: inject("testImage"), command: longRunning("true") }) },
+      "workload.update": {
+        role: "ADMIN",
+        input: async () => ({ id: (await fresh()).id, image: inject("testImage"), command: longRunning("true") }),
+      },
       "workload.delete": { role: "ADMIN", input: async () => ({ id: (await fresh()).id }) },
       "workload.deploy": { role: "ADMIN", input: async () => ({ id: (await fresh()).id }) },
       "workload.stop": { role: "ADMIN", input: async () => ({ id: (await fresh()).id }) },
@@ -276,11 +308,20 @@ describe("role matrix for workload, project and stage procedures", () => {
   });
 
   it("masks secret env values for viewers, not for admins", async () => {
-    const ids = await createIdentities(db);
-    const w = await makeWorkload({ name: "secret", env: [{ key: "DB_PASSWORD", value: "hunter2", secret: true }, { key: "MODE", value: "prod", secret: false }] });
+    const ids = await createIdentities(engineDeps);
+    const w = await makeWorkload({
+      name: "secret",
+      env: [
+        { key: "DB_PASSWORD", value: "hunter2", secret: true },
+        { key: "MODE", value: "prod", secret: false },
+      ],
+    });
     const { callerFor } = await import("../support/identities");
     const asViewer = await (await callerFor(ids.headers.viewer)).workload.get({ id: w.id });
-    expect(asViewer.env).toEqual([{ key: "DB_PASSWORD", value: "••••••", secret: true }, { key: "MODE", value: "prod", secret: false }]);
+    expect(asViewer.env).toEqual([
+      { key: "DB_PASSWORD", value: "••••••", secret: true },
+      { key: "MODE", value: "prod", secret: false },
+    ]);
     expect(JSON.stringify(asViewer)).not.toContain("hunter2");
     expect(asViewer.volumePreview.every((v) => v.hostPath === undefined)).toBe(true);
     const asAdmin = await (await callerFor(ids.headers.admin)).workload.get({ id: w.id });

@@ -26,8 +26,8 @@ import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { inject } from "vitest";
-import { createDockerClient } from "~/server/docker";
-import { importImage } from "./docker-engine";
+import { createDockerClient } from "~/server/docker/client";
+import { importImage } from "./test-image";
 
 export type AppImageName = "postgres" | "git";
 
@@ -108,7 +108,14 @@ function parseOneLine(text: string): SourceEntry[] {
     const m = /^(deb|deb-src)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line);
     if (!m) continue;
     const signedBy = /(?:^|\s)signed-by=(\S+)/.exec(m[2] ?? "")?.[1];
-    out.push({ types: [m[1]!], uris: [m[3]!], suites: [m[4]!], components: (m[5] ?? "").split(/\s+/).filter(Boolean), signedBy, enabled: true });
+    out.push({
+      types: [m[1]!],
+      uris: [m[3]!],
+      suites: [m[4]!],
+      components: (m[5] ?? "").split(/\s+/).filter(Boolean),
+      signedBy,
+      enabled: true,
+    });
   }
   return out;
 }
@@ -120,7 +127,8 @@ function parseDeb822(text: string): SourceEntry[] {
     let key = "";
     for (const line of stanza.split("\n")) {
       if (line.startsWith("#")) continue;
-      if (/^\s/.test(line) && key) fields[key] += `\n${line.trim()}`; // continuation (inline keys)
+      if (/^\s/.test(line) && key)
+        fields[key] += `\n${line.trim()}`; // continuation (inline keys)
       else {
         const m = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
         if (m) fields[(key = m[1]!.toLowerCase())] = m[2]!.trim();
@@ -129,7 +137,14 @@ function parseDeb822(text: string): SourceEntry[] {
     const list = (k: string) => (fields[k] ?? "").split(/\s+/).filter(Boolean);
     if (!fields.types) continue;
     const signedBy = fields["signed-by"]?.includes("\n") ? undefined : fields["signed-by"];
-    out.push({ types: list("types"), uris: list("uris"), suites: list("suites"), components: list("components"), signedBy, enabled: fields.enabled?.toLowerCase() !== "no" });
+    out.push({
+      types: list("types"),
+      uris: list("uris"),
+      suites: list("suites"),
+      components: list("components"),
+      signedBy,
+      enabled: fields.enabled?.toLowerCase() !== "no",
+    });
   }
   return out;
 }
@@ -173,9 +188,13 @@ export function hostDebianMirrors(): string[] {
  * keeps it while its stdin is open, so the lock goes away with this process, whatever ends it.
  */
 async function withFileLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
-  const holder = spawn("flock", ["--exclusive", "--wait", String(BUILD_LOCK_WAIT_S), lockFile, "sh", "-c", "echo locked; exec cat >/dev/null"], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const holder = spawn(
+    "flock",
+    ["--exclusive", "--wait", String(BUILD_LOCK_WAIT_S), lockFile, "sh", "-c", "echo locked; exec cat >/dev/null"],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   holder.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -266,7 +285,16 @@ export function appImage(name: AppImageName, dockerHost: string = inject("docker
 }
 
 async function ensureImported(docker: Docker, name: AppImageName, image: string): Promise<string> {
-  if (await docker.getImage(image).inspect().then(() => true, () => false)) return image;
+  if (
+    await docker
+      .getImage(image)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  )
+    return image;
   const started = Date.now();
   const { file, built } = await appImageTarball(name);
   const ready = Date.now();

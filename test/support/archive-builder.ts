@@ -178,14 +178,17 @@ export function manifestObject(overrides: Record<string, unknown> = {}, volumes 
     workloadId: "wl-1",
     workloadName: "web",
     createdAt: "2024-01-01T00:00:00.000Z",
-    volumes: Array.from({ length: volumes }, (_, index): ManifestVolume => ({
-      index,
-      target: `/data${index}`,
-      scope: "project",
-      source: `vol${index}`,
-      files: 0,
-      bytes: 0,
-    })),
+    volumes: Array.from(
+      { length: volumes },
+      (_, index): ManifestVolume => ({
+        index,
+        target: `/data${index}`,
+        scope: "project",
+        source: `vol${index}`,
+        files: 0,
+        bytes: 0,
+      }),
+    ),
     skipped: [],
     ...overrides,
   };
@@ -225,8 +228,14 @@ export function naiveCounts(parts: Buffer[]): Map<number, { files: number; bytes
  * A whole snapshot tar: a manifest (counts taken from `parts` unless given; `version`
  * defaults to 1), the parts, and the end-of-archive marker (unless `end: false`).
  */
-export function snapshotTar(parts: Buffer[], options: { manifest?: Record<string, unknown>; volumes?: number; end?: boolean; version?: number } = {}): Buffer {
-  const m = manifestObject({ ...(options.version === undefined ? {} : { version: options.version }), ...options.manifest }, options.volumes);
+export function snapshotTar(
+  parts: Buffer[],
+  options: { manifest?: Record<string, unknown>; volumes?: number; end?: boolean; version?: number } = {},
+): Buffer {
+  const m = manifestObject(
+    { ...(options.version === undefined ? {} : { version: options.version }), ...options.manifest },
+    options.volumes,
+  );
   const counts = naiveCounts(parts);
   if (!options.manifest?.volumes) {
     for (const v of m.volumes) Object.assign(v, counts.get(v.index) ?? {});

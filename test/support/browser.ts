@@ -80,7 +80,11 @@ export async function deployDataWorkload(
  * A fresh session in English whose page records uncaught errors and console errors into
  * `errors` (failed requests are left out: tests provoke refusals on purpose).
  */
-export async function newEnglishPage(browser: Browser, baseURL: string, errors: string[]): Promise<{ context: BrowserContext; page: Page }> {
+export async function newEnglishPage(
+  browser: Browser,
+  baseURL: string,
+  errors: string[],
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await newContext(browser, baseURL);
   await context.addCookies([{ name: "berth-locale", value: "en", url: baseURL }]);
   const page = await context.newPage();

@@ -1,5 +1,5 @@
 import { afterAll, inject } from "vitest";
-import { createDockerClient } from "~/server/docker";
+import { createDockerClient } from "~/server/docker/client";
 
 /** Removes every workload container a test file started on the shared test engine. */
 export function removeWorkloadContainersAfterAll(): void {

@@ -8,7 +8,9 @@ const peakRssBytes = () => Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/pro
 const [archive, staging] = process.argv.slice(2);
 let result: { ok: boolean; error?: string; dirs?: number };
 try {
-  const extracted = await extractSnapshotArchive(createReadStream(archive!, { highWaterMark: 256 * 1024 }), { targets: new Map([[0, staging!]]) });
+  const extracted = await extractSnapshotArchive(createReadStream(archive!, { highWaterMark: 256 * 1024 }), {
+    targets: new Map([[0, staging!]]),
+  });
   result = { ok: true, dirs: extracted.dirs };
 } catch (error) {
   result = { ok: false, error: (error as Error).message };

@@ -18,7 +18,9 @@ export async function hashTree(dir: string): Promise<Record<string, string>> {
       } else if (entry.isSymbolicLink()) {
         out[r] = `link ${await fs.readlink(path.join(dir, r))}`;
       } else if (entry.isFile()) {
-        out[r] = `${(st.mode & 0o777).toString(8)} ${createHash("sha256").update(await fs.readFile(path.join(dir, r))).digest("hex")}`;
+        out[r] = `${(st.mode & 0o777).toString(8)} ${createHash("sha256")
+          .update(await fs.readFile(path.join(dir, r)))
+          .digest("hex")}`;
       }
     }
   }

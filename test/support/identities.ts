@@ -1,7 +1,7 @@
 import { encode } from "next-auth/jwt";
 import { createTRPCContext } from "~/server/api/context";
 import { createCaller } from "~/server/api/root";
-import type { Db } from "~/server/db";
+import type { EngineDeps } from "~/server/engine/deps";
 import { systemActor } from "~/server/engine/actor";
 import { createApiToken, revokeApiToken } from "~/server/engine/api-tokens";
 import { createUser } from "~/server/engine/users";
@@ -24,14 +24,14 @@ export async function callerFor(headers: Record<string, string>) {
 export type IdentityName = "anonymous" | "viewer" | "admin" | "revokedToken" | "viewerToken" | "adminToken";
 
 /** Creates one of each kind of caller the role matrix checks. */
-export async function createIdentities(db: Db, suffix = Math.random().toString(36).slice(2, 8)) {
+export async function createIdentities(deps: EngineDeps, suffix = Math.random().toString(36).slice(2, 8)) {
   const system = systemActor("test");
-  const admin = await createUser(db, system, { email: `admin-${suffix}@berth.test`, password: "admin-password", role: "ADMIN" });
-  const viewer = await createUser(db, system, { email: `viewer-${suffix}@berth.test`, password: "viewer-password", role: "VIEWER" });
-  const adminToken = await createApiToken(db, system, { name: `admin-${suffix}`, role: "ADMIN" });
-  const viewerToken = await createApiToken(db, system, { name: `viewer-${suffix}`, role: "VIEWER" });
-  const revoked = await createApiToken(db, system, { name: `revoked-${suffix}`, role: "ADMIN" });
-  await revokeApiToken(db, system, revoked.token.id);
+  const admin = await createUser(deps, system, { email: `admin-${suffix}@berth.test`, password: "admin-password", role: "ADMIN" });
+  const viewer = await createUser(deps, system, { email: `viewer-${suffix}@berth.test`, password: "viewer-password", role: "VIEWER" });
+  const adminToken = await createApiToken(deps, system, { name: `admin-${suffix}`, role: "ADMIN" });
+  const viewerToken = await createApiToken(deps, system, { name: `viewer-${suffix}`, role: "VIEWER" });
+  const revoked = await createApiToken(deps, system, { name: `revoked-${suffix}`, role: "ADMIN" });
+  await revokeApiToken(deps, system, revoked.token.id);
 
   const headers: Record<IdentityName, Record<string, string>> = {
     anonymous: { ...SAME_ORIGIN },

@@ -17,8 +17,8 @@ execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"],
 
 // A restore saves its undo copy in the background: nothing of one test may run into the next.
 afterEach(async () => {
-  const { waitForRestoreBackground } = await import("~/server/engine/restore/undo-copy");
-  await waitForRestoreBackground();
+  const { engineDeps } = await import("~/server/engine-deps");
+  await engineDeps.restores.settled();
 });
 
 afterAll(async () => {

@@ -17,7 +17,14 @@ export const SPARSE = {
   /** 64 MiB with one written 4 KiB block at 32 MiB. */
   big: { path: "sparse/big.img", size: 64 * MiB, blocks: [[32 * MiB, 4 * KiB]] as [number, number][] },
   /** Data at 0 and at 1 MiB, then a hole up to the end (3 MiB). */
-  tail: { path: "sparse/tail-hole.bin", size: 3 * MiB, blocks: [[0, 8 * KiB], [MiB, 4 * KiB]] as [number, number][] },
+  tail: {
+    path: "sparse/tail-hole.bin",
+    size: 3 * MiB,
+    blocks: [
+      [0, 8 * KiB],
+      [MiB, 4 * KiB],
+    ] as [number, number][],
+  },
 } as const;
 
 /** Paths (relative to the fixture root) that special cases refer to. */
@@ -70,7 +77,7 @@ export async function buildMetadataFixture(root: string): Promise<void> {
     "hard/deeper": { uid: 999, gid: 999, mode: 0o750 },
     empty: { uid: 0, gid: 0, mode: 0o755, mtime: OLD.whole },
     "empty/also-empty": { uid: 1000, gid: 1000, mode: 0o711, mtime: OLD.nanos },
-    "données": { uid: 1000, gid: 1000, mode: 0o755 },
+    données: { uid: 1000, gid: 1000, mode: 0o755 },
     "名前 with spaces": { uid: 1000, gid: 1000, mode: 0o755 },
     sparse: { uid: 999, gid: 999, mode: 0o755 },
     bin: { uid: 0, gid: 0, mode: 0o755, mtime: OLD.whole },
@@ -184,7 +191,11 @@ export async function mutateMetadataFixture(root: string): Promise<void> {
     try {
       await step();
     } catch (error) {
-      if (!["ENOENT", "EEXIST", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "") && (error as { status?: number }).status === undefined) throw error;
+      if (
+        !["ENOENT", "EEXIST", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "") &&
+        (error as { status?: number }).status === undefined
+      )
+        throw error;
     }
   }
 }
@@ -214,7 +225,15 @@ export interface TreeDescription {
   hardlinkGroups: string[][];
 }
 
-function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): EntryType {
+function typeOf(st: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): EntryType {
   if (st.isFile()) return "file";
   if (st.isDirectory()) return "dir";
   if (st.isSymbolicLink()) return "symlink";
@@ -239,7 +258,13 @@ export async function describeTree(root: string): Promise<TreeDescription> {
     const full = rel === "." ? root : path.join(root, rel);
     const st = await fs.lstat(full, { bigint: true });
     const type = typeOf(st);
-    const record: EntryRecord = { type, uid: Number(st.uid), gid: Number(st.gid), mode: Number(st.mode) & 0o7777, mtimeNs: st.mtimeNs.toString() };
+    const record: EntryRecord = {
+      type,
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      mode: Number(st.mode) & 0o7777,
+      mtimeNs: st.mtimeNs.toString(),
+    };
     if (type === "file") {
       Object.assign(record, { size: Number(st.size), sha256: await sha256File(full), blocks: Number(st.blocks) });
       const key = `${st.dev}:${st.ino}`;

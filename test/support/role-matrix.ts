@@ -22,7 +22,12 @@ export const allProcedurePaths = () => Object.keys(appRouter._def.procedures).so
 
 async function call(headers: Record<string, string>, path: string, input: unknown) {
   const caller = await callerFor(headers);
-  const fn = path.split(".").reduce<any>((node, key) => node[key], caller);
+  // A procedure by its dotted path: the caller's type has no index signature to walk.
+  const fn = path
+    .split(".")
+    .reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, caller as never) as unknown as (
+    input: unknown,
+  ) => Promise<unknown>;
   try {
     return { ok: true as const, value: await fn(input) };
   } catch (error) {
@@ -36,10 +41,7 @@ async function call(headers: Record<string, string>, path: string, input: unknow
  * procedure's → FORBIDDEN, otherwise the call passes the auth layer (its own outcome is
  * returned for the caller to check).
  */
-export async function runRoleMatrix(
-  entries: Record<string, MatrixEntry>,
-  identities: Record<IdentityName, Record<string, string>>,
-) {
+export async function runRoleMatrix(entries: Record<string, MatrixEntry>, identities: Record<IdentityName, Record<string, string>>) {
   const outcomes: Record<string, Record<IdentityName, { ok: boolean; code?: string }>> = {};
   for (const [path, entry] of Object.entries(entries)) {
     outcomes[path] = {} as Record<IdentityName, { ok: boolean; code?: string }>;

@@ -45,7 +45,7 @@ export function mtimeMismatches(actual: TreeDescription, expected: TreeDescripti
       precision === "ns"
         ? got === want
         : precision === "us"
-          ? (got / 1000n - want / 1000n <= 1n && want / 1000n - got / 1000n <= 1n)
+          ? got / 1000n - want / 1000n <= 1n && want / 1000n - got / 1000n <= 1n
           : got / 1_000_000_000n === want / 1_000_000_000n;
     if (!ok) out.push(`${p}: ${a.mtimeNs} (expected ${e.mtimeNs})`);
   }
@@ -77,7 +77,8 @@ export function expectSameTree(label: string, actual: TreeDescription, expected:
     if (!skip.has(aspect)) expect.soft(aspectOf(actual, aspect), `${label}: ${aspect}`).toEqual(aspectOf(expected, aspect));
   }
   if (!skip.has("hardlinks")) expect.soft(actual.hardlinkGroups, `${label}: hardlink groups`).toEqual(expected.hardlinkGroups);
-  if (!skip.has("mtimes")) expect.soft(mtimeMismatches(actual, expected, options.mtimes), `${label}: mtimes (${options.mtimes})`).toEqual([]);
+  if (!skip.has("mtimes"))
+    expect.soft(mtimeMismatches(actual, expected, options.mtimes), `${label}: mtimes (${options.mtimes})`).toEqual([]);
   if (options.blocksAtMost) expect.soft(blocksAbove(actual, options.blocksAtMost), `${label}: st_blocks ≤ GNU tar -S`).toEqual([]);
 }
 

@@ -24,14 +24,18 @@ export function trpcHttp(baseUrl: string, token: string) {
   };
   return {
     mutate: <T>(procedure: string, input: unknown) => send<T>(procedure, { method: "POST", body: JSON.stringify({ json: input }) }),
-    query: <T>(procedure: string, input: unknown) => send<T>(procedure, {}, `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`),
+    query: <T>(procedure: string, input: unknown) =>
+      send<T>(procedure, {}, `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`),
   };
 }
 
 type Mutate = <T>(procedure: string, input: unknown) => Promise<T>;
 
 /** A project with a `production` stage and a sleeping workload whose one stage volume is at /data. */
-export async function createDataWorkload(mutate: Mutate, names: { project: string; name: string; source: string; image: string }): Promise<string> {
+export async function createDataWorkload(
+  mutate: Mutate,
+  names: { project: string; name: string; source: string; image: string },
+): Promise<string> {
   const project = await mutate<{ id: string }>("project.create", { slug: names.project });
   const stage = await mutate<{ id: string }>("stage.create", { projectId: project.id, slug: "production" });
   const workload = await mutate<{ id: string }>("workload.create", {

@@ -1,5 +1,4 @@
 import { inject } from "vitest";
-import { db } from "~/server/db";
 import { engineDeps } from "~/server/engine-deps";
 import { systemActor } from "~/server/engine/actor";
 import { createProject, createStage } from "~/server/engine/workloads/projects";
@@ -14,8 +13,8 @@ export const longRunning = (script: string) => ["sh", "-c", `trap 'exit 0' TERM;
 let counter = 0;
 export async function makeStage() {
   const n = `${process.pid % 10000}-${++counter}`;
-  const project = await createProject(db, testActor, { slug: `p${n}` });
-  const stage = await createStage(db, testActor, { projectId: project.id, slug: "production" });
+  const project = await createProject(engineDeps, testActor, { slug: `p${n}` });
+  const stage = await createStage(engineDeps, testActor, { projectId: project.id, slug: "production" });
   return { project, stage };
 }
 

@@ -81,11 +81,15 @@ describe("the header the Node server hands to Next", () => {
 
 describe("BERTH_TRUSTED_PROXIES", () => {
   const loadEnv = (value: string) =>
-    spawnSync(process.execPath, ["--import", "tsx", "-e", "const { env } = await import('./src/env.ts'); console.log(JSON.stringify(env.BERTH_TRUSTED_PROXIES))"], {
-      cwd: root,
-      env: { ...process.env, NEXTAUTH_SECRET: "x".repeat(40), BERTH_TRUSTED_PROXIES: value },
-      encoding: "utf8",
-    });
+    spawnSync(
+      process.execPath,
+      ["--import", "tsx", "-e", "const { env } = await import('./src/env.ts'); console.log(JSON.stringify(env.BERTH_TRUSTED_PROXIES))"],
+      {
+        cwd: root,
+        env: { ...process.env, NEXTAUTH_SECRET: "x".repeat(40), BERTH_TRUSTED_PROXIES: value },
+        encoding: "utf8",
+      },
+    );
 
   it("accepts comma- or space-separated IPv4 and IPv6 addresses and CIDRs", () => {
     const res = loadEnv("10.0.0.0/8, fd00::/8 192.168.1.1,::1");

@@ -54,12 +54,19 @@ describe("environment validation", () => {
   it("refuses an absolute root that holds, or lies in, Berth's data folder", () => {
     const holds = loadEnv({ NEXTAUTH_SECRET: "x".repeat(40), BERTH_DATA_DIR: "/srv/berth/data", BERTH_ABSOLUTE_ROOTS: "/srv" });
     expect(holds.stderr).toMatch(/\/srv contains Berth's data folder/);
-    const inside = loadEnv({ NEXTAUTH_SECRET: "x".repeat(40), BERTH_DATA_DIR: "/srv/berth/data", BERTH_ABSOLUTE_ROOTS: "/srv/media:/srv/berth/data/snapshots" });
+    const inside = loadEnv({
+      NEXTAUTH_SECRET: "x".repeat(40),
+      BERTH_DATA_DIR: "/srv/berth/data",
+      BERTH_ABSOLUTE_ROOTS: "/srv/media:/srv/berth/data/snapshots",
+    });
     expect(inside.stderr).toMatch(/\/srv\/berth\/data\/snapshots is inside Berth's data folder/);
     expect(inside.stderr).not.toMatch(/\/srv\/media /);
-    const fine = loadEnv({ NEXTAUTH_SECRET: "x".repeat(40), BERTH_DATA_DIR: "/srv/berth/data", BERTH_ABSOLUTE_ROOTS: "/srv/media:/mnt/disk" });
+    const fine = loadEnv({
+      NEXTAUTH_SECRET: "x".repeat(40),
+      BERTH_DATA_DIR: "/srv/berth/data",
+      BERTH_ABSOLUTE_ROOTS: "/srv/media:/mnt/disk",
+    });
     expect(fine.stderr).toBe("");
     expect(fine.status).toBe(0);
   });
 });
-

@@ -8,19 +8,16 @@ import path from "node:path";
 import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
 import { Role } from "~/generated/prisma/enums";
-import { LOCALES as APP_LOCALES } from "~/i18n/locales";
 import { CONTAINER_STATES, RESTART_POLICIES, UNREACHABLE_REASONS, VOLUME_SCOPES } from "~/components/workloads/options";
-import {
-  COVERAGE_REASONS,
-  OPERATION_KINDS,
-  OPERATION_PHASES,
-  RESTORE_OUTCOMES,
-  RESTORE_RUN_DETAILS,
-  RESTORE_STEP_STATES,
-  RESTORE_STEPS,
-  SKIPPED_ENTRY_TYPES,
-  SNAPSHOT_KINDS,
-} from "~/components/snapshots/options";
+import { RESTORE_STEP_STATES, RESTORE_STEPS } from "~/components/snapshots/options";
+import { COVERAGE_SKIP_REASONS, SKIPPED_ENTRY_TYPES } from "~/shared/coverage";
+import { CONTAINER_ACTIONS, ENTITIES, ERROR_REASONS } from "~/shared/error-reasons";
+import { LOCALES as APP_LOCALES } from "~/shared/locales";
+import { OPERATION_KINDS, OPERATION_PHASES } from "~/shared/operations";
+import { RESTORE_OUTCOMES, RESTORE_RUN_DETAILS } from "~/shared/restore";
+import { ROLES } from "~/shared/roles";
+import { SNAPSHOT_KINDS } from "~/shared/snapshot-kinds";
+import { VALIDATION_MESSAGES, ZOD_ISSUE_CODES } from "~/shared/validation";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const LOCALES = ["en", "ru"] as const;
@@ -46,7 +43,7 @@ const flat = Object.fromEntries(LOCALES.map((l) => [l, flatten(catalogs[l])])) a
  * The arguments of an ICU message, e.g. "{count, plural, one {# item} other {# items}}" →
  * ["count:plural"], and rich-text tags ("<b>…</b>" → ["<b>"]). Throws on unbalanced braces.
  */
-export function icuArguments(message: string): string[] {
+function icuArguments(message: string): string[] {
   const args = new Set<string>();
   let i = 0;
 
@@ -153,7 +150,7 @@ function listFiles(dir: string, ext: RegExp, out: string[] = []): string[] {
   return out;
 }
 
-export interface KeyUsage {
+interface KeyUsage {
   file: string;
   line: number;
   /** Full dotted key, or for a template literal the static prefix ending in "." */
@@ -167,7 +164,7 @@ export interface KeyUsage {
  * `t.markup("key")`, `t.raw("key")` and `t(\`prefix.${x}\`)` calls that use them. A call
  * belongs to the nearest binding of that name above it in the file.
  */
-export function scanSource(file: string, source: string): KeyUsage[] {
+function scanSource(file: string, source: string): KeyUsage[] {
   const bindings: { name: string; ns: string; at: number }[] = [];
   const bindingRe =
     /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:await\s+)?(?:useTranslations|getTranslations)\(\s*(?:(["'`])([^"'`]*)\2|\{[^}]*?namespace:\s*(["'`])([^"'`]*)\4[^}]*\})?\s*\)/g;
@@ -197,7 +194,7 @@ export function scanSource(file: string, source: string): KeyUsage[] {
 }
 
 /** Which usages have no message in this catalog. */
-export function missingKeys(usages: KeyUsage[], keys: Set<string>): KeyUsage[] {
+function missingKeys(usages: KeyUsage[], keys: Set<string>): KeyUsage[] {
   return usages.filter((u) => {
     if (!u.dynamic) return !keys.has(u.key);
     // `roles.${role}`: at least one message must live under the static prefix.
@@ -211,7 +208,7 @@ export function missingKeys(usages: KeyUsage[], keys: Set<string>): KeyUsage[] {
  * so every such prefix must be declared here with the values it takes.
  */
 const DYNAMIC_FAMILIES: Record<string, readonly string[]> = {
-  "common.roles.": Object.values(Role),
+  "common.roles.": ROLES,
   "common.languages.": APP_LOCALES,
   "common.languageCodes.": APP_LOCALES,
   "workloads.status.": CONTAINER_STATES,
@@ -220,7 +217,7 @@ const DYNAMIC_FAMILIES: Record<string, readonly string[]> = {
   "workloads.restartPolicies.": RESTART_POLICIES,
   "snapshots.kinds.": SNAPSHOT_KINDS,
   "snapshots.skippedTypes.": SKIPPED_ENTRY_TYPES,
-  "snapshotCoverage.reasons.": COVERAGE_REASONS,
+  "snapshotCoverage.reasons.": COVERAGE_SKIP_REASONS,
   "snapshotProgress.kinds.": OPERATION_KINDS,
   "snapshotProgress.phases.": OPERATION_PHASES,
   "restoreDialog.steps.": RESTORE_STEPS,
@@ -291,6 +288,67 @@ describe("message catalogs", () => {
   });
 });
 
+/** The argument names of a message, without their types ("count:plural" → "count"), tags left out. */
+const argumentNames = (message: unknown) =>
+  typeof message === "string"
+    ? [
+        ...new Set(
+          icuArguments(message)
+            .filter((a) => !a.startsWith("<"))
+            .map((a) => a.split(":")[0]),
+        ),
+      ].sort()
+    : [];
+
+describe("the shared vocabulary", () => {
+  it("has a message for every error reason, using exactly its params", () => {
+    for (const locale of LOCALES) {
+      const problems = Object.entries(ERROR_REASONS).flatMap(([reason, params]) => {
+        const message = flat[locale].get(`errors.${reason}`);
+        if (message === undefined) return [`errors.${reason} is missing`];
+        const used = argumentNames(message);
+        return JSON.stringify(used) === JSON.stringify([...params].sort())
+          ? []
+          : [`errors.${reason} uses ${used.join(",")}, not ${params.join(",")}`];
+      });
+      expect(problems, `error reasons in ${locale}.json`).toEqual([]);
+    }
+  });
+
+  it("has a message for every zod issue code and every schema message, the English one as the server writes it", () => {
+    for (const locale of LOCALES) {
+      const keys = [
+        ...ZOD_ISSUE_CODES.map((c) => `validation.codes.${c}`),
+        ...Object.keys(VALIDATION_MESSAGES).map((k) => `validation.messages.${k}`),
+      ];
+      expect(
+        keys.filter((k) => !flat[locale].has(k)),
+        `validation messages missing from ${locale}.json`,
+      ).toEqual([]);
+    }
+    for (const [key, text] of Object.entries(VALIDATION_MESSAGES)) expect(flat.en.get(`validation.messages.${key}`)).toBe(text);
+  });
+
+  it("names every entity and container action in the messages that select on them", () => {
+    for (const locale of LOCALES) {
+      const notFound = String(flat[locale].get("errors.not-found"));
+      const actionFailed = String(flat[locale].get("errors.action-failed"));
+      expect(
+        ENTITIES.filter((e) => !notFound.includes(` ${e} {`)),
+        locale,
+      ).toEqual([]);
+      expect(
+        CONTAINER_ACTIONS.filter((a) => !actionFailed.includes(` ${a} {`)),
+        locale,
+      ).toEqual([]);
+    }
+  });
+
+  it("lists the roles of the database", () => {
+    expect([...ROLES].sort()).toEqual(Object.values(Role).sort());
+  });
+});
+
 describe("keys used by the UI", () => {
   it("are found by the scan (sanity check of the scanner itself)", () => {
     expect(usages.length).toBeGreaterThan(50);
@@ -322,11 +380,15 @@ describe("keys used by the UI", () => {
       function Inner() { const t = await getTranslations({ locale, namespace: "b" }); t('three'); }
       const tc = useTranslations(); tc("top.level");
     `;
-    expect(scanSource(path.join(root, "x.tsx"), sample).map((u) => `${u.key}${u.dynamic ? "*" : ""}`).sort()).toEqual(
-      ["a.one", "a.roles.*", "a.two", "b.three", "top.level"].sort(),
-    );
+    expect(
+      scanSource(path.join(root, "x.tsx"), sample)
+        .map((u) => `${u.key}${u.dynamic ? "*" : ""}`)
+        .sort(),
+    ).toEqual(["a.one", "a.roles.*", "a.two", "b.three", "top.level"].sort());
     const keys = new Set(["a.one", "a.roles.ADMIN"]);
-    expect(missingKeys(scanSource("x.tsx", `const t = useTranslations("a"); t("one"); t(\`roles.\${r}\`); t("gone");`), keys).map((u) => u.key)).toEqual(["a.gone"]);
+    expect(
+      missingKeys(scanSource("x.tsx", `const t = useTranslations("a"); t("one"); t(\`roles.\${r}\`); t("gone");`), keys).map((u) => u.key),
+    ).toEqual(["a.gone"]);
   });
 
   it("ICU argument parser handles plurals, nesting and tags", () => {

@@ -2,7 +2,15 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJournal, decodeRecords, encodeRecord, journalState, listJournals, stoppedWith, type JournalRecord } from "~/server/engine/restore/journal";
+import {
+  createJournal,
+  decodeRecords,
+  encodeRecord,
+  journalState,
+  listJournals,
+  stoppedWith,
+  type JournalRecord,
+} from "~/server/engine/restore/journal";
 import { preRestoreLabel } from "~/server/engine/restore/restore";
 
 let dataDir: string;
@@ -46,7 +54,10 @@ describe("restore journal", () => {
     const last = encodeRecord({ type: "COMMIT" });
     for (let cut = 0; cut < last.length; cut++) {
       const { records, torn } = decodeRecords(Buffer.concat([complete, last.subarray(0, cut)]));
-      expect(records.map((r) => r.type), `cut at ${cut}`).toEqual(["INTENT", "STEP"]);
+      expect(
+        records.map((r) => r.type),
+        `cut at ${cut}`,
+      ).toEqual(["INTENT", "STEP"]);
       expect(torn).toBe(cut > 0);
     }
     expect(decodeRecords(Buffer.concat([complete, last])).records.map((r) => r.type)).toEqual(["INTENT", "STEP", "COMMIT"]);
@@ -72,15 +83,26 @@ describe("restore journal", () => {
 
 describe("journal state", () => {
   const v2 = { ...intent("r9"), version: 2 as const };
-  const undo: Extract<JournalRecord, { type: "UNDO" }> = { type: "UNDO", runId: "u1", preRestoreSnapshotId: "s2", preRestoreLabel: "before undoing x", alsoStopped: ["w3"] };
+  const undo: Extract<JournalRecord, { type: "UNDO" }> = {
+    type: "UNDO",
+    runId: "u1",
+    preRestoreSnapshotId: "s2",
+    preRestoreLabel: "before undoing x",
+    alsoStopped: ["w3"],
+  };
   it("follows a version 2 restore through COMMIT, UP, an undo and its copy", () => {
     expect(journalState([v2])).toEqual({ committed: false, undo: null, up: false, archived: false, done: false });
     expect(journalState([v2, { type: "COMMIT", liveInodes: ["7"] }])).toMatchObject({ committed: true, liveInodes: ["7"], up: false });
     expect(journalState([v2, { type: "COMMIT" }, { type: "UP" }])).toMatchObject({ up: true, archived: false });
     // An undo takes the workloads down again: up only once its own UP is written.
     expect(journalState([v2, { type: "COMMIT" }, { type: "UP" }, undo])).toMatchObject({ undo, up: false });
-    expect(journalState([v2, { type: "COMMIT" }, { type: "UP" }, undo, { type: "UP" }, { type: "ARCHIVED", snapshotId: "s2" }])).toMatchObject({ up: true, archived: true });
-    expect(stoppedWith({ ...v2, alsoStopped: ["w2", "w3"] }, journalState([v2, { type: "COMMIT" }, { type: "UP" }, undo]))).toEqual(["w2", "w3"]);
+    expect(
+      journalState([v2, { type: "COMMIT" }, { type: "UP" }, undo, { type: "UP" }, { type: "ARCHIVED", snapshotId: "s2" }]),
+    ).toMatchObject({ up: true, archived: true });
+    expect(stoppedWith({ ...v2, alsoStopped: ["w2", "w3"] }, journalState([v2, { type: "COMMIT" }, { type: "UP" }, undo]))).toEqual([
+      "w2",
+      "w3",
+    ]);
   });
 
   it("reads a journal of the previous version (copy taken before the swap) as archived once committed", () => {
@@ -103,7 +125,9 @@ describe("pre-restore labels", () => {
     expect(preRestoreLabel({ kind: "manual", label: "nightly", id: "0123456789" })).toBe("before restoring nightly");
     expect(preRestoreLabel({ kind: "manual", label: "", id: "0123456789" })).toBe("before restoring 01234567");
     expect(preRestoreLabel({ kind: "pre-restore", label: "before restoring nightly", id: "x" })).toBe("before undoing nightly");
-    expect(preRestoreLabel({ kind: "pre-restore", label: "before undoing before restoring nightly", id: "x" })).toBe("before undoing nightly");
+    expect(preRestoreLabel({ kind: "pre-restore", label: "before undoing before restoring nightly", id: "x" })).toBe(
+      "before undoing nightly",
+    );
     expect(preRestoreLabel({ kind: "imported", label: "a".repeat(120), id: "x" })).toHaveLength(100);
   });
 });

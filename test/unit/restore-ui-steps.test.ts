@@ -15,7 +15,8 @@ import {
 } from "~/components/snapshots/options";
 
 const follow = (phases: string[]) => phases.reduce(advanceRestoreStep, -1);
-const running = (steps: readonly (typeof RESTORE_STEPS)[number][], reached: number) => restoreStepStates(steps, reached).find((s) => s.state === "running")?.step ?? null;
+const running = (steps: readonly (typeof RESTORE_STEPS)[number][], reached: number) =>
+  restoreStepStates(steps, reached).find((s) => s.state === "running")?.step ?? null;
 
 describe("restore steps", () => {
   it("follow a restore's phases, and ignore the operation's own first 'starting'", () => {
@@ -45,7 +46,11 @@ describe("restore steps", () => {
 });
 
 type Run = { outcome: string | null; undoCopy: string | null; preRestoreSnapshotId: string | null };
-const run = (outcome: string | null, undoCopy: string | null, preRestoreSnapshotId: string | null = "pre"): Run => ({ outcome, undoCopy, preRestoreSnapshotId });
+const run = (outcome: string | null, undoCopy: string | null, preRestoreSnapshotId: string | null = "pre"): Run => ({
+  outcome,
+  undoCopy,
+  preRestoreSnapshotId,
+});
 
 describe("undo in the restore history", () => {
   it("is offered for the latest run only, when it changed the data and is not undone", () => {

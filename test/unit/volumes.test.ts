@@ -2,7 +2,14 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBindClash, resolveVolume, validateVolumeSpecs, type BindClaim, type VolumeContext, type VolumeSpec } from "~/server/engine/volumes";
+import {
+  findBindClash,
+  resolveVolume,
+  validateVolumeSpecs,
+  type BindClaim,
+  type VolumeContext,
+  type VolumeSpec,
+} from "~/server/engine/volumes";
 
 let tmp: string;
 let ctx: VolumeContext;
@@ -67,9 +74,7 @@ describe("volume resolution", () => {
     expect(() => validateVolumeSpecs([vol("stage", "a", "relative")], [])).toThrow(/absolute container path/);
     expect(() => validateVolumeSpecs([vol("stage", "a", "/")], [])).toThrow(/absolute container path/);
     expect(() => validateVolumeSpecs([vol("stage", "a", "/x/../y")], [])).toThrow(/target must not contain/);
-    expect(() => validateVolumeSpecs([vol("stage", "a", "/data"), vol("stage", "b", "/data/")], [])).toThrow(
-      /used by another volume/,
-    );
+    expect(() => validateVolumeSpecs([vol("stage", "a", "/data"), vol("stage", "b", "/data/")], [])).toThrow(/used by another volume/);
     expect(() => validateVolumeSpecs([vol("named", "bad name", "/n")], [])).toThrow(/Docker volume name/);
     expect(() => validateVolumeSpecs([vol("stage", "a", "/data"), vol("project", "b", "/other")], [])).not.toThrow();
   });
@@ -100,20 +105,25 @@ describe("bind overlap", () => {
     expect(findBindClash([claim("a", "/data", "/v/app"), claim("a", "/cache", "/v/app/cache")], [])).toMatch(
       /Volume "\/data": its folder contains the folder of volume \/cache of this workload; volumes may not nest/,
     );
-    expect(findBindClash([claim("a", "/data", "/v/app"), claim("a", "/again", "/v/app")], [])).toMatch(/already used by volume \/again of this workload/);
+    expect(findBindClash([claim("a", "/data", "/v/app"), claim("a", "/again", "/v/app")], [])).toMatch(
+      /already used by volume \/again of this workload/,
+    );
   });
 
   it("refuses nesting across workloads, whatever the scope", () => {
     expect(findBindClash([claim("b", "/cache", "/v/app/cache")], [claim("a", "/data", "/v/app")])).toMatch(
       /Volume "\/cache": its folder lies inside the folder of volume \/data of workload p\/s\/a/,
     );
-    expect(findBindClash([claim("b", "/all", "/r", "absolute")], [claim("a", "/data", "/r/x", "absolute")])).toMatch(/contains the folder of/);
+    expect(findBindClash([claim("b", "/all", "/r", "absolute")], [claim("a", "/data", "/r/x", "absolute")])).toMatch(
+      /contains the folder of/,
+    );
   });
 
   it("allows the same folder only as a project volume of different workloads", () => {
     expect(findBindClash([claim("b", "/data", "/v/app")], [claim("a", "/data", "/v/app")])).toBeNull();
-    expect(findBindClash([claim("b", "/data", "/r/x", "absolute")], [claim("a", "/data", "/r/x", "absolute")])).toMatch(/only project volumes may share a folder/);
+    expect(findBindClash([claim("b", "/data", "/r/x", "absolute")], [claim("a", "/data", "/r/x", "absolute")])).toMatch(
+      /only project volumes may share a folder/,
+    );
     expect(findBindClash([claim("b", "/data", "/v/app2")], [claim("a", "/data", "/v/app")])).toBeNull();
   });
 });
-

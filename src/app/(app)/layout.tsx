@@ -1,20 +1,14 @@
-import { redirect } from "next/navigation";
-import { getServerSession } from "next-auth";
 import { getTranslations } from "next-intl/server";
+import { requirePageSession } from "~/app/(app)/page-session";
 import { LanguageSwitch } from "~/components/language-switch";
 import { DockerBanner } from "~/components/shell/docker-banner";
 import { MainNav } from "~/components/shell/main-nav";
 import { SignOutButton } from "~/components/shell/sign-out-button";
 import { Badge } from "~/components/ui/badge";
-import { authOptions } from "~/server/auth/options";
 import { api, HydrateClient } from "~/trpc/server";
 
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
-  const session = await getServerSession(authOptions);
-  if (!session) redirect("/login");
-  // The session cookie may outlive the account; me.get re-reads the user (and a changed role).
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
+  const me = await requirePageSession();
 
   await api.system.status.prefetch();
   const t = await getTranslations("shell");

@@ -2,27 +2,21 @@
 
 import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
+import { DateTime } from "~/components/format/date-time";
+import { ActionDialog } from "~/components/ui/action-dialog";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
-import { Button } from "~/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import {
-  Dialog,
-  DialogClose,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "~/components/ui/dialog";
+import { Button, RowButton } from "~/components/ui/button";
+import { DialogClose, DialogFooter } from "~/components/ui/dialog";
+import { ConfirmDialog } from "~/components/ui/form-dialog";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
-import { Select } from "~/components/ui/select";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { ChoiceSelect } from "~/components/ui/select";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import { describeError, firstFieldError } from "~/components/ui/trpc-error";
+import { useRequestDialog } from "~/components/ui/use-request-dialog";
 import { api, type RouterOutputs } from "~/trpc/react";
-import { DateTime } from "./date-time";
+import { ListCreateDialog, ListSection } from "./list-section";
 
 type Token = RouterOutputs["token"]["list"][number];
 type Role = Token["role"];
@@ -38,51 +32,39 @@ export function TokensSection() {
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   return (
-    <Card>
-      <CardHeader className="flex-row flex-wrap items-start justify-between gap-3">
-        <div className="flex flex-col gap-1.5">
-          <CardTitle ref={headingRef} tabIndex={-1} className="focus:outline-none">
-            {t("title")}
-          </CardTitle>
-          <CardDescription>{t("description")}</CardDescription>
-        </div>
-        <CreateTokenDialog onCreated={setCreated} />
-      </CardHeader>
-      <CardContent>
-        {tokens.isPending ? (
-          <p className="text-sm text-muted-foreground">{t("loading")}</p>
-        ) : tokens.error ? (
-          <Alert variant="destructive" role="alert">
-            {t("loadFailed", { message: tokens.error.message })}
-          </Alert>
-        ) : tokens.data.length === 0 ? (
-          <p className="text-sm text-muted-foreground">{t("empty")}</p>
-        ) : (
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>{t("columns.name")}</TableHead>
-                <TableHead>{t("columns.role")}</TableHead>
-                <TableHead>{t("columns.createdBy")}</TableHead>
-                <TableHead>{t("columns.created")}</TableHead>
-                <TableHead>{t("columns.lastUsed")}</TableHead>
-                <TableHead>{t("columns.expires")}</TableHead>
-                <TableHead>{t("columns.status")}</TableHead>
-                <TableHead>
-                  <span className="sr-only">{t("columns.actions")}</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {tokens.data.map((token) => (
-                <TokenRow key={token.id} token={token} onGone={() => headingRef.current?.focus()} />
-              ))}
-            </TableBody>
-          </Table>
-        )}
-      </CardContent>
+    <>
+      <ListSection
+        headingRef={headingRef}
+        title={t("title")}
+        description={t("description")}
+        action={<CreateTokenDialog onCreated={setCreated} />}
+        query={tokens}
+        loading={t("loading")}
+        loadFailed={(message) => t("loadFailed", { message })}
+        empty={t("empty")}
+      >
+        <Table>
+          <TableColumns
+            columns={[
+              t("columns.name"),
+              t("columns.role"),
+              t("columns.createdBy"),
+              t("columns.created"),
+              t("columns.lastUsed"),
+              t("columns.expires"),
+              t("columns.status"),
+            ]}
+            actionsLabel={t("columns.actions")}
+          />
+          <TableBody>
+            {tokens.data?.map((token) => (
+              <TokenRow key={token.id} token={token} onGone={() => headingRef.current?.focus()} />
+            ))}
+          </TableBody>
+        </Table>
+      </ListSection>
       <SecretDialog created={created} onClose={() => setCreated(null)} />
-    </Card>
+    </>
   );
 }
 
@@ -126,77 +108,38 @@ function TokenRow({ token, onGone }: { token: Token; onGone: () => void }) {
 
 function RevokeTokenDialog({ token, onGone }: { token: Token; onGone: () => void }) {
   const t = useTranslations("tokens");
-  const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
-  const triggerRef = useRef<HTMLButtonElement>(null);
+  const dialog = useRequestDialog();
   const utils = api.useUtils();
-  const revoke = api.token.revoke.useMutation({
-    onSuccess: async () => {
-      await utils.token.list.invalidate();
-      setOpen(false);
-    },
-  });
+  const revoke = api.token.revoke.useMutation({ onSuccess: () => dialog.closeAfter(() => utils.token.list.invalidate()) });
   const error = describeError(revoke.error);
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (revoke.isPending) return;
-        setOpen(next);
-        if (!next) revoke.reset();
-      }}
-    >
-      <DialogTrigger asChild>
-        <Button ref={triggerRef} variant="outline" size="sm" aria-label={t("revokeToken", { name: token.name })}>
-          {t("revoke")}
-        </Button>
-      </DialogTrigger>
-      <DialogContent
-        closeLabel={tc("close")}
-        onCloseAutoFocus={(event) => {
-          // A revoked token has no Revoke button any more.
-          if (!triggerRef.current?.isConnected) {
-            event.preventDefault();
-            onGone();
-          }
-        }}
-      >
-        <DialogHeader>
-          <DialogTitle>{t("revokeTitle")}</DialogTitle>
-          <DialogDescription>{t("revokeDescription", { name: token.name })}</DialogDescription>
-        </DialogHeader>
-        {error ? (
-          <Alert variant="destructive" role="alert">
-            {error.message || t("revokeFailed")}
-          </Alert>
-        ) : null}
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button variant="outline" disabled={revoke.isPending}>
-              {tc("cancel")}
-            </Button>
-          </DialogClose>
-          <Button variant="destructive" busy={revoke.isPending} onClick={() => revoke.mutate({ id: token.id })}>
-            {revoke.isPending ? t("revoking") : t("revokeConfirm")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <ConfirmDialog
+      {...dialog.bind(revoke)}
+      trigger={<RowButton label={t("revokeToken", { name: token.name })}>{t("revoke")}</RowButton>}
+      title={t("revokeTitle")}
+      description={t("revokeDescription", { name: token.name })}
+      // A revoked token has no Revoke button any more.
+      onTriggerGone={onGone}
+      error={error ? error.message || t("revokeFailed") : null}
+      confirmLabel={revoke.isPending ? t("revoking") : t("revokeConfirm")}
+      onConfirm={() => revoke.mutate({ id: token.id })}
+    />
   );
 }
 
 function CreateTokenDialog({ onCreated }: { onCreated: (created: { name: string; secret: string }) => void }) {
   const t = useTranslations("tokens");
   const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("VIEWER");
   const [expiry, setExpiry] = useState<Expiry>("90");
+  const dialog = useRequestDialog();
   const utils = api.useUtils();
   const create = api.token.create.useMutation({
+    // Closed first: the secret dialog takes over at once, the list catches up behind it.
     onSuccess: async (result) => {
-      setOpen(false);
+      dialog.setOpen(false);
       setName("");
       setRole("VIEWER");
       setExpiry("90");
@@ -207,79 +150,44 @@ function CreateTokenDialog({ onCreated }: { onCreated: (created: { name: string;
   const error = describeError(create.error);
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (create.isPending) return;
-        setOpen(next);
-        if (!next) create.reset();
-      }}
+    <ListCreateDialog
+      namespace="tokens"
+      {...dialog.bind(create)}
+      error={error?.message}
+      onSubmit={() => create.mutate({ name, role, expiresInDays: expiry ? Number(expiry) : undefined })}
     >
-      <DialogTrigger asChild>
-        <Button>{t("create")}</Button>
-      </DialogTrigger>
-      <DialogContent closeLabel={tc("close")}>
-        <DialogHeader>
-          <DialogTitle>{t("createTitle")}</DialogTitle>
-          <DialogDescription>{t("createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({ name, role, expiresInDays: expiry ? Number(expiry) : undefined });
-          }}
-        >
-          {error?.message ? (
-            <Alert variant="destructive" role="alert">
-              {error.message}
-            </Alert>
-          ) : null}
-          <FormField id="new-token-name" label={t("fields.name")} hint={t("fields.nameHint")} error={firstFieldError(error, "name")}>
-            {(p) => <Input {...p} autoComplete="off" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-          </FormField>
-          <FormField id="new-token-role" label={t("fields.role")} hint={t("fields.roleHint")} error={firstFieldError(error, "role")}>
-            {(p) => (
-              <Select {...p} value={role} onChange={(e) => setRole(e.target.value as Role)} className="w-full">
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {tc(`roles.${r}`)}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </FormField>
-          <FormField id="new-token-expiry" label={t("fields.expiry")} hint={t("fields.expiryHint")} error={firstFieldError(error, "expiresInDays")}>
-            {(p) => (
-              <Select {...p} value={expiry} onChange={(e) => setExpiry(e.target.value as Expiry)} className="w-full">
-                {EXPIRY_DAYS.map((d) => (
-                  <option key={d} value={d}>
-                    {d ? t("fields.expiryDays", { days: Number(d) }) : t("fields.expiryNever")}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </FormField>
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button variant="outline" disabled={create.isPending}>
-                {tc("cancel")}
-              </Button>
-            </DialogClose>
-            <Button type="submit" busy={create.isPending}>
-              {create.isPending ? t("creating") : t("createConfirm")}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+      <FormField id="new-token-name" label={t("fields.name")} hint={t("fields.nameHint")} error={firstFieldError(error, "name")}>
+        {(p) => <Input {...p} autoComplete="off" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+      </FormField>
+      <FormField id="new-token-role" label={t("fields.role")} hint={t("fields.roleHint")} error={firstFieldError(error, "role")}>
+        {(p) => (
+          <ChoiceSelect {...p} value={role} values={ROLES} label={(r) => tc(`roles.${r}`)} onValueChange={setRole} className="w-full" />
+        )}
+      </FormField>
+      <FormField
+        id="new-token-expiry"
+        label={t("fields.expiry")}
+        hint={t("fields.expiryHint")}
+        error={firstFieldError(error, "expiresInDays")}
+      >
+        {(p) => (
+          <ChoiceSelect
+            {...p}
+            value={expiry}
+            values={EXPIRY_DAYS}
+            label={(d) => (d ? t("fields.expiryDays", { days: Number(d) }) : t("fields.expiryNever"))}
+            onValueChange={setExpiry}
+            className="w-full"
+          />
+        )}
+      </FormField>
+    </ListCreateDialog>
   );
 }
 
 /** Shows a new token's secret, once: it is not stored anywhere the UI can read it back. */
 function SecretDialog({ created, onClose }: { created: { name: string; secret: string } | null; onClose: () => void }) {
   const t = useTranslations("tokens");
-  const tc = useTranslations("common");
   const [copy, setCopy] = useState<"idle" | "copied" | "failed">("idle");
   const inputRef = useRef<HTMLInputElement>(null);
 
@@ -301,7 +209,7 @@ function SecretDialog({ created, onClose }: { created: { name: string; secret: s
   }
 
   return (
-    <Dialog
+    <ActionDialog
       open={created !== null}
       onOpenChange={(next) => {
         if (!next) {
@@ -309,46 +217,40 @@ function SecretDialog({ created, onClose }: { created: { name: string; secret: s
           onClose();
         }
       }}
+      title={t("secretTitle")}
+      description={t("secretDescription", { name: created?.name ?? "" })}
+      // A stray click outside must not throw the only copy of the secret away.
+      onInteractOutside={(e) => e.preventDefault()}
     >
-      <DialogContent
-        closeLabel={tc("close")}
-        // A stray click outside must not throw the only copy of the secret away.
-        onInteractOutside={(e) => e.preventDefault()}
-      >
-        <DialogHeader>
-          <DialogTitle>{t("secretTitle")}</DialogTitle>
-          <DialogDescription>{t("secretDescription", { name: created?.name ?? "" })}</DialogDescription>
-        </DialogHeader>
-        <Alert variant="warning">
-          <AlertTitle>{t("secretWarningTitle")}</AlertTitle>
-          <AlertDescription>{t("secretWarning")}</AlertDescription>
-        </Alert>
-        <FormField id="new-token-secret" label={t("secretLabel")}>
-          {(p) => (
-            <div className="flex gap-2">
-              <Input
-                {...p}
-                ref={inputRef}
-                readOnly
-                value={created?.secret ?? ""}
-                className="font-mono text-xs"
-                onFocus={(e) => e.currentTarget.select()}
-              />
-              <Button variant="secondary" onClick={() => void copySecret()}>
-                {copy === "copied" ? t("copied") : t("copy")}
-              </Button>
-            </div>
-          )}
-        </FormField>
-        <p aria-live="polite" className="min-h-5 text-sm text-muted-foreground">
-          {copy === "copied" ? t("copiedNotice") : copy === "failed" ? t("copyFailed") : ""}
-        </p>
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button>{t("secretDone")}</Button>
-          </DialogClose>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+      <Alert variant="warning">
+        <AlertTitle>{t("secretWarningTitle")}</AlertTitle>
+        <AlertDescription>{t("secretWarning")}</AlertDescription>
+      </Alert>
+      <FormField id="new-token-secret" label={t("secretLabel")}>
+        {(p) => (
+          <div className="flex gap-2">
+            <Input
+              {...p}
+              ref={inputRef}
+              readOnly
+              value={created?.secret ?? ""}
+              className="font-mono text-xs"
+              onFocus={(e) => e.currentTarget.select()}
+            />
+            <Button variant="secondary" onClick={() => void copySecret()}>
+              {copy === "copied" ? t("copied") : t("copy")}
+            </Button>
+          </div>
+        )}
+      </FormField>
+      <p aria-live="polite" className="min-h-5 text-sm text-muted-foreground">
+        {copy === "copied" ? t("copiedNotice") : copy === "failed" ? t("copyFailed") : ""}
+      </p>
+      <DialogFooter>
+        <DialogClose asChild>
+          <Button>{t("secretDone")}</Button>
+        </DialogClose>
+      </DialogFooter>
+    </ActionDialog>
   );
 }

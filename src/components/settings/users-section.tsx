@@ -2,31 +2,23 @@
 
 import { useTranslations } from "next-intl";
 import { useId, useRef, useState } from "react";
-import { Alert } from "~/components/ui/alert";
+import { DateTime } from "~/components/format/date-time";
 import { Badge } from "~/components/ui/badge";
-import { Button } from "~/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import {
-  Dialog,
-  DialogClose,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "~/components/ui/dialog";
+import { RowButton } from "~/components/ui/button";
+import { ConfirmDialog } from "~/components/ui/form-dialog";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
-import { Select } from "~/components/ui/select";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { ChoiceSelect } from "~/components/ui/select";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import { describeError, firstFieldError } from "~/components/ui/trpc-error";
+import { useRequestDialog } from "~/components/ui/use-request-dialog";
 import { api, type RouterOutputs } from "~/trpc/react";
-import { DateTime } from "./date-time";
+import { ListCreateDialog, ListSection } from "./list-section";
 
 type User = RouterOutputs["user"]["list"][number];
 type Role = User["role"];
 const ROLES: readonly Role[] = ["ADMIN", "VIEWER"];
+const EMPTY_USER = { email: "", name: "", password: "", role: "VIEWER" as Role };
 
 export function UsersSection({ currentUserId }: { currentUserId: string }) {
   const t = useTranslations("users");
@@ -35,47 +27,28 @@ export function UsersSection({ currentUserId }: { currentUserId: string }) {
   const focusHeading = () => headingRef.current?.focus();
 
   return (
-    <Card>
-      <CardHeader className="flex-row flex-wrap items-start justify-between gap-3">
-        <div className="flex flex-col gap-1.5">
-          <CardTitle ref={headingRef} tabIndex={-1} className="focus:outline-none">
-            {t("title")}
-          </CardTitle>
-          <CardDescription>{t("description")}</CardDescription>
-        </div>
-        <CreateUserDialog />
-      </CardHeader>
-      <CardContent>
-        {users.isPending ? (
-          <p className="text-sm text-muted-foreground">{t("loading")}</p>
-        ) : users.error ? (
-          <Alert variant="destructive" role="alert">
-            {t("loadFailed", { message: users.error.message })}
-          </Alert>
-        ) : users.data.length === 0 ? (
-          <p className="text-sm text-muted-foreground">{t("empty")}</p>
-        ) : (
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>{t("columns.email")}</TableHead>
-                <TableHead>{t("columns.name")}</TableHead>
-                <TableHead>{t("columns.role")}</TableHead>
-                <TableHead>{t("columns.created")}</TableHead>
-                <TableHead>
-                  <span className="sr-only">{t("columns.actions")}</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {users.data.map((user) => (
-                <UserRow key={user.id} user={user} isSelf={user.id === currentUserId} onGone={focusHeading} />
-              ))}
-            </TableBody>
-          </Table>
-        )}
-      </CardContent>
-    </Card>
+    <ListSection
+      headingRef={headingRef}
+      title={t("title")}
+      description={t("description")}
+      action={<CreateUserDialog />}
+      query={users}
+      loading={t("loading")}
+      loadFailed={(message) => t("loadFailed", { message })}
+      empty={t("empty")}
+    >
+      <Table>
+        <TableColumns
+          columns={[t("columns.email"), t("columns.name"), t("columns.role"), t("columns.created")]}
+          actionsLabel={t("columns.actions")}
+        />
+        <TableBody>
+          {users.data?.map((user) => (
+            <UserRow key={user.id} user={user} isSelf={user.id === currentUserId} onGone={focusHeading} />
+          ))}
+        </TableBody>
+      </Table>
+    </ListSection>
   );
 }
 
@@ -101,20 +74,16 @@ function UserRow({ user, isSelf, onGone }: { user: User; isSelf: boolean; onGone
       <TableCell>
         <div className="flex flex-col gap-1">
           <div className="flex items-center gap-2">
-            <Select
+            <ChoiceSelect
               aria-label={t("roleFor", { email: user.email })}
               value={updateRole.isPending ? updateRole.variables.role : user.role}
+              values={ROLES}
+              label={(role) => tc(`roles.${role}`)}
               disabled={updateRole.isPending}
               aria-busy={updateRole.isPending || undefined}
               aria-describedby={roleError ? roleErrorId : undefined}
-              onChange={(e) => updateRole.mutate({ id: user.id, role: e.target.value as Role })}
-            >
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {tc(`roles.${role}`)}
-                </option>
-              ))}
-            </Select>
+              onValueChange={(role) => updateRole.mutate({ id: user.id, role })}
+            />
             {updateRole.isPending ? (
               <span className="text-xs text-muted-foreground" aria-live="polite">
                 {t("savingRole")}
@@ -141,157 +110,89 @@ function UserRow({ user, isSelf, onGone }: { user: User; isSelf: boolean; onGone
 function DeleteUserDialog({ user, isSelf, onGone }: { user: User; isSelf: boolean; onGone: () => void }) {
   const t = useTranslations("users");
   const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
-  const triggerRef = useRef<HTMLButtonElement>(null);
+  const dialog = useRequestDialog();
   const utils = api.useUtils();
-  const remove = api.user.delete.useMutation({
-    onSuccess: async () => {
-      await utils.user.list.invalidate();
-      setOpen(false);
-    },
-  });
+  const remove = api.user.delete.useMutation({ onSuccess: () => dialog.closeAfter(() => utils.user.list.invalidate()) });
   const error = describeError(remove.error);
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (remove.isPending) return;
-        setOpen(next);
-        if (!next) remove.reset();
-      }}
-    >
-      <DialogTrigger asChild>
-        <Button
-          ref={triggerRef}
-          variant="outline"
-          size="sm"
-          disabled={isSelf}
-          title={isSelf ? t("cannotDeleteSelf") : undefined}
-          aria-label={t("deleteUser", { email: user.email })}
-        >
+    <ConfirmDialog
+      {...dialog.bind(remove)}
+      trigger={
+        <RowButton label={t("deleteUser", { email: user.email })} disabled={isSelf} title={isSelf ? t("cannotDeleteSelf") : undefined}>
           {tc("delete")}
-        </Button>
-      </DialogTrigger>
-      <DialogContent
-        closeLabel={tc("close")}
-        onCloseAutoFocus={(event) => {
-          // The row (and its button) is gone after a delete: land somewhere sensible.
-          if (!triggerRef.current?.isConnected) {
-            event.preventDefault();
-            onGone();
-          }
-        }}
-      >
-        <DialogHeader>
-          <DialogTitle>{t("deleteTitle")}</DialogTitle>
-          <DialogDescription>{t("deleteDescription", { email: user.email })}</DialogDescription>
-        </DialogHeader>
-        {error ? (
-          <Alert variant="destructive" role="alert">
-            {error.message || t("deleteFailed")}
-          </Alert>
-        ) : null}
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button variant="outline" disabled={remove.isPending}>
-              {tc("cancel")}
-            </Button>
-          </DialogClose>
-          <Button variant="destructive" busy={remove.isPending} onClick={() => remove.mutate({ id: user.id })}>
-            {remove.isPending ? t("deleting") : t("deleteConfirm")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+        </RowButton>
+      }
+      title={t("deleteTitle")}
+      description={t("deleteDescription", { email: user.email })}
+      // The row (and its button) is gone after a delete: land somewhere sensible.
+      onTriggerGone={onGone}
+      error={error ? error.message || t("deleteFailed") : null}
+      confirmLabel={remove.isPending ? t("deleting") : t("deleteConfirm")}
+      onConfirm={() => remove.mutate({ id: user.id })}
+    />
   );
 }
 
 function CreateUserDialog() {
   const t = useTranslations("users");
   const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
-  const [form, setForm] = useState({ email: "", name: "", password: "", role: "VIEWER" as Role });
+  const [form, setForm] = useState(EMPTY_USER);
+  const dialog = useRequestDialog();
   const utils = api.useUtils();
   const create = api.user.create.useMutation({
     onSuccess: async () => {
-      await utils.user.list.invalidate();
-      setOpen(false);
-      setForm({ email: "", name: "", password: "", role: "VIEWER" });
+      await dialog.closeAfter(() => utils.user.list.invalidate());
+      setForm(EMPTY_USER);
     },
   });
   const error = describeError(create.error);
-  const set = (field: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+  const set = (field: "email" | "name" | "password") => (e: React.ChangeEvent<HTMLInputElement>) =>
     setForm((f) => ({ ...f, [field]: e.target.value }));
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (create.isPending) return;
-        setOpen(next);
-        if (!next) create.reset();
-      }}
+    <ListCreateDialog
+      namespace="users"
+      {...dialog.bind(create)}
+      error={error?.message}
+      onSubmit={() => create.mutate({ email: form.email, name: form.name.trim() || undefined, password: form.password, role: form.role })}
     >
-      <DialogTrigger asChild>
-        <Button>{t("create")}</Button>
-      </DialogTrigger>
-      <DialogContent closeLabel={tc("close")}>
-        <DialogHeader>
-          <DialogTitle>{t("createTitle")}</DialogTitle>
-          <DialogDescription>{t("createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({ email: form.email, name: form.name.trim() || undefined, password: form.password, role: form.role });
-          }}
-        >
-          {error?.message ? (
-            <Alert variant="destructive" role="alert">
-              {error.message}
-            </Alert>
-          ) : null}
-          <FormField id="new-user-email" label={t("fields.email")} error={firstFieldError(error, "email")}>
-            {(p) => <Input {...p} type="email" autoComplete="off" required value={form.email} onChange={set("email")} />}
-          </FormField>
-          <FormField id="new-user-name" label={t("fields.name")} hint={t("fields.nameHint")} error={firstFieldError(error, "name")}>
-            {(p) => <Input {...p} autoComplete="off" maxLength={100} value={form.name} onChange={set("name")} />}
-          </FormField>
-          <FormField
-            id="new-user-password"
-            label={t("fields.password")}
-            hint={t("fields.passwordHint")}
-            error={firstFieldError(error, "password")}
-          >
-            {(p) => (
-              <Input {...p} type="password" autoComplete="new-password" required minLength={8} value={form.password} onChange={set("password")} />
-            )}
-          </FormField>
-          <FormField id="new-user-role" label={t("fields.role")} error={firstFieldError(error, "role")}>
-            {(p) => (
-              <Select {...p} value={form.role} onChange={set("role")} className="w-full">
-                {ROLES.map((role) => (
-                  <option key={role} value={role}>
-                    {tc(`roles.${role}`)}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </FormField>
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button variant="outline" disabled={create.isPending}>
-                {tc("cancel")}
-              </Button>
-            </DialogClose>
-            <Button type="submit" busy={create.isPending}>
-              {create.isPending ? t("creating") : t("createConfirm")}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+      <FormField id="new-user-email" label={t("fields.email")} error={firstFieldError(error, "email")}>
+        {(p) => <Input {...p} type="email" autoComplete="off" required value={form.email} onChange={set("email")} />}
+      </FormField>
+      <FormField id="new-user-name" label={t("fields.name")} hint={t("fields.nameHint")} error={firstFieldError(error, "name")}>
+        {(p) => <Input {...p} autoComplete="off" maxLength={100} value={form.name} onChange={set("name")} />}
+      </FormField>
+      <FormField
+        id="new-user-password"
+        label={t("fields.password")}
+        hint={t("fields.passwordHint")}
+        error={firstFieldError(error, "password")}
+      >
+        {(p) => (
+          <Input
+            {...p}
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            value={form.password}
+            onChange={set("password")}
+          />
+        )}
+      </FormField>
+      <FormField id="new-user-role" label={t("fields.role")} error={firstFieldError(error, "role")}>
+        {(p) => (
+          <ChoiceSelect
+            {...p}
+            value={form.role}
+            values={ROLES}
+            label={(role) => tc(`roles.${role}`)}
+            onValueChange={(role) => setForm((f) => ({ ...f, role }))}
+            className="w-full"
+          />
+        )}
+      </FormField>
+    </ListCreateDialog>
   );
 }

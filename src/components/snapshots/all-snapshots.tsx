@@ -3,15 +3,15 @@
 import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
-import type { WorkloadView } from "~/components/workloads/options";
+import { useFormatBytes } from "~/components/format/use-format";
 import { Alert } from "~/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import type { WorkloadView } from "~/components/workloads/options";
 import { api } from "~/trpc/react";
 import { DeletedNotice, type DeletedSnapshot } from "./delete-snapshot-dialog";
-import { totalSize, type SnapshotView } from "./options";
+import { type SnapshotView, totalSize } from "./options";
 import { useUndoCopyId } from "./restore-history";
 import { SnapshotsTable } from "./snapshots-table";
-import { useFormatBytes } from "./use-format";
 
 export const ALL_SNAPSHOTS_REFRESH_MS = 15_000;
 
@@ -35,7 +35,8 @@ function groupByWorkload(snapshots: SnapshotView[], workloads: WorkloadView[]): 
     group.snapshots.push(s);
     group.total += Number(s.size);
   }
-  const sortKey = (g: WorkloadGroup) => (g.workload ? `${g.workload.projectSlug}/${g.workload.stageSlug}/${g.workload.name}` : `~${g.workloadId}`);
+  const sortKey = (g: WorkloadGroup) =>
+    g.workload ? `${g.workload.projectSlug}/${g.workload.stageSlug}/${g.workload.name}` : `~${g.workloadId}`;
   return [...groups.values()].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
 }
 
@@ -73,7 +74,13 @@ export function AllSnapshots({ isAdmin }: { isAdmin: boolean }) {
         </div>
       ) : (
         groups.map((group) => (
-          <WorkloadGroupCard key={group.workloadId} group={group} isAdmin={isAdmin} onDeleted={setDeleted} focusAfterDelete={() => summaryRef.current?.focus()} />
+          <WorkloadGroupCard
+            key={group.workloadId}
+            group={group}
+            isAdmin={isAdmin}
+            onDeleted={setDeleted}
+            focusAfterDelete={() => summaryRef.current?.focus()}
+          />
         ))
       )}
     </div>
@@ -94,7 +101,10 @@ function WorkloadGroupCard({
   const t = useTranslations("snapshots");
   const bytes = useFormatBytes();
   // Only a workload with "Before restore" snapshots can have one that Undo uses.
-  const undoCopyId = useUndoCopyId(group.workloadId, group.snapshots.some((s) => s.kind === "pre-restore"));
+  const undoCopyId = useUndoCopyId(
+    group.workloadId,
+    group.snapshots.some((s) => s.kind === "pre-restore"),
+  );
   const headingId = `snapshots-${group.workloadId}`;
   const w = group.workload;
   return (
@@ -102,7 +112,10 @@ function WorkloadGroupCard({
       <CardHeader>
         <CardTitle id={headingId} className="font-mono">
           {w ? (
-            <Link href={`/workloads/${w.id}`} className="text-primary underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-ring">
+            <Link
+              href={`/workloads/${w.id}`}
+              className="text-primary underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+            >
               {w.name}
             </Link>
           ) : (

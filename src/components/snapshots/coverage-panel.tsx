@@ -5,8 +5,8 @@ import { useEffect, useId, useRef } from "react";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { isCoverageSkipReason } from "~/shared/coverage";
 import { api } from "~/trpc/react";
-import { coverageReasonCode } from "./options";
 
 export const COVERAGE_REFRESH_MS = 10_000;
 
@@ -33,11 +33,6 @@ export function SnapshotCoverageCard({ workloadId, statusKey }: { workloadId: st
     lastStatus.current = statusKey;
     void refetch();
   }, [statusKey, refetch]);
-
-  const reason = (text: string) => {
-    const code = coverageReasonCode(text);
-    return code ? t(`reasons.${code}`) : text;
-  };
 
   return (
     <Card role="region" aria-labelledby={titleId}>
@@ -93,7 +88,7 @@ export function SnapshotCoverageCard({ workloadId, statusKey }: { workloadId: st
                       <li key={s.target} className="break-words">
                         <code className="font-mono text-xs font-semibold">{s.target}</code>
                         {" — "}
-                        {reason(s.reason)}
+                        {isCoverageSkipReason(s.reason) ? t(`reasons.${s.reason}`) : s.reason}
                       </li>
                     ))}
                   </ul>

@@ -1,14 +1,14 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useRef, useState } from "react";
+import { useFormatBytes } from "~/components/format/use-format";
 import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
+import { Button, RowButton } from "~/components/ui/button";
+import { ConfirmDialog } from "~/components/ui/form-dialog";
 import { describeError } from "~/components/ui/trpc-error";
+import { useRequestDialog } from "~/components/ui/use-request-dialog";
 import { api } from "~/trpc/react";
-import { ActionDialog, ConfirmFooter } from "./action-dialog";
 import type { SnapshotView } from "./options";
-import { useFormatBytes } from "./use-format";
 
 export interface DeletedSnapshot {
   name: string;
@@ -30,50 +30,35 @@ export function DeleteSnapshotDialog({
   const t = useTranslations("snapshotDelete");
   const tc = useTranslations("common");
   const bytes = useFormatBytes();
-  const [open, setOpen] = useState(false);
-  const triggerRef = useRef<HTMLButtonElement>(null);
+  const dialog = useRequestDialog();
   const utils = api.useUtils();
   const remove = api.snapshot.delete.useMutation({
     onSuccess: async (result) => {
       onDeleted({ name, fileWasMissing: result.fileWasMissing });
-      setOpen(false);
+      dialog.setOpen(false);
       await utils.snapshot.list.invalidate();
     },
   });
   const error = describeError(remove.error);
-  const busy = remove.isPending;
 
   return (
-    <ActionDialog
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        if (!next) remove.reset();
-      }}
-      busy={busy}
+    <ConfirmDialog
+      {...dialog.bind(remove)}
       trigger={
-        <Button ref={triggerRef} variant="outline" size="sm" className="text-destructive-soft-foreground" aria-label={t("deleteName", { name })}>
+        <RowButton label={t("deleteName", { name })} className="text-destructive-soft-foreground">
           {tc("delete")}
-        </Button>
+        </RowButton>
       }
       title={t("title")}
       description={t("description", { name, size: bytes(snapshot.size) })}
-      onCloseAutoFocus={(event) => {
-        // The deleted snapshot's row (and this button) is gone: focus moves to the list.
-        if (!triggerRef.current?.isConnected) {
-          event.preventDefault();
-          focusAfterDelete();
-        }
-      }}
+      // The deleted snapshot's row (and this button) is gone: focus moves to the list.
+      onTriggerGone={focusAfterDelete}
+      error={error ? error.message || t("failed") : null}
+      confirmLabel={remove.isPending ? t("deleting") : t("confirm")}
+      onConfirm={() => remove.mutate({ id: snapshot.id })}
     >
       <p className="text-sm text-muted-foreground">{t("downloadFirst")}</p>
-      {error ? (
-        <Alert variant="destructive" role="alert">
-          {error.message || t("failed")}
-        </Alert>
-      ) : null}
-      <ConfirmFooter destructive busy={busy} confirmLabel={busy ? t("deleting") : t("confirm")} onConfirm={() => remove.mutate({ id: snapshot.id })} />
-    </ActionDialog>
+    </ConfirmDialog>
   );
 }
 
@@ -82,7 +67,11 @@ export function DeletedNotice({ deleted, onDismiss }: { deleted: DeletedSnapshot
   const t = useTranslations("snapshotDelete");
   const tc = useTranslations("common");
   return (
-    <Alert variant={deleted.fileWasMissing ? "warning" : "success"} role="status" className="flex flex-wrap items-start justify-between gap-2">
+    <Alert
+      variant={deleted.fileWasMissing ? "warning" : "success"}
+      role="status"
+      className="flex flex-wrap items-start justify-between gap-2"
+    >
       <span>
         {t("deleted", { name: deleted.name })}
         {deleted.fileWasMissing ? ` ${t("fileWasMissing")}` : null}

@@ -2,17 +2,19 @@
 
 import { useTranslations } from "next-intl";
 import { useEffect, useRef, useState } from "react";
+import { useFormatBytes } from "~/components/format/use-format";
+import { ActionDialog } from "~/components/ui/action-dialog";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import { Checkbox } from "~/components/ui/checkbox";
 import { DialogFooter } from "~/components/ui/dialog";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
+import { describeError } from "~/components/ui/trpc-error";
+import type { ErrorParams } from "~/shared/error-reasons";
 import { api } from "~/trpc/react";
-import { ActionDialog } from "./action-dialog";
-import { estimateSecondsLeft, importUrl, LABEL_MAX_LENGTH, progressFraction, type PhaseSample } from "./options";
-import { ProgressBar, usePhaseLabel, useProgressText, type TrackedOperation } from "./snapshot-progress";
-import { useFormatBytes } from "./use-format";
+import { estimateSecondsLeft, importUrl, LABEL_MAX_LENGTH, type PhaseSample, progressFraction } from "./options";
+import { ProgressBar, type TrackedOperation, usePhaseLabel, useProgressText } from "./snapshot-progress";
 
 interface ImportResult {
   snapshot: { id: string; label: string; size: number; kind: string; keepSpecialBits?: boolean };
@@ -26,11 +28,12 @@ type State =
   | { step: "processing"; total: number }
   | { step: "done"; result: ImportResult };
 
-/** The server's `{ error: { message } }`, or a sentence about the status when the body is not ours. */
+/** The server's `{ error: { message, reason, params } }` in the UI's language, or a sentence about the status when the body is not ours. */
 function errorMessage(xhr: XMLHttpRequest, fallback: (status: number) => string): string {
   try {
-    const body = JSON.parse(xhr.responseText) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === "string" && body.error.message) return body.error.message;
+    const body = JSON.parse(xhr.responseText) as { error?: { message?: unknown; reason?: string; params?: ErrorParams } };
+    const { message, reason, params } = body.error ?? {};
+    if (typeof message === "string" && message) return describeError({ message, data: { reason, params } })?.message || message;
   } catch {}
   return fallback(xhr.status);
 }
@@ -170,7 +173,9 @@ export function ImportSnapshotDialog({
               />
             )}
           </FormField>
-          {file && state.step === "form" ? <p className="-mt-2 text-xs text-muted-foreground">{t("fileChosen", { name: file.name, size: bytes(file.size) })}</p> : null}
+          {file && state.step === "form" ? (
+            <p className="-mt-2 text-xs text-muted-foreground">{t("fileChosen", { name: file.name, size: bytes(file.size) })}</p>
+          ) : null}
           <div className="flex flex-col gap-1.5">
             <Checkbox
               label={t("keepSpecialBits")}

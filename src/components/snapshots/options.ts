@@ -1,93 +1,25 @@
 // Plain data and helpers shared by the snapshot screens (no React here, so the i18n catalog
 // test can import the value lists it checks translations for).
 import type { OperationEvent } from "~/server/engine/operations";
+import type { RestorePhase } from "~/shared/restore";
 import type { RouterOutputs } from "~/trpc/react";
 
 export type SnapshotView = RouterOutputs["snapshot"]["list"][number];
 export type SnapshotCoverage = RouterOutputs["snapshot"]["snapshotable"];
 export type { OperationEvent };
 
-/** Translated as `snapshots.kinds.<kind>`; a kind the server adds later shows as-is. */
-export const SNAPSHOT_KINDS = ["manual", "pre-restore", "scheduled", "imported"] as const;
-export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
-export const isKnownKind = (kind: string): kind is SnapshotKind => (SNAPSHOT_KINDS as readonly string[]).includes(kind);
-
-/**
- * What the archive writer lists instead of archiving (manifest.skipped[].type), translated as
- * `snapshots.skippedTypes.<type>`. Mirrors SKIPPED_TYPES in src/server/engine/archive/manifest.ts.
- * "symlink" appears only in snapshots made before format version 2, which kept no links;
- * "unsupported-link" is a link whose target is not UTF-8 text or is longer than 4095 bytes.
- */
-export const SKIPPED_ENTRY_TYPES = [
-  "symlink",
-  "unsupported-link",
-  "socket",
-  "fifo",
-  "character-device",
-  "block-device",
-  "other",
-  "unsupported-name",
-] as const;
-export type SkippedEntryType = (typeof SKIPPED_ENTRY_TYPES)[number];
-export const isKnownSkippedType = (type: string): type is SkippedEntryType => (SKIPPED_ENTRY_TYPES as readonly string[]).includes(type);
-
-/**
- * Why a volume is not covered, translated as `snapshotCoverage.reasons.<code>`. The server
- * sends an English sentence; the known ones are recognised here, anything else is shown as
- * the server wrote it (never hidden, never guessed).
- */
-export const COVERAGE_REASONS = ["named", "readOnly", "missingFolder", "notImage"] as const;
-export type CoverageReason = (typeof COVERAGE_REASONS)[number];
-const REASON_TEXTS: Record<string, CoverageReason> = {
-  "Docker named volume: its data is managed by Docker, not covered by snapshots": "named",
-  "read-only bind: mounted as configuration, not data the workload writes": "readOnly",
-  "its folder does not exist yet (deploy the workload first)": "missingFolder",
-  "only image workloads can be snapshotted": "notImage",
-};
-export const coverageReasonCode = (reason: string): CoverageReason | null => REASON_TEXTS[reason] ?? null;
-
-/** Operation kinds of the progress stream, translated as `snapshotProgress.kinds.<kind>`. */
-export const OPERATION_KINDS = ["capture", "import", "restore"] as const satisfies readonly OperationEvent["kind"][];
-
-/**
- * Phases the engine reports, translated as `snapshotProgress.phases.<key>`. Unknown phases
- * (a later engine version) are shown as sent. "starting" is both the first event of every
- * operation and a restore's start of the workload: the generic word fits both.
- */
-export const OPERATION_PHASES = [
-  "starting",
-  "stopping",
-  "capturing",
-  "capturingRetry",
-  "startingContainers",
-  "uploading",
-  "validating",
-  "staging",
-  "swapping",
-  "savingUndoCopy",
-  "removingOldData",
-  "done",
-  "failed",
-] as const;
-export type OperationPhase = (typeof OPERATION_PHASES)[number];
-
-export function operationPhaseKey(phase: string): OperationPhase | null {
-  switch (phase) {
-    case "starting containers":
-      return "startingContainers";
-    case "saving-undo-copy":
-      return "savingUndoCopy";
-    case "removing-old-data":
-      return "removingOldData";
-    default:
-      if (phase.startsWith("capturing (attempt")) return "capturingRetry";
-      return (OPERATION_PHASES as readonly string[]).includes(phase) ? (phase as OperationPhase) : null;
-  }
-}
+// The vocabulary the engine sends (kinds, skip reasons, phases, outcomes) lives in ~/shared;
+// the screens translate its codes as they are. An unknown code (a later engine) shows as sent.
+export { COVERAGE_SKIP_REASONS, isSkippedEntryType, SKIPPED_ENTRY_TYPES } from "~/shared/coverage";
+export { isOperationPhase, OPERATION_KINDS, OPERATION_PHASES } from "~/shared/operations";
+export { isRestoreOutcome, isRestoreRunDetail, RESTORE_OUTCOMES, RESTORE_RUN_DETAILS } from "~/shared/restore";
+export { isSnapshotKind, SNAPSHOT_KINDS } from "~/shared/snapshot-kinds";
 
 /** Phases whose events count bytes (the others show an indeterminate bar, not a stale count). */
 export const measuresBytes = (event: Pick<OperationEvent, "kind" | "phase" | "bytesDone">) =>
-  event.kind === "restore" ? event.phase === "staging" || event.phase === "saving-undo-copy" : !(event.phase === "validating" && event.bytesDone === 0);
+  event.kind === "restore"
+    ? event.phase === "staging" || event.phase === "saving-undo-copy"
+    : !(event.phase === "validating" && event.bytesDone === 0);
 
 export const LABEL_MAX_LENGTH = 100;
 
@@ -167,17 +99,6 @@ export const stripsSpecialBits = (snapshot: Pick<SnapshotView, "kind" | "keepSpe
   snapshot.kind === "imported" && snapshot.keepSpecialBits !== true;
 
 /**
- * How a restore run ended (RestoreRun.outcome; null while it runs), translated as
- * `restoreHistory.outcomes.<outcome>`. An outcome a later engine adds shows as sent.
- */
-export const RESTORE_OUTCOMES = ["succeeded", "failed", "rolled-back-at-boot", "completed-at-boot"] as const;
-export type RestoreOutcome = (typeof RESTORE_OUTCOMES)[number];
-/** Codes the server records as a run's detail (any other detail is a path-free message); `restoreHistory.details.<code>`. */
-export const RESTORE_RUN_DETAILS = ["redeploy-failed", "rollback-failed", "finish-failed", "undo-interrupted", "recovery-failed"] as const;
-export const isRestoreRunDetail = (detail: string): detail is (typeof RESTORE_RUN_DETAILS)[number] => (RESTORE_RUN_DETAILS as readonly string[]).includes(detail);
-export const isKnownRestoreOutcome = (outcome: string): outcome is RestoreOutcome => (RESTORE_OUTCOMES as readonly string[]).includes(outcome);
-
-/**
  * The run the history offers to undo: the workload's latest run, when it changed the data
  * and is not undone already (the server undoes only the latest run). None while a restore
  * is still bringing its workload up: the server would refuse with CONFLICT.
@@ -216,7 +137,9 @@ export function undoCopyProgress(
 }
 
 /** The snapshot the history's Undo would restore, for the "Undo copy" badge; null when Undo is a swap or impossible. */
-export function undoCopySnapshotId(runsNewestFirst: readonly Pick<RestoreRunView, "outcome" | "undoCopy" | "preRestoreSnapshotId">[]): string | null {
+export function undoCopySnapshotId(
+  runsNewestFirst: readonly Pick<RestoreRunView, "outcome" | "undoCopy" | "preRestoreSnapshotId">[],
+): string | null {
   const run = undoableRun(runsNewestFirst);
   return run && undoMethod(run) === "snapshot" ? run.preRestoreSnapshotId : null;
 }
@@ -238,7 +161,7 @@ export const UNDO_COPY_STEPS = ["savingUndoCopy", "removingOldData"] as const sa
 /** Whether a restore's phase is its background part, after the workload is up again. */
 export const isUndoCopyPhase = (phase: string) => phase === "saving-undo-copy" || phase === "removing-old-data";
 
-const STEP_OF_PHASE = new Map<string, RestoreStep>([
+const STEP_OF_PHASE = new Map<RestorePhase, RestoreStep>([
   ["staging", "staging"],
   ["stopping", "stopping"],
   ["swapping", "swapping"],
@@ -246,7 +169,7 @@ const STEP_OF_PHASE = new Map<string, RestoreStep>([
   ["saving-undo-copy", "savingUndoCopy"],
   ["removing-old-data", "removingOldData"],
 ]);
-export const restoreStepOf = (phase: string): RestoreStep | null => STEP_OF_PHASE.get(phase) ?? null;
+export const restoreStepOf = (phase: string): RestoreStep | null => STEP_OF_PHASE.get(phase as RestorePhase) ?? null;
 
 /** How the dialog marks each step, translated as `restoreDialog.stepStates.<state>` (for screen readers). */
 export const RESTORE_STEP_STATES = ["done", "running", "pending"] as const;

@@ -2,25 +2,23 @@
 
 import { useTranslations } from "next-intl";
 import { useId, useState } from "react";
-import type { WorkloadView } from "~/components/workloads/options";
+import { useFormatBytes } from "~/components/format/use-format";
+import { ConfirmFooter } from "~/components/ui/action-dialog";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
-import { Input } from "~/components/ui/input";
+import { CodeInput } from "~/components/ui/code-input";
 import { Label } from "~/components/ui/label";
-import { describeError } from "~/components/ui/trpc-error";
+import type { WorkloadView } from "~/components/workloads/options";
 import { api } from "~/trpc/react";
-import { ActionDialog, ConfirmFooter } from "./action-dialog";
 import {
   planRestore,
   RESTORE_FOREGROUND_STEPS,
-  restoreConfirmationText,
-  stripsSpecialBits,
   type RestorePlan,
-  type RestoreResultView,
+  restoreConfirmationText,
   type SnapshotView,
+  stripsSpecialBits,
 } from "./options";
-import { RestoreOutcome } from "./restore-outcome";
-import { RestoreSteps, useRestoreRequest } from "./restore-progress";
-import { useFormatBytes, useSnapshotName } from "./use-format";
+import { RestoreRunDialog, RunFailure, useRestoreRun } from "./restore-run";
+import { useSnapshotName } from "./snapshot-name";
 
 export type RestorePurpose = "restore" | "undo";
 
@@ -50,106 +48,65 @@ export function RestoreDialog({
   const name = useSnapshotName()(snapshot);
   const inputId = useId();
   const [typed, setTyped] = useState("");
-  const [result, setResult] = useState<RestoreResultView | null>(null);
-  const { progress, callbacks } = useRestoreRequest(workload.id, open);
-  const restore = api.snapshot.restore.useMutation({ ...callbacks, onSuccess: setResult });
-  const busy = restore.isPending;
+  const restore = useRestoreRun({
+    workloadId: workload.id,
+    open,
+    onOpenChange,
+    conflictMessage: t("conflict"),
+    onClosed: () => setTyped(""),
+    request: api.snapshot.restore,
+  });
   const expected = restoreConfirmationText(snapshot);
   const plan = planRestore(snapshot.manifest, workload.volumes);
-  const coverage = api.snapshot.snapshotable.useQuery({ workloadId: workload.id }, { enabled: open });
   const notImage = workload.sourceKind !== "image";
   const refused = notImage || plan.refused.length > 0;
   const confirmed = typed.trim() === expected;
-  const error = restore.error
-    ? restore.error.data?.code === "CONFLICT"
-      ? t("conflict")
-      : describeError(restore.error)?.message || t("failedUnknown")
-    : null;
-
-  // Every way out (×, Esc, Cancel, Done) forgets the last attempt: the next opening starts fresh.
-  const changeOpen = (next: boolean) => {
-    onOpenChange(next);
-    if (!next) {
-      setTyped("");
-      setResult(null);
-      restore.reset();
-      progress.reset();
-    }
-  };
 
   return (
-    <ActionDialog
-      open={open}
-      onOpenChange={changeOpen}
-      busy={busy}
-      className="max-w-xl"
+    <RestoreRunDialog
+      run={restore}
       title={purpose === "undo" ? t("undoTitle") : t("title", { name })}
       description={
         purpose === "undo" ? t("undoDescription", { workload: workload.name, name }) : t("description", { workload: workload.name })
       }
+      headline={() => (purpose === "undo" ? t("undone", { name }) : t("succeeded", { name }))}
+      steps={RESTORE_FOREGROUND_STEPS}
+      busyLabel={t("restoring")}
     >
-      {result ? (
-        <RestoreOutcome
-          workloadId={workload.id}
-          result={result}
-          headline={purpose === "undo" ? t("undone", { name }) : t("succeeded", { name })}
-          progress={progress}
-          onClose={() => changeOpen(false)}
+      <form
+        className="flex flex-col gap-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (restore.busy || refused || !confirmed) return;
+          restore.mutation.mutate({ workloadId: workload.id, snapshotId: snapshot.id, confirm: snapshot.id });
+        }}
+      >
+        <WhatHappens
+          plan={plan}
+          containerName={workload.containerName}
+          sharedWith={restore.sharedWith}
+          stripsSpecialBits={stripsSpecialBits(snapshot)}
         />
-      ) : busy ? (
-        <>
-          <RestoreSteps steps={RESTORE_FOREGROUND_STEPS} progress={progress} label={t("stepsLabel")} />
-          <ConfirmFooter destructive busy confirmLabel={t("restoring")} />
-        </>
-      ) : (
-        <form
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (busy || refused || !confirmed) return;
-            restore.mutate({ workloadId: workload.id, snapshotId: snapshot.id, confirm: snapshot.id });
-          }}
-        >
-          <WhatHappens
-            plan={plan}
-            containerName={workload.containerName}
-            sharedWith={coverage.data?.sharedWith ?? []}
-            stripsSpecialBits={stripsSpecialBits(snapshot)}
-          />
-          {refused ? (
-            <Alert variant="destructive">
-              <AlertTitle>{t("refusedTitle")}</AlertTitle>
-              <AlertDescription>
-                {notImage ? t("refusedNotImage") : t("refused", { count: plan.refused.length, targets: plan.refused.join(", ") })}
-              </AlertDescription>
-            </Alert>
-          ) : (
-            <div className="flex flex-col gap-2">
-              <Label htmlFor={inputId}>{t("confirmLabel", { text: expected })}</Label>
-              <Input
-                id={inputId}
-                autoComplete="off"
-                spellCheck={false}
-                className="font-mono"
-                aria-describedby={`${inputId}-hint`}
-                value={typed}
-                onChange={(e) => setTyped(e.target.value)}
-              />
-              <p id={`${inputId}-hint`} className="text-xs text-muted-foreground">
-                {snapshot.label ? t("confirmHintLabel") : t("confirmHintId")}
-              </p>
-            </div>
-          )}
-          {error ? (
-            <Alert variant="destructive" role="alert">
-              <AlertTitle>{t("failedTitle")}</AlertTitle>
-              <AlertDescription className="break-words">{error}</AlertDescription>
-            </Alert>
-          ) : null}
-          <ConfirmFooter destructive disabled={refused || !confirmed} confirmLabel={purpose === "undo" ? t("undoConfirm") : t("confirm")} />
-        </form>
-      )}
-    </ActionDialog>
+        {refused ? (
+          <Alert variant="destructive">
+            <AlertTitle>{t("refusedTitle")}</AlertTitle>
+            <AlertDescription>
+              {notImage ? t("refusedNotImage") : t("refused", { count: plan.refused.length, targets: plan.refused.join(", ") })}
+            </AlertDescription>
+          </Alert>
+        ) : (
+          <div className="flex flex-col gap-2">
+            <Label htmlFor={inputId}>{t("confirmLabel", { text: expected })}</Label>
+            <CodeInput id={inputId} aria-describedby={`${inputId}-hint`} value={typed} onChange={(e) => setTyped(e.target.value)} />
+            <p id={`${inputId}-hint`} className="text-xs text-muted-foreground">
+              {snapshot.label ? t("confirmHintLabel") : t("confirmHintId")}
+            </p>
+          </div>
+        )}
+        <RunFailure title={t("failedTitle")} message={restore.error} />
+        <ConfirmFooter destructive disabled={refused || !confirmed} confirmLabel={purpose === "undo" ? t("undoConfirm") : t("confirm")} />
+      </form>
+    </RestoreRunDialog>
   );
 }
 
@@ -194,7 +151,8 @@ function WhatHappens({
               <ul className="mt-1 list-disc pl-5">
                 {plan.kept.map((v) => (
                   <li key={v.target} className="break-all">
-                    <code className="font-mono text-xs font-semibold">{v.target}</code> <span className="text-xs">({tw(`scopes.${v.scope}`)})</span>
+                    <code className="font-mono text-xs font-semibold">{v.target}</code>{" "}
+                    <span className="text-xs">({tw(`scopes.${v.scope}`)})</span>
                   </li>
                 ))}
               </ul>

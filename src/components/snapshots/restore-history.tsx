@@ -3,18 +3,29 @@
 import { useTranslations } from "next-intl";
 import { useId, useState } from "react";
 import type { WorkloadView } from "~/components/workloads/options";
-import { DateTime } from "~/components/settings/date-time";
+import { DateTime } from "~/components/format/date-time";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { reasonText } from "~/components/ui/trpc-error";
 import { api } from "~/trpc/react";
-import { isKnownRestoreOutcome, isRestoreRunDetail, restoreStepOf, undoableRun, undoCopySnapshotId, undoMethod, type RestoreRunView, type SnapshotView } from "./options";
+import {
+  isRestoreOutcome,
+  isRestoreRunDetail,
+  restoreStepOf,
+  undoableRun,
+  undoCopySnapshotId,
+  undoMethod,
+  type RestoreRunView,
+  type SnapshotView,
+} from "./options";
 import { RestoreDialog } from "./restore-dialog";
 import { usePhaseLabel } from "./snapshot-progress";
 import { UndoRestoreDialog, type UndoSubject } from "./undo-restore-dialog";
-import { useFormatMs, useSnapshotName } from "./use-format";
+import { useFormatMs } from "~/components/format/use-format";
+import { useSnapshotName } from "./snapshot-name";
 
 // Poll quickly only while a run is unfinished: its workload coming up, or its undo copy being
 // saved in the background (the row changes phase, then its undo copy state).
@@ -35,7 +46,8 @@ const OUTCOME_BADGE = {
 const runsInProgress = (runs: readonly Pick<RestoreRunView, "outcome" | "undoCopy">[] | undefined) =>
   !!runs?.some((r) => r.outcome === null || r.undoCopy === "pending");
 
-const refreshInterval = (q: { state: { data?: RestoreRunView[] } }) => (runsInProgress(q.state.data) ? RUNNING_REFRESH_MS : IDLE_REFRESH_MS);
+const refreshInterval = (q: { state: { data?: RestoreRunView[] } }) =>
+  runsInProgress(q.state.data) ? RUNNING_REFRESH_MS : IDLE_REFRESH_MS;
 
 /** The pre-restore snapshot the history's Undo would restore (the snapshot list marks it), or null. */
 export function useUndoCopyId(workloadId: string, enabled = true) {
@@ -109,9 +121,23 @@ export function RestoreHistoryCard({ workload, isAdmin }: { workload: WorkloadVi
           </Table>
         )}
         {undo?.method === "swap" ? (
-          <UndoRestoreDialog key={undo.run.id} workload={workload} run={undo.run} subject={undo.subject} open={undoOpen} onOpenChange={setUndoOpen} />
+          <UndoRestoreDialog
+            key={undo.run.id}
+            workload={workload}
+            run={undo.run}
+            subject={undo.subject}
+            open={undoOpen}
+            onOpenChange={setUndoOpen}
+          />
         ) : undo?.method === "snapshot" ? (
-          <RestoreDialog key={undo.run.id} workload={workload} snapshot={undo.snapshot} purpose="undo" open={undoOpen} onOpenChange={setUndoOpen} />
+          <RestoreDialog
+            key={undo.run.id}
+            workload={workload}
+            snapshot={undo.snapshot}
+            purpose="undo"
+            open={undoOpen}
+            onOpenChange={setUndoOpen}
+          />
         ) : null}
       </CardContent>
     </Card>
@@ -196,6 +222,7 @@ function RunRow({
 /** The outcome in words, with the server's detail (why it failed, a redeploy that did not work). */
 function Outcome({ run }: { run: RestoreRunView }) {
   const t = useTranslations("restoreHistory");
+  const tRoot = useTranslations();
   const phaseLabel = useRestorePhaseLabel();
   if (run.outcome === null) {
     return (
@@ -207,7 +234,7 @@ function Outcome({ run }: { run: RestoreRunView }) {
       </div>
     );
   }
-  const known = isKnownRestoreOutcome(run.outcome) ? run.outcome : null;
+  const known = isRestoreOutcome(run.outcome) ? run.outcome : null;
   return (
     <div className="flex flex-col gap-1">
       <Badge variant={known ? OUTCOME_BADGE[known] : "secondary"} className="self-start">
@@ -218,7 +245,11 @@ function Outcome({ run }: { run: RestoreRunView }) {
           {known === "rolled-back-at-boot" ? t("outcomeHints.rolledBack") : t("outcomeHints.completed")}
         </span>
       ) : null}
-      {run.detail ? <span className="text-xs break-words text-muted-foreground">{isRestoreRunDetail(run.detail) ? t(`details.${run.detail}`) : run.detail}</span> : null}
+      {run.detail ? (
+        <span className="text-xs break-words text-muted-foreground">
+          {isRestoreRunDetail(run.detail) ? t(`details.${run.detail}`) : reasonText(tRoot, run.detailReason, run.detailParams, run.detail)}
+        </span>
+      ) : null}
     </div>
   );
 }
@@ -247,7 +278,7 @@ function Timing({ run }: { run: RestoreRunView }) {
   return (
     <div className="flex flex-col gap-0.5 text-xs tabular-nums">
       {lines.map((line, i) => (
-        <span key={i} className={i === 0 ? "text-sm font-medium" : "text-muted-foreground"}>
+        <span key={line} className={i === 0 ? "text-sm font-medium" : "text-muted-foreground"}>
           {line}
         </span>
       ))}
@@ -256,6 +287,7 @@ function Timing({ run }: { run: RestoreRunView }) {
           <summary className="cursor-pointer text-muted-foreground select-none">{t("phasesShow")}</summary>
           <ol className="mt-1 flex flex-col gap-0.5" aria-label={t("phasesLabel")}>
             {run.phases.map((p, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a finished run's phases never reorder, and a phase may recur
               <li key={`${p.phase}-${i}`} className="flex justify-between gap-3">
                 <span>{phaseLabel(p.phase)}</span>
                 <span className="whitespace-nowrap text-muted-foreground">{ms(p.ms)}</span>

@@ -4,10 +4,11 @@ import { useTranslations } from "next-intl";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import { DialogFooter } from "~/components/ui/dialog";
+import { operationErrorText, type Translator } from "~/components/ui/trpc-error";
 import { api } from "~/trpc/react";
 import { strippedSpecialBits, UNDO_COPY_STEPS, undoCopyProgress, type RestoreResultView } from "./options";
 import { RestoreSteps, type RestoreProgress } from "./restore-progress";
-import { useFormatMs } from "./use-format";
+import { useFormatMs } from "~/components/format/use-format";
 
 function Targets({ title, targets }: { title: string; targets: string[] }) {
   return (
@@ -108,6 +109,7 @@ export function RestoreOutcome({
 /** The background part: the replaced data archived as the undo copy, then removed. */
 function UndoCopy({ workloadId, result, progress }: { workloadId: string; result: RestoreResultView; progress: RestoreProgress }) {
   const t = useTranslations("restoreDialog");
+  const root = useTranslations() as unknown as Translator;
   const pending = result.undoCopy === "pending";
   const runs = api.snapshot.restoreRuns.useQuery(
     { workloadId },
@@ -139,7 +141,7 @@ function UndoCopy({ workloadId, result, progress }: { workloadId: string; result
       ) : state === "failed" ? (
         <Alert variant="warning" role="alert" className="break-words">
           {t("undoCopyFailed")}
-          {event?.error ? ` ${event.error}` : null}
+          {event?.error ? ` ${operationErrorText(root, event)}` : null}
         </Alert>
       ) : (
         <>

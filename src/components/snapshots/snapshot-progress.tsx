@@ -8,12 +8,12 @@ import {
   estimateSecondsLeft,
   isUndoCopyPhase,
   measuresBytes,
-  operationPhaseKey,
+  isOperationPhase,
   progressFraction,
   type OperationEvent,
   type PhaseSample,
 } from "./options";
-import { useFormatBytes, useFormatDuration, useFormatPercent } from "./use-format";
+import { useFormatBytes, useFormatDuration, useFormatPercent } from "~/components/format/use-format";
 
 export interface TrackedOperation {
   event: OperationEvent;
@@ -113,7 +113,17 @@ export function useOperationProgress(workloadId: string, isOwn: (kind: Operation
 }
 
 /** A bar: filled to `fraction`, or pulsing while the total is not known yet. */
-export function ProgressBar({ fraction, label, valueText, className }: { fraction: number | null; label: string; valueText?: string; className?: string }) {
+export function ProgressBar({
+  fraction,
+  label,
+  valueText,
+  className,
+}: {
+  fraction: number | null;
+  label: string;
+  valueText?: string;
+  className?: string;
+}) {
   return (
     <div
       role="progressbar"
@@ -127,7 +137,10 @@ export function ProgressBar({ fraction, label, valueText, className }: { fractio
       {fraction === null ? (
         <div className="h-full w-full animate-pulse rounded-full bg-primary/50 motion-reduce:animate-none" />
       ) : (
-        <div className="h-full rounded-full bg-primary transition-[width] duration-200 motion-reduce:transition-none" style={{ width: `${fraction * 100}%` }} />
+        <div
+          className="h-full rounded-full bg-primary transition-[width] duration-200 motion-reduce:transition-none"
+          style={{ width: `${fraction * 100}%` }}
+        />
       )}
     </div>
   );
@@ -150,9 +163,9 @@ export function useProgressText() {
 
 export function usePhaseLabel() {
   const t = useTranslations("snapshotProgress");
-  return (phase: string) => {
-    const key = operationPhaseKey(phase);
-    return key ? t(`phases.${key}`) : phase;
+  return (phase: string, attempt?: number) => {
+    if (!isOperationPhase(phase)) return phase;
+    return attempt && attempt > 1 ? t("retry", { phase: t(`phases.${phase}`), attempt }) : t(`phases.${phase}`);
   };
 }
 
@@ -176,7 +189,7 @@ export function OperationProgress({ operation }: { operation: TrackedOperation }
           {title}
           <span className="font-normal text-muted-foreground">
             {" · "}
-            {phaseLabel(event.phase)}
+            {phaseLabel(event.phase, event.attempt)}
             {event.volume ? (
               <>
                 {" · "}
@@ -187,7 +200,7 @@ export function OperationProgress({ operation }: { operation: TrackedOperation }
         </p>
         {numbers ? <p className="text-xs text-muted-foreground tabular-nums">{numbers}</p> : null}
       </div>
-      <ProgressBar fraction={fraction} label={title} valueText={numbers || phaseLabel(event.phase)} />
+      <ProgressBar fraction={fraction} label={title} valueText={numbers || phaseLabel(event.phase, event.attempt)} />
     </div>
   );
 }

@@ -2,25 +2,26 @@
 
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { DateTime } from "~/components/settings/date-time";
+import { DateTime } from "~/components/format/date-time";
+import { useFormatBytes } from "~/components/format/use-format";
+import { ActionDialog } from "~/components/ui/action-dialog";
 import { Badge } from "~/components/ui/badge";
-import { Button, buttonVariants } from "~/components/ui/button";
+import { Button, buttonVariants, RowButton } from "~/components/ui/button";
 import { DialogClose, DialogFooter } from "~/components/ui/dialog";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import type { WorkloadView } from "~/components/workloads/options";
-import { ActionDialog } from "./action-dialog";
-import { DeleteSnapshotDialog, type DeletedSnapshot } from "./delete-snapshot-dialog";
-import { downloadUrl, isKnownKind, isKnownSkippedType, skippedCount, type SnapshotView } from "./options";
+import { type DeletedSnapshot, DeleteSnapshotDialog } from "./delete-snapshot-dialog";
+import { downloadUrl, isSkippedEntryType, isSnapshotKind, type SnapshotView, skippedCount } from "./options";
 import { PinIcon, PinSnapshotButton } from "./pin-snapshot-button";
 import { RestoreDialog } from "./restore-dialog";
-import { useFormatBytes, useSnapshotName } from "./use-format";
+import { useSnapshotName } from "./snapshot-name";
 
 export function KindBadge({ kind }: { kind: string }) {
   const t = useTranslations("snapshots");
   const variant = kind === "imported" ? "default" : kind === "pre-restore" ? "outline" : "secondary";
   return (
     <Badge variant={variant} title={kind === "pre-restore" ? t("preRestoreHint") : undefined}>
-      {isKnownKind(kind) ? t(`kinds.${kind}`) : kind}
+      {isSnapshotKind(kind) ? t(`kinds.${kind}`) : kind}
     </Badge>
   );
 }
@@ -54,21 +55,17 @@ export function SnapshotsTable({
   return (
     <>
       <Table>
-        <TableHeader>
-          <TableRow>
-            <TableHead>{t("columns.label")}</TableHead>
-            <TableHead>{t("columns.kind")}</TableHead>
-            <TableHead className="text-right">{t("columns.size")}</TableHead>
-            <TableHead>{t("columns.created")}</TableHead>
-            <TableHead>{t("columns.createdBy")}</TableHead>
-            <TableHead>{t("columns.notes")}</TableHead>
-            {isAdmin ? (
-              <TableHead>
-                <span className="sr-only">{t("columns.actions")}</span>
-              </TableHead>
-            ) : null}
-          </TableRow>
-        </TableHeader>
+        <TableColumns
+          columns={[
+            t("columns.label"),
+            t("columns.kind"),
+            { label: t("columns.size"), className: "text-right" },
+            t("columns.created"),
+            t("columns.createdBy"),
+            t("columns.notes"),
+          ]}
+          actionsLabel={isAdmin ? t("columns.actions") : undefined}
+        />
         <TableBody>
           {snapshots.map((s) => (
             <SnapshotRow
@@ -88,7 +85,14 @@ export function SnapshotsTable({
         </TableBody>
       </Table>
       {workload && restoring ? (
-        <RestoreDialog key={restoring.id} workload={workload} snapshot={restoring} purpose="restore" open={restoreOpen} onOpenChange={setRestoreOpen} />
+        <RestoreDialog
+          key={restoring.id}
+          workload={workload}
+          snapshot={restoring}
+          purpose="restore"
+          open={restoreOpen}
+          onOpenChange={setRestoreOpen}
+        />
       ) : null}
     </>
   );
@@ -122,7 +126,11 @@ function SnapshotRow({
     <TableRow>
       <TableCell className="max-w-[18rem] min-w-[9rem]">
         <div className="flex flex-col gap-0.5">
-          {s.label ? <span className="font-medium break-words">{s.label}</span> : <span className="text-muted-foreground">{t("noLabel")}</span>}
+          {s.label ? (
+            <span className="font-medium break-words">{s.label}</span>
+          ) : (
+            <span className="text-muted-foreground">{t("noLabel")}</span>
+          )}
           {s.manifest.volumes.length > 0 ? (
             <span className="font-mono text-xs break-all text-muted-foreground" title={t("volumesInside")}>
               <span className="sr-only">{t("volumesInside")}: </span>
@@ -170,16 +178,18 @@ function SnapshotRow({
             </Badge>
           ) : null}
           {skipped > 0 ? <SkippedEntriesDialog snapshot={s} name={name} count={skipped} /> : null}
-          {!s.pinned && !isUndoCopy && !s.fileMissing && !s.capturedLive && !keepsSpecialBits && skipped === 0 ? <span className="text-muted-foreground">{t("noNotes")}</span> : null}
+          {!s.pinned && !isUndoCopy && !s.fileMissing && !s.capturedLive && !keepsSpecialBits && skipped === 0 ? (
+            <span className="text-muted-foreground">{t("noNotes")}</span>
+          ) : null}
         </div>
       </TableCell>
       {isAdmin ? (
         <TableCell className="text-right">
           <div className="flex flex-wrap justify-end gap-2">
             {canRestore && !s.fileMissing ? (
-              <Button variant="outline" size="sm" aria-label={tr("openName", { name })} onClick={onRestore}>
+              <RowButton label={tr("openName", { name })} onClick={onRestore}>
                 {tr("open")}
-              </Button>
+              </RowButton>
             ) : null}
             <PinSnapshotButton snapshot={s} name={name} />
             {s.fileMissing ? null : (
@@ -220,19 +230,16 @@ function SkippedEntriesDialog({ snapshot: s, name, count }: { snapshot: Snapshot
     >
       <div className="max-h-[50vh] overflow-y-auto">
         <Table>
-          <TableHeader>
-            <TableRow>
-              <TableHead>{t("skippedColumns.volume")}</TableHead>
-              <TableHead>{t("skippedColumns.path")}</TableHead>
-              <TableHead>{t("skippedColumns.type")}</TableHead>
-            </TableRow>
-          </TableHeader>
+          <TableColumns columns={[t("skippedColumns.volume"), t("skippedColumns.path"), t("skippedColumns.type")]} />
           <TableBody>
             {s.manifest.skipped.map((entry, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list that never reorders; the index only separates repeated paths.
               <TableRow key={`${entry.volume}:${entry.path}:${i}`}>
                 <TableCell className="font-mono text-xs break-all">{targetOf(entry.volume)}</TableCell>
                 <TableCell className="font-mono text-xs break-all">{entry.path}</TableCell>
-                <TableCell className="whitespace-nowrap">{isKnownSkippedType(entry.type) ? t(`skippedTypes.${entry.type}`) : entry.type}</TableCell>
+                <TableCell className="whitespace-nowrap">
+                  {isSkippedEntryType(entry.type) ? t(`skippedTypes.${entry.type}`) : entry.type}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>

@@ -2,11 +2,11 @@
 
 import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
+import { ActionDialog, ConfirmFooter } from "~/components/ui/action-dialog";
 import { Button } from "~/components/ui/button";
 import { Checkbox } from "~/components/ui/checkbox";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
-import { ActionDialog, ConfirmFooter } from "./action-dialog";
 import { LABEL_MAX_LENGTH } from "./options";
 
 /**

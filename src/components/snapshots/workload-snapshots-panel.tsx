@@ -2,21 +2,22 @@
 
 import { useTranslations } from "next-intl";
 import { useId, useRef, useState } from "react";
-import type { WorkloadView } from "~/components/workloads/options";
+import { useFormatBytes } from "~/components/format/use-format";
 import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { describeError, firstFieldError } from "~/components/ui/trpc-error";
+import { describeError, firstFieldError, operationErrorText, type Translator } from "~/components/ui/trpc-error";
+import type { WorkloadView } from "~/components/workloads/options";
 import { api } from "~/trpc/react";
 import { useSnapshotCoverage } from "./coverage-panel";
 import { DeletedNotice, type DeletedSnapshot } from "./delete-snapshot-dialog";
 import { ImportSnapshotDialog } from "./import-snapshot-dialog";
-import { isUndoCopyPhase, totalSize, type SnapshotView } from "./options";
+import { isUndoCopyPhase, type SnapshotView, totalSize } from "./options";
 import { useUndoCopyId } from "./restore-history";
+import { useSnapshotName } from "./snapshot-name";
 import { isOwnRestore, OperationProgress, useOperationProgress } from "./snapshot-progress";
 import { SnapshotsTable } from "./snapshots-table";
 import { TakeSnapshotDialog } from "./take-snapshot-dialog";
-import { useFormatBytes, useSnapshotName } from "./use-format";
 
 type Notice =
   | { type: "captured"; snapshot: SnapshotView }
@@ -31,6 +32,7 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
   const t = useTranslations("snapshotPanel");
   const tw = useTranslations("workloads");
   const tp = useTranslations("snapshotProgress");
+  const root = useTranslations() as unknown as Translator;
   const tc = useTranslations("common");
   const bytes = useFormatBytes();
   const snapshotName = useSnapshotName();
@@ -71,10 +73,18 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
   );
   const ownImport = progress.running.find((o) => o.own && o.event.kind === "import") ?? null;
   // A restore saving its undo copy no longer holds the workload: only the part before blocks.
-  const blockingOperation = running.some((o) => o.event.kind === "capture" || (o.event.kind === "restore" && !isUndoCopyPhase(o.event.phase)));
+  const blockingOperation = running.some(
+    (o) => o.event.kind === "capture" || (o.event.kind === "restore" && !isUndoCopyPhase(o.event.phase)),
+  );
   const nothingCovered = coverage.data !== undefined && coverage.data.volumes.length === 0;
   const takeDisabled = !capture.isPending && (blockingOperation || workload.busy || nothingCovered);
-  const takeHint = nothingCovered ? t("nothingToSnapshot") : blockingOperation ? t("operationRunning") : workload.busy ? tw("busyHint") : undefined;
+  const takeHint = nothingCovered
+    ? t("nothingToSnapshot")
+    : blockingOperation
+      ? t("operationRunning")
+      : workload.busy
+        ? tw("busyHint")
+        : undefined;
   const foreign = progress.lastForeignOutcome;
 
   return (
@@ -143,8 +153,8 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
             <span className="break-words">
               {foreign.event.error
                 ? foreign.savingUndoCopy
-                  ? tp("otherUndoCopyFailed", { message: foreign.event.error })
-                  : tp("otherFailed", { kind: foreign.event.kind, message: foreign.event.error })
+                  ? tp("otherUndoCopyFailed", { message: operationErrorText(root, foreign.event) })
+                  : tp("otherFailed", { kind: foreign.event.kind, message: operationErrorText(root, foreign.event) })
                 : tp("otherFinished", { kind: foreign.event.kind })}
             </span>
             <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => progress.dismiss(foreign.event.operationId)}>

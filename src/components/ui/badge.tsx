@@ -1,5 +1,5 @@
 import { cva, type VariantProps } from "class-variance-authority";
-import * as React from "react";
+import type * as React from "react";
 import { cn } from "~/lib/utils";
 
 const badgeVariants = cva("inline-flex items-center rounded-full border px-2 py-0.5 text-xs font-semibold whitespace-nowrap", {
@@ -15,10 +15,6 @@ const badgeVariants = cva("inline-flex items-center rounded-full border px-2 py-
   defaultVariants: { variant: "default" },
 });
 
-export function Badge({
-  className,
-  variant,
-  ...props
-}: React.HTMLAttributes<HTMLSpanElement> & VariantProps<typeof badgeVariants>) {
+export function Badge({ className, variant, ...props }: React.HTMLAttributes<HTMLSpanElement> & VariantProps<typeof badgeVariants>) {
   return <span className={cn(badgeVariants({ variant }), className)} {...props} />;
 }

@@ -1,9 +1,12 @@
 import { cva, type VariantProps } from "class-variance-authority";
-import * as React from "react";
+import type * as React from "react";
 import { cn } from "~/lib/utils";
 
 export const buttonVariants = cva(
-  "inline-flex items-center justify-center gap-2 whitespace-nowrap rounded-md text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:pointer-events-none disabled:opacity-60 cursor-pointer",
+  [
+    "inline-flex items-center justify-center gap-2 whitespace-nowrap rounded-md text-sm font-medium transition-colors",
+    "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:pointer-events-none disabled:opacity-60 cursor-pointer",
+  ],
   {
     variants: {
       variant: {
@@ -24,9 +27,7 @@ export const buttonVariants = cva(
   },
 );
 
-export interface ButtonProps
-  extends React.ComponentProps<"button">,
-    VariantProps<typeof buttonVariants> {
+export interface ButtonProps extends React.ComponentProps<"button">, VariantProps<typeof buttonVariants> {
   /** Shows a spinner, marks the button busy and disables it. */
   busy?: boolean;
 }
@@ -46,4 +47,12 @@ export function Button({ className, variant, size, busy, disabled, children, typ
       {children}
     </button>
   );
+}
+
+/**
+ * A row's (or a card's) action: small and outlined, its text short ("Delete") and `label`
+ * naming what it acts on ("Delete alice@example.com") for screen readers.
+ */
+export function RowButton({ label, ...props }: Omit<ButtonProps, "variant" | "size" | "aria-label"> & { label: string }) {
+  return <Button variant="outline" size="sm" aria-label={label} {...props} />;
 }

@@ -1,4 +1,4 @@
-import * as React from "react";
+import type * as React from "react";
 import { cn } from "~/lib/utils";
 
 type DivProps = React.HTMLAttributes<HTMLDivElement>;
@@ -11,11 +11,7 @@ export function CardHeader({ className, ...props }: DivProps) {
   return <div className={cn("flex flex-col gap-1.5 p-5 pb-3", className)} {...props} />;
 }
 
-export function CardTitle({
-  className,
-  as: Tag = "h2",
-  ...props
-}: React.ComponentProps<"h2"> & { as?: "h1" | "h2" | "h3" }) {
+export function CardTitle({ className, as: Tag = "h2", ...props }: React.ComponentProps<"h2"> & { as?: "h1" | "h2" | "h3" }) {
   return <Tag className={cn("text-lg font-semibold leading-tight", className)} {...props} />;
 }
 

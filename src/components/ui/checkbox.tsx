@@ -1,4 +1,4 @@
-import * as React from "react";
+import type * as React from "react";
 import { cn } from "~/lib/utils";
 
 /**
@@ -12,11 +12,17 @@ export function Checkbox({
   ...props
 }: Omit<React.ComponentProps<"input">, "type"> & { label: React.ReactNode; labelClassName?: string }) {
   return (
-    <label className={cn("inline-flex cursor-pointer items-center gap-2 text-sm text-foreground has-disabled:cursor-not-allowed has-disabled:opacity-60", labelClassName)}>
+    <label
+      className={cn(
+        "inline-flex cursor-pointer items-center gap-2 text-sm text-foreground has-disabled:cursor-not-allowed has-disabled:opacity-60",
+        labelClassName,
+      )}
+    >
       <input
         type="checkbox"
         className={cn(
-          "size-4 shrink-0 cursor-pointer rounded border-input accent-primary focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed",
+          "size-4 shrink-0 cursor-pointer rounded border-input accent-primary",
+          "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed",
           className,
         )}
         {...props}

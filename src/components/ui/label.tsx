@@ -1,7 +1,8 @@
-import * as React from "react";
+import type * as React from "react";
 import { cn } from "~/lib/utils";
 
 export function Label({ className, ...props }: React.LabelHTMLAttributes<HTMLLabelElement>) {
+  // biome-ignore lint/a11y/noLabelWithoutControl: every caller passes htmlFor (FormField, RowField, the restore confirmation).
   return <label className={cn("text-sm font-medium leading-none text-foreground", className)} {...props} />;
 }
 

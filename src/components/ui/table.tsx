@@ -1,4 +1,4 @@
-import * as React from "react";
+import type * as React from "react";
 import { cn } from "~/lib/utils";
 
 export function Table({ className, ...props }: React.TableHTMLAttributes<HTMLTableElement>) {
@@ -37,4 +37,34 @@ export function TableCell({ className, ...props }: React.TdHTMLAttributes<HTMLTa
 
 export function TableCaption({ className, ...props }: React.HTMLAttributes<HTMLTableCaptionElement>) {
   return <caption className={cn("mt-3 text-sm text-muted-foreground", className)} {...props} />;
+}
+
+/** A header cell's text, or its text with classes (a right-aligned number column). */
+export type TableColumn = string | { label: string; className: string };
+
+/**
+ * A table's header row. With `actionsLabel` a last column holds the rows' buttons: its name is
+ * for screen readers only, the buttons say what they do.
+ */
+export function TableColumns({ columns, actionsLabel }: { columns: readonly TableColumn[]; actionsLabel?: string }) {
+  return (
+    <TableHeader>
+      <TableRow>
+        {columns.map((column) =>
+          typeof column === "string" ? (
+            <TableHead key={column}>{column}</TableHead>
+          ) : (
+            <TableHead key={column.label} className={column.className}>
+              {column.label}
+            </TableHead>
+          ),
+        )}
+        {actionsLabel ? (
+          <TableHead>
+            <span className="sr-only">{actionsLabel}</span>
+          </TableHead>
+        ) : null}
+      </TableRow>
+    </TableHeader>
+  );
 }

@@ -36,7 +36,10 @@ export function NewWorkload({ defaults }: { defaults: { projectId?: string; stag
 /** The edit form, filled from the workload as it was when the page opened (no background refresh). */
 export function EditWorkload({ id }: { id: string }) {
   const t = useTranslations("workloadForm");
-  const workload = api.workload.get.useQuery({ id }, { refetchOnWindowFocus: false, retry: (n, e) => e.data?.code !== "NOT_FOUND" && n < 2 });
+  const workload = api.workload.get.useQuery(
+    { id },
+    { refetchOnWindowFocus: false, retry: (n, e) => e.data?.code !== "NOT_FOUND" && n < 2 },
+  );
   const projects = api.project.list.useQuery();
   if (workload.isPending || projects.isPending) return <p className="text-sm text-muted-foreground">{t("loading")}</p>;
   if (workload.error || projects.error) {

@@ -31,6 +31,7 @@ export function LogsPanel({ workloadId, status }: { workloadId: string; status: 
   const bodyId = useId();
   const tailId = useId();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new log text, or the panel opening, is what moves the scroll.
   useLayoutEffect(() => {
     const pre = preRef.current;
     if (pre && stickToBottom.current) pre.scrollTop = pre.scrollHeight;
@@ -82,8 +83,10 @@ export function LogsPanel({ workloadId, status }: { workloadId: string; status: 
           ) : text === "" ? (
             <p className="text-sm text-muted-foreground">{status.state === "missing" ? t("notDeployed") : t("empty")}</p>
           ) : (
+            // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the label names the focusable region below for screen readers.
             <pre
               ref={preRef}
+              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be keyboard-reachable to scroll (WCAG 2.1.1).
               tabIndex={0}
               aria-label={t("outputLabel")}
               onScroll={(e) => {

@@ -85,4 +85,5 @@ export function describeDataLocation(
 }
 
 /** A running container can be stopped; anything else can be started (which deploys a missing one). */
-export const canStop = (status: ContainerStatus) => status.state === "running" || status.state === "restarting" || status.state === "paused";
+export const canStop = (status: ContainerStatus) =>
+  status.state === "running" || status.state === "restarting" || status.state === "paused";

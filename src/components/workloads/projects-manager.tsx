@@ -4,22 +4,15 @@ import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
 import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
+import { Button, RowButton } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import {
-  Dialog,
-  DialogClose,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "~/components/ui/dialog";
+import { CodeInput } from "~/components/ui/code-input";
+import { ConfirmDialog, FormDialog } from "~/components/ui/form-dialog";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import { describeError, firstFieldError } from "~/components/ui/trpc-error";
+import { useRequestDialog } from "~/components/ui/use-request-dialog";
 import { api } from "~/trpc/react";
 import { DATA_DIR_TOKEN, type Project } from "./options";
 
@@ -45,7 +38,7 @@ export function ProjectsManager({ isAdmin }: { isAdmin: boolean }) {
           </h1>
           <p className="mt-1 max-w-prose text-sm text-muted-foreground">{t("description")}</p>
         </div>
-        {isAdmin ? <CreateProjectDialog /> : null}
+        {isAdmin ? <CreateDialog /> : null}
       </div>
       {!isAdmin ? <Alert variant="info">{t("viewerNote")}</Alert> : null}
       {projects.isPending ? (
@@ -76,15 +69,15 @@ function ProjectCard({ project, isAdmin, onGone }: { project: Project; isAdmin: 
         <div className="flex flex-col gap-1.5">
           <CardTitle id={titleId} ref={titleRef} tabIndex={-1} className="focus:outline-none">
             {project.name}
-            {project.name !== project.slug ? <span className="ml-2 font-mono text-sm font-normal text-muted-foreground">{project.slug}</span> : null}
+            {project.name !== project.slug ? (
+              <span className="ml-2 font-mono text-sm font-normal text-muted-foreground">{project.slug}</span>
+            ) : null}
           </CardTitle>
-          <CardDescription>
-            {t("projectSummary", { stages: project.stages.length, workloads: project._count.workloads })}
-          </CardDescription>
+          <CardDescription>{t("projectSummary", { stages: project.stages.length, workloads: project._count.workloads })}</CardDescription>
         </div>
         {isAdmin ? (
           <div className="flex flex-wrap gap-2">
-            <CreateStageDialog project={project} />
+            <CreateDialog project={project} />
             <RenameDialog kind="project" id={project.id} slug={project.slug} name={project.name} />
             <DeleteDialog kind="project" id={project.id} slug={project.slug} workloads={project._count.workloads} onGone={onGone} />
           </div>
@@ -95,18 +88,10 @@ function ProjectCard({ project, isAdmin, onGone }: { project: Project; isAdmin: 
           <p className="text-sm text-muted-foreground">{isAdmin ? t("noStagesAdmin") : t("noStages")}</p>
         ) : (
           <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>{t("columns.stage")}</TableHead>
-                <TableHead>{t("columns.workloads")}</TableHead>
-                <TableHead>{t("columns.dataFolder")}</TableHead>
-                {isAdmin ? (
-                  <TableHead>
-                    <span className="sr-only">{t("columns.actions")}</span>
-                  </TableHead>
-                ) : null}
-              </TableRow>
-            </TableHeader>
+            <TableColumns
+              columns={[t("columns.stage"), t("columns.workloads"), t("columns.dataFolder")]}
+              actionsLabel={isAdmin ? t("columns.actions") : undefined}
+            />
             <TableBody>
               {project.stages.map((stage) => (
                 <StageRow key={stage.id} project={project} stage={stage} isAdmin={isAdmin} onGone={() => titleRef.current?.focus()} />
@@ -127,7 +112,9 @@ function StageRow({ project, stage, isAdmin, onGone }: { project: Project; stage
         {stage.name !== stage.slug ? <span className="ml-2 font-mono text-xs font-normal text-muted-foreground">{stage.slug}</span> : null}
       </TableCell>
       <TableCell>{stage._count.workloads}</TableCell>
-      <TableCell className="font-mono text-xs break-all">{`${DATA_DIR_TOKEN}/volumes/projects/${project.slug}/stages/${stage.slug}`}</TableCell>
+      <TableCell className="font-mono text-xs break-all">
+        {`${DATA_DIR_TOKEN}/volumes/projects/${project.slug}/stages/${stage.slug}`}
+      </TableCell>
       {isAdmin ? (
         <TableCell className="text-right">
           <div className="flex flex-wrap justify-end gap-2">
@@ -140,218 +127,117 @@ function StageRow({ project, stage, isAdmin, onGone }: { project: Project; stage
   );
 }
 
-function CreateProjectDialog() {
+/** A new project, or with `project` a new stage in it: a slug and an optional display name. */
+function CreateDialog({ project }: { project?: Project }) {
   const t = useTranslations("projects");
-  const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
+  const dialog = useRequestDialog();
   const [slug, setSlug] = useState("");
   const [name, setName] = useState("");
-  const utils = api.useUtils();
-  const create = api.project.create.useMutation({
-    onSuccess: async () => {
-      await utils.project.list.invalidate();
-      setOpen(false);
-      setSlug("");
-      setName("");
-    },
-  });
-  const error = describeError(create.error);
-  return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (create.isPending) return;
-        setOpen(next);
-        if (!next) create.reset();
-      }}
-    >
-      <DialogTrigger asChild>
-        <Button>{t("createProject")}</Button>
-      </DialogTrigger>
-      <DialogContent closeLabel={tc("close")}>
-        <DialogHeader>
-          <DialogTitle>{t("createProjectTitle")}</DialogTitle>
-          <DialogDescription>{t("createProjectDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({ slug: slug.trim(), name: name.trim() || undefined });
-          }}
-        >
-          {error?.message ? (
-            <Alert variant="destructive" role="alert">
-              {error.message}
-            </Alert>
-          ) : null}
-          <FormField id="new-project-slug" label={t("fields.slug")} hint={t("fields.slugHint")} error={firstFieldError(error, "slug")}>
-            {(p) => (
-              <Input {...p} required autoComplete="off" spellCheck={false} maxLength={40} className="font-mono" value={slug} onChange={(e) => setSlug(e.target.value)} />
-            )}
-          </FormField>
-          <FormField id="new-project-name" label={t("fields.name")} hint={t("fields.nameHint")} error={firstFieldError(error, "name")}>
-            {(p) => <Input {...p} autoComplete="off" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-          </FormField>
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button variant="outline" disabled={create.isPending}>
-                {tc("cancel")}
-              </Button>
-            </DialogClose>
-            <Button type="submit" busy={create.isPending}>
-              {create.isPending ? t("creating") : t("createProject")}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
-  );
-}
-
-function CreateStageDialog({ project }: { project: Project }) {
-  const t = useTranslations("projects");
-  const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
-  const [slug, setSlug] = useState("");
-  const [name, setName] = useState("");
-  const utils = api.useUtils();
-  const create = api.stage.create.useMutation({
-    onSuccess: async () => {
-      await utils.project.list.invalidate();
-      setOpen(false);
-      setSlug("");
-      setName("");
-    },
-  });
-  const error = describeError(create.error);
-  return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (create.isPending) return;
-        setOpen(next);
-        if (!next) create.reset();
-      }}
-    >
-      <DialogTrigger asChild>
-        <Button variant="outline" size="sm" aria-label={t("addStageTo", { project: project.slug })}>
-          {t("addStage")}
-        </Button>
-      </DialogTrigger>
-      <DialogContent closeLabel={tc("close")}>
-        <DialogHeader>
-          <DialogTitle>{t("addStageTitle", { project: project.slug })}</DialogTitle>
-          <DialogDescription>{t("addStageDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({ projectId: project.id, slug: slug.trim(), name: name.trim() || undefined });
-          }}
-        >
-          {error?.message ? (
-            <Alert variant="destructive" role="alert">
-              {error.message}
-            </Alert>
-          ) : null}
-          <FormField id={`new-stage-slug-${project.id}`} label={t("fields.slug")} hint={t("fields.stageSlugHint")} error={firstFieldError(error, "slug")}>
-            {(p) => (
-              <Input
-                {...p}
-                required
-                autoComplete="off"
-                spellCheck={false}
-                maxLength={40}
-                className="font-mono"
-                placeholder="production"
-                value={slug}
-                onChange={(e) => setSlug(e.target.value)}
-              />
-            )}
-          </FormField>
-          <FormField id={`new-stage-name-${project.id}`} label={t("fields.name")} hint={t("fields.nameHint")} error={firstFieldError(error, "name")}>
-            {(p) => <Input {...p} autoComplete="off" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-          </FormField>
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button variant="outline" disabled={create.isPending}>
-                {tc("cancel")}
-              </Button>
-            </DialogClose>
-            <Button type="submit" busy={create.isPending}>
-              {create.isPending ? t("creating") : t("addStage")}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
-  );
-}
-
-function RenameDialog({ kind, id, slug, name: current }: { kind: "project" | "stage"; id: string; slug: string; name: string }) {
-  const t = useTranslations("projects");
-  const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
-  const [name, setName] = useState(current);
   const utils = api.useUtils();
   const onSuccess = async () => {
-    await Promise.all([utils.project.list.invalidate(), utils.workload.list.invalidate()]);
-    setOpen(false);
+    await dialog.closeAfter(() => utils.project.list.invalidate());
+    setSlug("");
+    setName("");
   };
-  const renameProject = api.project.rename.useMutation({ onSuccess });
-  const renameStage = api.stage.rename.useMutation({ onSuccess });
-  const rename = kind === "project" ? renameProject : renameStage;
-  const error = describeError(rename.error);
+  const createProject = api.project.create.useMutation({ onSuccess });
+  const createStage = api.stage.create.useMutation({ onSuccess });
+  const create = project ? createStage : createProject;
+  const error = describeError(create.error);
+  const idSuffix = project ? `stage-%s-${project.id}` : "project-%s";
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (rename.isPending) return;
-        setOpen(next);
-        if (next) setName(current);
-        else rename.reset();
+    <FormDialog
+      {...dialog.bind(create)}
+      trigger={
+        project ? (
+          <RowButton label={t("addStageTo", { project: project.slug })}>{t("addStage")}</RowButton>
+        ) : (
+          <Button>{t("createProject")}</Button>
+        )
+      }
+      title={project ? t("addStageTitle", { project: project.slug }) : t("createProjectTitle")}
+      description={project ? t("addStageDescription") : t("createProjectDescription")}
+      error={error?.message}
+      confirmLabel={create.isPending ? t("creating") : project ? t("addStage") : t("createProject")}
+      onSubmit={() => {
+        const fields = { slug: slug.trim(), name: name.trim() || undefined };
+        if (project) createStage.mutate({ projectId: project.id, ...fields });
+        else createProject.mutate(fields);
       }}
     >
-      <DialogTrigger asChild>
-        <Button variant="outline" size="sm" aria-label={kind === "project" ? t("renameProjectNamed", { slug }) : t("renameStageNamed", { slug })}>
+      <FormField
+        id={`new-${idSuffix.replace("%s", "slug")}`}
+        label={t("fields.slug")}
+        hint={project ? t("fields.stageSlugHint") : t("fields.slugHint")}
+        error={firstFieldError(error, "slug")}
+      >
+        {(p) => (
+          <CodeInput
+            {...p}
+            required
+            maxLength={40}
+            placeholder={project ? "production" : undefined}
+            value={slug}
+            onChange={(e) => setSlug(e.target.value)}
+          />
+        )}
+      </FormField>
+      <FormField
+        id={`new-${idSuffix.replace("%s", "name")}`}
+        label={t("fields.name")}
+        hint={t("fields.nameHint")}
+        error={firstFieldError(error, "name")}
+      >
+        {(p) => <Input {...p} autoComplete="off" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+      </FormField>
+    </FormDialog>
+  );
+}
+
+type Kind = "project" | "stage";
+
+/**
+ * A project and a stage share their rename and delete dialogs: both requests exist (a hook
+ * runs on every render) and `kind` picks the one to send.
+ */
+function useKindRequest<P, S>(
+  kind: Kind,
+  project: { useMutation: (options: { onSuccess: () => Promise<void> }) => P },
+  stage: { useMutation: (options: { onSuccess: () => Promise<void> }) => S },
+  onSuccess: () => Promise<void>,
+): P | S {
+  const forProject = project.useMutation({ onSuccess });
+  const forStage = stage.useMutation({ onSuccess });
+  return kind === "project" ? forProject : forStage;
+}
+
+function RenameDialog({ kind, id, slug, name: current }: { kind: Kind; id: string; slug: string; name: string }) {
+  const t = useTranslations("projects");
+  const [name, setName] = useState(current);
+  const utils = api.useUtils();
+  // Each opening starts from the current name, not what was typed and cancelled last time.
+  const dialog = useRequestDialog({ onOpened: () => setName(current) });
+  const rename = useKindRequest(kind, api.project.rename, api.stage.rename, () =>
+    dialog.closeAfter(() => Promise.all([utils.project.list.invalidate(), utils.workload.list.invalidate()])),
+  );
+  const error = describeError(rename.error);
+  return (
+    <FormDialog
+      {...dialog.bind(rename)}
+      trigger={
+        <RowButton label={kind === "project" ? t("renameProjectNamed", { slug }) : t("renameStageNamed", { slug })}>
           {t("rename")}
-        </Button>
-      </DialogTrigger>
-      <DialogContent closeLabel={tc("close")}>
-        <DialogHeader>
-          <DialogTitle>{kind === "project" ? t("renameProjectTitle") : t("renameStageTitle")}</DialogTitle>
-          <DialogDescription>{t("renameDescription", { slug })}</DialogDescription>
-        </DialogHeader>
-        <form
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            rename.mutate({ id, name: name.trim() });
-          }}
-        >
-          {error?.message ? (
-            <Alert variant="destructive" role="alert">
-              {error.message}
-            </Alert>
-          ) : null}
-          <FormField id={`rename-${kind}-${id}`} label={t("fields.name")} error={firstFieldError(error, "name")}>
-            {(p) => <Input {...p} required autoComplete="off" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-          </FormField>
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button variant="outline" disabled={rename.isPending}>
-                {tc("cancel")}
-              </Button>
-            </DialogClose>
-            <Button type="submit" busy={rename.isPending}>
-              {rename.isPending ? t("saving") : t("save")}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+        </RowButton>
+      }
+      title={kind === "project" ? t("renameProjectTitle") : t("renameStageTitle")}
+      description={t("renameDescription", { slug })}
+      error={error?.message}
+      confirmLabel={rename.isPending ? t("saving") : t("save")}
+      onSubmit={() => rename.mutate({ id, name: name.trim() })}
+    >
+      <FormField id={`rename-${kind}-${id}`} label={t("fields.name")} error={firstFieldError(error, "name")}>
+        {(p) => <Input {...p} required autoComplete="off" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+      </FormField>
+    </FormDialog>
   );
 }
 
@@ -362,7 +248,7 @@ function DeleteDialog({
   workloads,
   onGone,
 }: {
-  kind: "project" | "stage";
+  kind: Kind;
   id: string;
   slug: string;
   workloads: number;
@@ -370,69 +256,26 @@ function DeleteDialog({
 }) {
   const t = useTranslations("projects");
   const tc = useTranslations("common");
-  const [open, setOpen] = useState(false);
-  const triggerRef = useRef<HTMLButtonElement>(null);
   const utils = api.useUtils();
-  const onSuccess = async () => {
-    await utils.project.list.invalidate();
-    setOpen(false);
-  };
-  const deleteProject = api.project.delete.useMutation({ onSuccess });
-  const deleteStage = api.stage.delete.useMutation({ onSuccess });
-  const remove = kind === "project" ? deleteProject : deleteStage;
+  const dialog = useRequestDialog();
+  const remove = useKindRequest(kind, api.project.delete, api.stage.delete, () => dialog.closeAfter(() => utils.project.list.invalidate()));
   const error = describeError(remove.error);
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (remove.isPending) return;
-        setOpen(next);
-        if (!next) remove.reset();
-      }}
-    >
-      <DialogTrigger asChild>
-        <Button
-          ref={triggerRef}
-          variant="outline"
-          size="sm"
-          aria-label={kind === "project" ? t("deleteProjectNamed", { slug }) : t("deleteStageNamed", { slug })}
-        >
+    <ConfirmDialog
+      {...dialog.bind(remove)}
+      trigger={
+        <RowButton label={kind === "project" ? t("deleteProjectNamed", { slug }) : t("deleteStageNamed", { slug })}>
           {tc("delete")}
-        </Button>
-      </DialogTrigger>
-      <DialogContent
-        closeLabel={tc("close")}
-        onCloseAutoFocus={(event) => {
-          if (!triggerRef.current?.isConnected) {
-            event.preventDefault();
-            onGone();
-          }
-        }}
-      >
-        <DialogHeader>
-          <DialogTitle>{kind === "project" ? t("deleteProjectTitle") : t("deleteStageTitle")}</DialogTitle>
-          <DialogDescription>
-            {kind === "project" ? t("deleteProjectDescription", { slug }) : t("deleteStageDescription", { slug })}
-          </DialogDescription>
-        </DialogHeader>
-        {workloads > 0 ? <Alert variant="warning">{t("stillHasWorkloads", { count: workloads })}</Alert> : null}
-        {error ? (
-          <Alert variant="destructive" role="alert">
-            {error.message || t("deleteFailed")}
-          </Alert>
-        ) : null}
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button variant="outline" disabled={remove.isPending}>
-              {tc("cancel")}
-            </Button>
-          </DialogClose>
-          <Button variant="destructive" busy={remove.isPending} onClick={() => remove.mutate({ id })}>
-            {remove.isPending ? t("deleting") : kind === "project" ? t("deleteProject") : t("deleteStage")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+        </RowButton>
+      }
+      title={kind === "project" ? t("deleteProjectTitle") : t("deleteStageTitle")}
+      description={kind === "project" ? t("deleteProjectDescription", { slug }) : t("deleteStageDescription", { slug })}
+      onTriggerGone={onGone}
+      error={error ? error.message || t("deleteFailed") : null}
+      confirmLabel={remove.isPending ? t("deleting") : kind === "project" ? t("deleteProject") : t("deleteStage")}
+      onConfirm={() => remove.mutate({ id })}
+    >
+      {workloads > 0 ? <Alert variant="warning">{t("stillHasWorkloads", { count: workloads })}</Alert> : null}
+    </ConfirmDialog>
   );
 }
-

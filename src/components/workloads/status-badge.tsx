@@ -1,9 +1,9 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { DateTime } from "~/components/settings/date-time";
+import { DateTime } from "~/components/format/date-time";
 import { Badge } from "~/components/ui/badge";
-import { UNREACHABLE_REASONS, type ContainerStatus } from "./options";
+import { type ContainerStatus, UNREACHABLE_REASONS } from "./options";
 
 /** Docker reports "0001-01-01T00:00:00Z" for times that never happened. */
 function realDate(value: string | undefined): Date | null {
@@ -37,7 +37,11 @@ const reasonOf = (reason: string) => UNREACHABLE_REASONS.find((r) => r === reaso
 export function StatusBadge({ status, className }: { status: ContainerStatus; className?: string }) {
   const t = useTranslations("workloads");
   return (
-    <Badge variant={variantOf(status)} className={className} title={status.state === "unreachable" ? t(`unreachableReasons.${reasonOf(status.reason)}`) : undefined}>
+    <Badge
+      variant={variantOf(status)}
+      className={className}
+      title={status.state === "unreachable" ? t(`unreachableReasons.${reasonOf(status.reason)}`) : undefined}
+    >
       {t(`status.${status.state}`)}
     </Badge>
   );
@@ -69,6 +73,7 @@ export function StatusDetail({ status }: { status: ContainerStatus }) {
     );
   }
   if (status.state === "missing") return <span>{t("statusMissingDetail")}</span>;
-  if (status.state === "unreachable") return <span>{t("statusUnreachableDetail", { reason: t(`unreachableReasons.${reasonOf(status.reason)}`) })}</span>;
+  if (status.state === "unreachable")
+    return <span>{t("statusUnreachableDetail", { reason: t(`unreachableReasons.${reasonOf(status.reason)}`) })}</span>;
   return null;
 }

@@ -58,46 +58,41 @@ export function WorkloadLifecycleActions({
   const disabled = pending || locked;
   const title = locked ? t("busyHint") : undefined;
   const missing = workload.status.state === "missing";
+  const action = (
+    request: typeof deploy | typeof start | typeof stop,
+    variant: "default" | "outline",
+    nameKey: "deployName" | "redeployName" | "stopName" | "startName",
+    label: string,
+    busyLabel: string,
+  ) => (
+    <Button
+      size={size}
+      variant={variant}
+      busy={request.isPending}
+      disabled={disabled}
+      title={title}
+      aria-label={t(nameKey, { name: workload.name })}
+      onClick={() => run(request)}
+    >
+      {request.isPending ? busyLabel : label}
+    </Button>
+  );
 
   return (
     <div className={cn("flex flex-col gap-1", className)}>
       <div className="flex flex-wrap items-center gap-2" aria-busy={pending || undefined}>
-        <Button
-          size={size}
-          variant={missing ? "default" : "outline"}
-          busy={deploy.isPending}
-          disabled={disabled}
-          title={title}
-          aria-label={t(missing ? "deployName" : "redeployName", { name: workload.name })}
-          onClick={() => run(deploy)}
-        >
-          {deploy.isPending ? t("deploying") : missing ? t("deploy") : t("redeploy")}
-        </Button>
-        {canStop(workload.status) ? (
-          <Button
-            size={size}
-            variant="outline"
-            busy={stop.isPending}
-            disabled={disabled}
-            title={title}
-            aria-label={t("stopName", { name: workload.name })}
-            onClick={() => run(stop)}
-          >
-            {stop.isPending ? t("stopping") : t("stop")}
-          </Button>
-        ) : missing ? null : (
-          <Button
-            size={size}
-            variant="outline"
-            busy={start.isPending}
-            disabled={disabled}
-            title={title}
-            aria-label={t("startName", { name: workload.name })}
-            onClick={() => run(start)}
-          >
-            {start.isPending ? t("starting") : t("start")}
-          </Button>
+        {action(
+          deploy,
+          missing ? "default" : "outline",
+          missing ? "deployName" : "redeployName",
+          missing ? t("deploy") : t("redeploy"),
+          t("deploying"),
         )}
+        {canStop(workload.status)
+          ? action(stop, "outline", "stopName", t("stop"), t("stopping"))
+          : missing
+            ? null
+            : action(start, "outline", "startName", t("start"), t("starting"))}
       </div>
       {error ? (
         <p role="alert" className={cn("max-w-md text-xs break-words text-destructive-soft-foreground", errorClassName)}>

@@ -10,7 +10,8 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
+import { SECRET_MASK } from "~/shared/secret-mask";
 import { api } from "~/trpc/react";
 import { DeleteWorkloadDialog } from "./delete-workload-dialog";
 import { LogsPanel } from "./logs-panel";
@@ -167,7 +168,7 @@ function Overview({ workload: w }: { workload: WorkloadView }) {
               <ul className="flex flex-col gap-0.5">
                 {w.env.map((e) => (
                   <li key={e.key} className="font-mono text-xs break-all">
-                    {e.key}={e.secret ? "••••••" : e.value}
+                    {e.key}={e.secret ? SECRET_MASK : e.value}
                     {e.secret ? (
                       <Badge variant="secondary" className="ml-2 font-sans">
                         {t("secret")}
@@ -198,15 +199,9 @@ function VolumesCard({ workload: w, isAdmin }: { workload: WorkloadView; isAdmin
           <p className="text-sm text-muted-foreground">{t("volumes.empty")}</p>
         ) : (
           <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>{t("volumes.target")}</TableHead>
-                <TableHead>{t("volumes.scope")}</TableHead>
-                <TableHead>{t("volumes.source")}</TableHead>
-                <TableHead>{t("volumes.access")}</TableHead>
-                <TableHead>{t("volumes.location")}</TableHead>
-              </TableRow>
-            </TableHeader>
+            <TableColumns
+              columns={[t("volumes.target"), t("volumes.scope"), t("volumes.source"), t("volumes.access"), t("volumes.location")]}
+            />
             <TableBody>
               {w.volumePreview.map((v) => {
                 const described = describeDataLocation(v, { project: w.projectSlug, stage: w.stageSlug });
@@ -217,10 +212,7 @@ function VolumesCard({ workload: w, isAdmin }: { workload: WorkloadView; isAdmin
                     <TableCell className="font-mono text-xs break-all">{v.source}</TableCell>
                     <TableCell className="whitespace-nowrap">{v.readOnly ? t("volumes.readOnly") : t("volumes.readWrite")}</TableCell>
                     <TableCell className="font-mono text-xs break-all">
-                      {v.hostPath ??
-                        (v.scope === "named"
-                          ? t("volumes.namedVolume", { name: v.source })
-                          : (described ?? v.source))}
+                      {v.hostPath ?? (v.scope === "named" ? t("volumes.namedVolume", { name: v.source }) : (described ?? v.source))}
                     </TableCell>
                   </TableRow>
                 );

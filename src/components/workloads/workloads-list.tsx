@@ -6,7 +6,7 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { buttonVariants } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import { api } from "~/trpc/react";
 import type { Project, WorkloadView } from "./options";
 import { StatusBadge } from "./status-badge";
@@ -130,7 +130,9 @@ export function WorkloadsList({ isAdmin }: { isAdmin: boolean }) {
           <CardHeader>
             <CardTitle id={`project-${project.key}`}>
               {project.name}
-              {project.name !== project.slug ? <span className="ml-2 font-mono text-sm font-normal text-muted-foreground">{project.slug}</span> : null}
+              {project.name !== project.slug ? (
+                <span className="ml-2 font-mono text-sm font-normal text-muted-foreground">{project.slug}</span>
+              ) : null}
             </CardTitle>
             <CardDescription>{t("projectSummary", { count: project.stages.reduce((n, s) => n + s.workloads.length, 0) })}</CardDescription>
           </CardHeader>
@@ -156,7 +158,9 @@ function StageSection({ project, stage, isAdmin }: { project: ProjectGroup; stag
         <h3 id={headingId} className="text-sm font-semibold">
           <span className="sr-only">{t("stageLabel")} </span>
           {stage.name}
-          {stage.name !== stage.slug ? <span className="ml-2 font-mono text-xs font-normal text-muted-foreground">{stage.slug}</span> : null}
+          {stage.name !== stage.slug ? (
+            <span className="ml-2 font-mono text-xs font-normal text-muted-foreground">{stage.slug}</span>
+          ) : null}
         </h3>
         {isAdmin && addHref ? (
           <Link
@@ -172,24 +176,18 @@ function StageSection({ project, stage, isAdmin }: { project: ProjectGroup; stag
         <p className="text-sm text-muted-foreground">{t("stageEmpty")}</p>
       ) : (
         <Table>
-          <TableHeader>
-            <TableRow>
-              <TableHead>{t("columns.name")}</TableHead>
-              <TableHead>{t("columns.status")}</TableHead>
-              <TableHead>{t("columns.image")}</TableHead>
-              <TableHead>{t("columns.volumes")}</TableHead>
-              {isAdmin ? (
-                <TableHead>
-                  <span className="sr-only">{t("columns.actions")}</span>
-                </TableHead>
-              ) : null}
-            </TableRow>
-          </TableHeader>
+          <TableColumns
+            columns={[t("columns.name"), t("columns.status"), t("columns.image"), t("columns.volumes")]}
+            actionsLabel={isAdmin ? t("columns.actions") : undefined}
+          />
           <TableBody>
             {stage.workloads.map((w) => (
               <TableRow key={w.id}>
                 <TableCell className="font-medium">
-                  <Link href={`/workloads/${w.id}`} className="text-primary underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-ring">
+                  <Link
+                    href={`/workloads/${w.id}`}
+                    className="text-primary underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+                  >
                     {w.name}
                   </Link>
                 </TableCell>

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { db } from "../db";
+import { engineDeps } from "../engine-deps";
 import { authenticateRequest } from "../auth/request-actor";
 
 export async function createTRPCContext(opts: { headers: Headers }) {
-  const auth = await authenticateRequest(db, opts.headers);
-  return { db, auth, headers: opts.headers, requestId: randomUUID() };
+  const deps = engineDeps;
+  const auth = await authenticateRequest(deps, opts.headers);
+  return { deps, auth, headers: opts.headers, requestId: randomUUID() };
 }
 
 export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;

@@ -10,8 +10,7 @@ export const CLIENT_ADDRESS_HEADER = "x-berth-client-address";
 type Trust = (address: string, hop: number) => boolean;
 
 /** A trust test for `BERTH_TRUSTED_PROXIES` entries (CIDRs or addresses, IPv4 and IPv6). */
-export const compileTrustedProxies = (entries: string[]): Trust =>
-  entries.length ? proxyaddr.compile(entries) : () => false;
+export const compileTrustedProxies = (entries: string[]): Trust => (entries.length ? proxyaddr.compile(entries) : () => false);
 
 let trustFromEnv: Trust | undefined;
 

@@ -1,13 +1,13 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { env } from "~/env";
-import { db } from "../db";
+import { engineDeps } from "../engine-deps";
 import { DomainError } from "../engine/errors";
 import { signIn } from "../engine/sign-in";
 import { currentSessionVersion, endSessions } from "../engine/users";
 import { logger } from "../logger";
+import { encodeSignInError } from "~/shared/sign-in-error";
 import { clientAddress } from "./client-address";
-import { signInLimiter } from "./sign-in-limiter";
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
@@ -20,7 +20,7 @@ export const authOptions: NextAuthOptions = {
     async signOut({ token }) {
       if (!token?.uid) return;
       const actor = { kind: "user" as const, userId: token.uid, label: token.email ?? token.uid, role: token.role };
-      await endSessions(db, actor, token.uid, token.sv ?? 0);
+      await endSessions(engineDeps, actor, { userId: token.uid, sessionVersion: token.sv ?? 0 });
     },
   },
   providers: [
@@ -29,17 +29,18 @@ export const authOptions: NextAuthOptions = {
       credentials: { email: { type: "email" }, password: { type: "password" } },
       async authorize(credentials, req) {
         try {
-          const user = await signIn(db, signInLimiter, {
+          const user = await signIn(engineDeps, {
             email: credentials?.email ?? "",
             password: credentials?.password ?? "",
             address: clientAddress(req.headers ?? {}),
           });
           return { id: user.id, email: user.email, name: user.name, role: user.role };
         } catch (error) {
-          // next-auth passes the message on as `error`; only DomainErrors are safe to show.
-          if (error instanceof DomainError) throw new Error(error.message);
+          // next-auth passes the message on as `error`: a reason code the form translates.
+          if (error instanceof DomainError && error.reason)
+            throw new Error(encodeSignInError({ reason: error.reason, params: error.params }));
           logger.error({ err: error }, "sign-in failed");
-          throw new Error("Sign-in is unavailable right now");
+          throw new Error(encodeSignInError({ reason: "unexpected" }));
         }
       },
     }),
@@ -50,7 +51,7 @@ export const authOptions: NextAuthOptions = {
         token.uid = user.id;
         token.role = user.role;
         // Checked on every request (request-actor.ts): sign-out and a new password bump it.
-        token.sv = await currentSessionVersion(db, user.id);
+        token.sv = await currentSessionVersion(engineDeps.db, user.id);
       }
       return token;
     },

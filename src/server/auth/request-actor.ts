@@ -1,26 +1,27 @@
 import { NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { env } from "~/env";
-import type { Db } from "../db";
+import type { EngineDeps } from "../engine/deps";
 import type { Actor } from "../engine/actor";
-import { authenticateApiToken } from "../engine/api-tokens";
+import { authenticateApiToken, type AuthProblem } from "../engine/api-tokens";
 
 export type RequestAuth =
   | { via: "token"; actor: Actor }
   | { via: "cookie"; actor: Actor }
-  | { via: "none"; actor: null; problem?: string };
+  | { via: "none"; actor: null; problem?: AuthProblem };
 
 /**
  * Who sent this request: a bearer API token, or a next-auth session cookie. The session's
  * user is re-read from the database so a deleted user, a changed role, a sign-out or a new
  * password takes effect at once.
  */
-export async function authenticateRequest(db: Db, headers: Headers): Promise<RequestAuth> {
+export async function authenticateRequest(deps: EngineDeps, headers: Headers): Promise<RequestAuth> {
   const authorization = headers.get("authorization");
   if (authorization) {
     const [scheme, secret] = authorization.split(" ");
-    if (scheme !== "Bearer" || !secret) return { via: "none", actor: null, problem: "Malformed Authorization header" };
-    const result = await authenticateApiToken(db, secret);
+    if (scheme !== "Bearer" || !secret)
+      return { via: "none", actor: null, problem: { message: "Malformed Authorization header", reason: "auth-header-malformed" } };
+    const result = await authenticateApiToken(deps, secret);
     return "actor" in result ? { via: "token", actor: result.actor } : { via: "none", actor: null, problem: result.problem };
   }
 
@@ -30,10 +31,14 @@ export async function authenticateRequest(db: Db, headers: Headers): Promise<Req
   const readCookie = (secureCookie: boolean) => getToken({ req, secret: env.NEXTAUTH_SECRET, secureCookie });
   const jwt = (await readCookie(true)) ?? (await readCookie(false));
   if (!jwt?.uid) return { via: "none", actor: null };
-  const user = await db.user.findUnique({ where: { id: jwt.uid }, select: { id: true, email: true, role: true, sessionVersion: true } });
-  if (!user) return { via: "none", actor: null, problem: "Your account no longer exists" };
+  const user = await deps.db.user.findUnique({
+    where: { id: jwt.uid },
+    select: { id: true, email: true, role: true, sessionVersion: true },
+  });
+  if (!user) return { via: "none", actor: null, problem: { message: "Your account no longer exists", reason: "account-gone" } };
   // Sign-out and a password change bump the version: older cookies have ended.
-  if ((jwt.sv ?? 0) !== user.sessionVersion) return { via: "none", actor: null, problem: "Your session has ended; sign in again" };
+  if ((jwt.sv ?? 0) !== user.sessionVersion)
+    return { via: "none", actor: null, problem: { message: "Your session has ended; sign in again", reason: "session-ended" } };
   return { via: "cookie", actor: { kind: "user", userId: user.id, label: user.email, role: user.role } };
 }
 

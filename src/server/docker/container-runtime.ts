@@ -1,8 +1,16 @@
 import type Docker from "dockerode";
-import { DomainError } from "../engine/errors";
-import { OWNER_LABEL, type ContainerRef, type ContainerRuntime, type ContainerSpec, type ContainerState } from "../engine/container-runtime";
-import { unreachableReason } from "../engine/public-error";
-import { logger } from "../logger";
+import {
+  type ContainerRef,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  containerNameTaken,
+  imagePullFailed,
+  OWNER_LABEL,
+} from "~/server/engine/container-runtime";
+import { unreachableReason } from "~/server/engine/public-error";
+import { logger } from "~/server/logger";
+import { checkDockerEngine } from "./client";
 
 const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
 const isNotModified = (error: unknown) => (error as { statusCode?: number }).statusCode === 304;
@@ -24,9 +32,6 @@ function demuxLogs(buffer: Buffer): string {
   }
   return offset === 0 ? buffer.toString("utf8") : Buffer.concat(parts).toString("utf8");
 }
-
-const foreignContainer = (name: string) =>
-  new DomainError("CONFLICT", `A container named ${name} already exists and was not created by Berth for this workload; Berth leaves it alone`);
 
 export function createDockerRuntime(docker: Docker, opts: { networkMode: string }): ContainerRuntime {
   /** Containers Berth created for this workload, found by label only: never by name alone. */
@@ -66,6 +71,8 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
   }
 
   return {
+    probe: () => checkDockerEngine(docker),
+
     async ensureImage(image) {
       try {
         await docker.getImage(image).inspect();
@@ -77,17 +84,20 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
         await pull(image);
       } catch (error) {
         // The registry's own words go to the log with the cause; the message names only the image.
-        throw new DomainError("PRECONDITION_FAILED", `Image ${image} is not on this host and could not be pulled`, { cause: error });
+        throw imagePullFailed(image, error);
       }
     },
 
     async recreate(spec: ContainerSpec) {
       // The name may belong to someone else's container: look before removing anything.
-      const holder = await docker.getContainer(spec.name).inspect().catch((error: unknown) => {
-        if (isNotFound(error)) return null;
-        throw new Error(engineMessage(error));
-      });
-      if (holder && holder.Config.Labels?.[OWNER_LABEL] !== spec.workloadId) throw foreignContainer(spec.name);
+      const holder = await docker
+        .getContainer(spec.name)
+        .inspect()
+        .catch((error: unknown) => {
+          if (isNotFound(error)) return null;
+          throw new Error(engineMessage(error));
+        });
+      if (holder && holder.Config.Labels?.[OWNER_LABEL] !== spec.workloadId) throw containerNameTaken(spec.name);
       // Every container of this workload goes, also one under an older naming scheme.
       await removeOwned(spec);
       const exposed = Object.fromEntries(spec.ports.map((p) => [`${p.containerPort}/${p.protocol}`, {}]));
@@ -105,7 +115,13 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
             // Structured mounts: no `src:dst:opts` string a source or target could inject options into.
             Mounts: spec.mounts.map((m) =>
               m.type === "bind"
-                ? { Type: "bind" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly, BindOptions: { Propagation: "rprivate" as const } }
+                ? {
+                    Type: "bind" as const,
+                    Source: m.source,
+                    Target: m.target,
+                    ReadOnly: m.readOnly,
+                    BindOptions: { Propagation: "rprivate" as const },
+                  }
                 : { Type: "volume" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly },
             ),
             PortBindings: bindings,
@@ -162,7 +178,8 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
       const c = await current(ref);
       if (!c) return "";
       try {
-        const buffer = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, tail, follow: false, timestamps: false })) as unknown as Buffer;
+        const options = { stdout: true, stderr: true, tail, follow: false, timestamps: false } as const;
+        const buffer = (await docker.getContainer(c.Id).logs(options)) as unknown as Buffer;
         return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
       } catch (error) {
         if (isNotFound(error)) return "";

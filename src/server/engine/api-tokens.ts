@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Db } from "../db";
+import type { EngineDeps } from "~/server/engine/deps";
+import type { Because } from "~/shared/error-reasons";
 import type { Role } from "~/generated/prisma/enums";
 import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
@@ -22,10 +23,14 @@ export interface ApiTokenView {
   expiresAt: Date | null;
 }
 
+/** Why a request cannot act: English for API clients and logs, a reason for the UI. */
+export type AuthProblem = { message: string } & Because;
+
 export const MAX_TOKEN_DAYS = 3650;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function listApiTokens(db: Db): Promise<ApiTokenView[]> {
+export async function listApiTokens(deps: EngineDeps, _viewer: Actor): Promise<ApiTokenView[]> {
+  const { db } = deps;
   const rows = await db.apiToken.findMany({
     orderBy: { createdAt: "desc" },
     include: { createdBy: { select: { email: true } } },
@@ -37,15 +42,19 @@ export async function listApiTokens(db: Db): Promise<ApiTokenView[]> {
 }
 
 export async function createApiToken(
-  db: Db,
+  deps: EngineDeps,
   actor: Actor,
   input: { name: string; role: Role; expiresInDays?: number },
 ): Promise<{ token: ApiTokenView; secret: string }> {
+  const { db } = deps;
   const name = input.name.trim();
-  if (!name) throw badRequest("Token name is required");
+  if (!name) throw badRequest("Token name is required", { reason: "token-name-required" });
   const days = input.expiresInDays;
   if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= MAX_TOKEN_DAYS)) {
-    throw badRequest(`A token expires after 1 to ${MAX_TOKEN_DAYS} days, or never`);
+    throw badRequest(`A token expires after 1 to ${MAX_TOKEN_DAYS} days, or never`, {
+      reason: "token-expiry-range",
+      params: { max: MAX_TOKEN_DAYS },
+    });
   }
   let createdById = actor.kind === "user" ? actor.userId : null;
   let expiresAt = days === undefined ? null : new Date(Date.now() + days * DAY_MS);
@@ -60,14 +69,20 @@ export async function createApiToken(
   const row = await db.apiToken.create({
     data: { name, role: input.role, secretHash: hashSecret(secret), createdById, expiresAt },
   });
-  await recordAudit(db, actor, { action: "token.create", target: name, outcome: "success", detail: { role: input.role, expiresInDays: days ?? null } });
+  await recordAudit(db, actor, {
+    action: "token.create",
+    target: name,
+    outcome: "success",
+    detail: { role: input.role, expiresInDays: days ?? null },
+  });
   const { secretHash: _hash, createdById: _by, ...token } = row;
   return { token: { ...token, createdBy: actor.kind === "user" ? actor.label : null }, secret };
 }
 
-export async function revokeApiToken(db: Db, actor: Actor, id: string): Promise<void> {
+export async function revokeApiToken(deps: EngineDeps, actor: Actor, id: string): Promise<void> {
+  const { db } = deps;
   const row = await db.apiToken.findUnique({ where: { id } });
-  if (!row) throw notFound("API token");
+  if (!row) throw notFound("apiToken");
   if (!row.revokedAt) await db.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
   await recordAudit(db, actor, { action: "token.revoke", target: row.name, outcome: "success" });
 }
@@ -77,13 +92,20 @@ export async function revokeApiToken(db: Db, actor: Actor, id: string): Promise<
  * its creator's current role; tokens made by Berth itself (the CLI) have no creator. A deleted
  * user's tokens are revoked with the account (users.ts deleteUser).
  */
-export async function authenticateApiToken(db: Db, secret: string): Promise<{ actor: Actor } | { problem: string }> {
-  const invalid = { problem: "Invalid or revoked API token" };
+export async function authenticateApiToken(deps: EngineDeps, secret: string): Promise<{ actor: Actor } | { problem: AuthProblem }> {
+  const { db } = deps;
+  const invalid = { problem: { message: "Invalid or revoked API token", reason: "token-invalid" } as const };
   if (!secret.startsWith(TOKEN_PREFIX)) return invalid;
-  const row = await db.apiToken.findUnique({ where: { secretHash: hashSecret(secret) }, include: { createdBy: { select: { role: true } } } });
+  const row = await db.apiToken.findUnique({
+    where: { secretHash: hashSecret(secret) },
+    include: { createdBy: { select: { role: true } } },
+  });
   if (!row || row.revokedAt) return invalid;
   const now = new Date();
-  if (row.expiresAt && row.expiresAt <= now) return { problem: `This API token expired at ${row.expiresAt.toISOString()}; create a new one` };
+  if (row.expiresAt && row.expiresAt <= now) {
+    const at = row.expiresAt.toISOString();
+    return { problem: { message: `This API token expired at ${at}; create a new one`, reason: "token-expired", params: { at } } };
+  }
   await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   const role: Role = row.createdBy?.role === "VIEWER" ? "VIEWER" : row.role;
   return { actor: { kind: "token", tokenId: row.id, label: `token:${row.name}`, role } };

@@ -1,4 +1,6 @@
-// The engine's view of a container engine; src/server/docker implements it with dockerode.
+// The engine's view of a container engine; src/server/docker implements it with dockerode,
+// test/support/memory-runtime.ts in memory for fast tests of the workload rules.
+import { DomainError } from "./errors";
 
 /**
  * Which container: the one Berth created for `workloadId` (found by its `berth.workload`
@@ -36,10 +38,31 @@ export type ContainerState =
   | { state: "missing" }
   | { state: "unreachable"; reason: string };
 
+/** What a health probe learned; `reason` names host paths (a socket), so it is for the server log only. */
+export type RuntimeStatus = { reachable: true; version: string; apiVersion: string } | { reachable: false; reason: string };
+
 export const OWNER_LABEL = "berth.workload";
 export const MANAGED_VOLUME_LABEL = "berth.managed";
 
+/** What every runtime throws when `recreate` finds its name held by a container that is not the workload's. */
+export const containerNameTaken = (name: string) =>
+  new DomainError(
+    "CONFLICT",
+    `A container named ${name} already exists and was not created by Berth for this workload; Berth leaves it alone`,
+    { reason: "container-name-taken", params: { name } },
+  );
+
+/** What every runtime throws when `ensureImage` can neither find nor pull the image; the registry's words stay in `cause`. */
+export const imagePullFailed = (image: string, cause?: unknown) =>
+  new DomainError("PRECONDITION_FAILED", `Image ${image} is not on this host and could not be pulled`, {
+    cause,
+    reason: "image-pull-failed",
+    params: { image },
+  });
+
 export interface ContainerRuntime {
+  /** Whether the engine answers, within a couple of seconds; never throws (safe for /api/health). */
+  probe(): Promise<RuntimeStatus>;
   /** Makes the image available locally, pulling it if needed; throws a user-readable Error on failure. */
   ensureImage(image: string): Promise<void>;
   /**

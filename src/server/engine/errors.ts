@@ -1,5 +1,8 @@
+import type { Because, Entity, ErrorParams, ErrorReason } from "~/shared/error-reasons";
+
 // The engine's only error type. The API layer maps `code` to a tRPC code / HTTP status
-// in one place; `message` is safe to show a user (no host paths, no SQL, no stack).
+// in one place; `message` is safe to show a user (no host paths, no SQL, no stack), and
+// `reason` with `params` says the same as a code the UI translates.
 export type DomainErrorCode =
   | "BAD_REQUEST"
   | "UNAUTHORIZED"
@@ -10,19 +13,48 @@ export type DomainErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "TOO_MANY_REQUESTS";
 
-export class DomainError extends Error {
-  readonly code: DomainErrorCode;
+/** `cause` for the log; a reason (with the params it needs) for the UI. */
+export type DomainErrorOptions = { cause?: unknown } & (Because | { reason?: undefined; params?: undefined });
 
-  constructor(code: DomainErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+// The server process loads the engine twice (the custom server's and Next's bundles) and shares
+// one EngineDeps: an error thrown by the other copy's code must still be a DomainError here.
+const DOMAIN_ERROR = Symbol.for("berth.DomainError");
+
+export class DomainError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof was asked about (a subclass keeps its own test)
+    if (this !== DomainError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && DOMAIN_ERROR in value;
+  }
+
+  readonly [DOMAIN_ERROR] = true;
+  readonly code: DomainErrorCode;
+  readonly reason?: ErrorReason;
+  readonly params?: ErrorParams;
+
+  constructor(code: DomainErrorCode, message: string, options?: DomainErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "DomainError";
     this.code = code;
+    if (options?.reason) [this.reason, this.params] = [options.reason, options.params];
   }
 }
 
-export const badRequest = (message: string) => new DomainError("BAD_REQUEST", message);
-export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} not found`);
-export const conflict = (message: string) => new DomainError("CONFLICT", message);
+/** English names for `notFound()`'s message; the UI translates the entity code. */
+const ENTITY_NAMES: Record<Entity, string> = {
+  user: "User",
+  apiToken: "API token",
+  project: "Project",
+  stage: "Stage",
+  workload: "Workload",
+  snapshot: "Snapshot",
+  restoreRun: "Restore run",
+};
+
+export const badRequest = (message: string, because?: Because) => new DomainError("BAD_REQUEST", message, because);
+export const notFound = (entity: Entity) =>
+  new DomainError("NOT_FOUND", `${ENTITY_NAMES[entity]} not found`, { reason: "not-found", params: { entity } });
+export const conflict = (message: string, because?: Because) => new DomainError("CONFLICT", message, because);
 
 export const domainErrorHttpStatus: Record<DomainErrorCode, number> = {
   BAD_REQUEST: 400,

@@ -1,4 +1,4 @@
-import type { Db } from "../db";
+import type { EngineDeps } from "./deps";
 
 export interface HealthReport {
   db: "ok" | "error";
@@ -7,14 +7,13 @@ export interface HealthReport {
 }
 
 /** The DB decides the status code; an unreachable Docker engine is reported, not fatal. */
-export async function checkHealth(
-  db: Db,
-  probeDocker: () => Promise<{ reachable: boolean }>,
-  version: string,
-): Promise<HealthReport> {
+export async function checkHealth(deps: EngineDeps, version: string): Promise<HealthReport> {
   const [dbOk, docker] = await Promise.all([
-    db.$queryRawUnsafe("SELECT 1").then(() => true, () => false),
-    probeDocker().catch(() => ({ reachable: false })),
+    deps.db.$queryRawUnsafe("SELECT 1").then(
+      () => true,
+      () => false,
+    ),
+    deps.runtime.probe().catch(() => ({ reachable: false })),
   ]);
   return { db: dbOk ? "ok" : "error", docker: docker.reachable ? "ok" : "unreachable", version };
 }

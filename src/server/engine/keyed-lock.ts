@@ -65,5 +65,6 @@ export class KeyedLock {
 }
 
 export function assertLeaseFor(lease: LockLease, key: string): void {
-  if (!lease.active || !lease.keys.has(key)) throw new Error(`lock lease for ${[...lease.keys].join(", ")} used for ${key} or after release`);
+  if (!lease.active || !lease.keys.has(key))
+    throw new Error(`lock lease for ${[...lease.keys].join(", ")} used for ${key} or after release`);
 }

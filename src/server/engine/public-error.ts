@@ -1,3 +1,4 @@
+import type { ErrorParams, ErrorReason } from "~/shared/error-reasons";
 import { DomainError } from "./errors";
 
 type ErrorFacts = { code?: unknown; syscall?: unknown; statusCode?: unknown; cause?: unknown };
@@ -9,38 +10,54 @@ function chain(error: unknown): ErrorFacts[] {
   return links;
 }
 
+/** A client-safe failure: the English message and the same as a code with params. */
+export interface PublicFailure {
+  /** absent for a DomainError that has none: its message is all a client gets */
+  reason?: ErrorReason;
+  params: ErrorParams;
+  message: string;
+}
+
+const generic = (reason: ErrorReason, message: string): PublicFailure => ({ reason, params: {}, message });
+
 /**
  * Where the engine's failures leave for a client (operation events, workload status,
  * restore runs): raw filesystem and Docker errors name host paths, so only a DomainError's
- * message (written to be shown) or a generic sentence chosen by errno code goes out. The
- * caller logs the error itself.
+ * message and reason (written to be shown) or a generic one chosen by errno code goes out.
+ * The caller logs the error itself.
  */
-export function publicMessage(error: unknown): string {
-  if (error instanceof DomainError) return error.message;
+export function publicFailure(error: unknown): PublicFailure {
+  if (error instanceof DomainError) return { reason: error.reason, params: error.params ?? {}, message: error.message };
   const links = chain(error);
-  if (links.some((e) => e.syscall === "connect")) return "The Docker engine could not be reached";
-  if (links.some((e) => typeof e.statusCode === "number")) return "The Docker engine refused the request";
+  if (links.some((e) => e.syscall === "connect")) return generic("docker-unreachable", "The Docker engine could not be reached");
+  if (links.some((e) => typeof e.statusCode === "number")) return generic("docker-refused", "The Docker engine refused the request");
   switch (links.find((e) => typeof e.code === "string")?.code) {
     case "ENOSPC":
-      return "The disk is full";
+      return generic("disk-full", "The disk is full");
     case "EDQUOT":
-      return "The disk quota is exhausted";
+      return generic("quota-exhausted", "The disk quota is exhausted");
     case "EACCES":
     case "EPERM":
-      return "Permission denied on the server's filesystem";
+      return generic("permission-denied", "Permission denied on the server's filesystem");
     case "ENOENT":
-      return "A file or folder the operation needed is missing";
+      return generic("file-missing", "A file or folder the operation needed is missing");
     default:
-      return "An unexpected error occurred (details are in the server log)";
+      return generic("unexpected", "An unexpected error occurred (details are in the server log)");
   }
 }
+
+export const publicMessage = (error: unknown): string => publicFailure(error).message;
+
+/**
+ * Params for a reason that wraps another failure: its reason as `cause` ("" when it has
+ * none: the client then shows the English message), its params beside it.
+ */
+export const causeParams = (failure: PublicFailure): ErrorParams & { cause: ErrorReason | "" } => ({
+  ...failure.params,
+  cause: failure.reason ?? "",
+});
 
 /** A container state Berth could not read: a code the UI translates, never Docker's text. */
 export function unreachableReason(error: unknown): "docker-unreachable" | "docker-error" {
   return chain(error).some((e) => e.syscall === "connect") ? "docker-unreachable" : "docker-error";
-}
-
-/** Where the engine logs what it does not send: pino's `warn(object, message)` shape. */
-export interface EngineLog {
-  warn(detail: object, message: string): void;
 }

@@ -45,13 +45,18 @@ export function createSecretBox(current: Buffer, others: Buffer[] = []): SecretB
     },
     open(sealed) {
       const parts = parse(sealed);
-      if (!parts) throw new DomainError("PRECONDITION_FAILED", "A stored secret value is not in a format Berth knows");
+      if (!parts) {
+        throw new DomainError("PRECONDITION_FAILED", "A stored secret value is not in a format Berth knows", {
+          reason: "secret-unreadable",
+        });
+      }
       const key = keys.get(parts.id);
       if (!key) {
         throw new DomainError(
           "PRECONDITION_FAILED",
           `A secret value was sealed with another secret key (key id ${parts.id}, this server has ${keyId}): ` +
             "put back the data dir's secret-key file from a backup, or enter the secret values again",
+          { reason: "secret-other-key" },
         );
       }
       try {
@@ -59,7 +64,10 @@ export function createSecretBox(current: Buffer, others: Buffer[] = []): SecretB
         decipher.setAuthTag(parts.tag);
         return Buffer.concat([decipher.update(parts.data), decipher.final()]).toString("utf8");
       } catch (error) {
-        throw new DomainError("PRECONDITION_FAILED", "A stored secret value is damaged (it fails its integrity check)", { cause: error });
+        throw new DomainError("PRECONDITION_FAILED", "A stored secret value is damaged (it fails its integrity check)", {
+          cause: error,
+          reason: "secret-unreadable",
+        });
       }
     },
   };

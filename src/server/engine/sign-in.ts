@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "../db";
+import type { EngineDeps } from "./deps";
 import { systemActor } from "./actor";
 import { recordAudit } from "./audit";
 import { DomainError } from "./errors";
@@ -48,6 +49,7 @@ function tooMany(ms: number): DomainError {
   return new DomainError(
     "TOO_MANY_REQUESTS",
     `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+    { reason: "too-many-attempts", params: { minutes } },
   );
 }
 
@@ -98,11 +100,8 @@ function admitPhantom(limiter: SignInLimiter, email: string): Admission {
   return admission;
 }
 
-export async function signIn(
-  db: Db,
-  limiter: SignInLimiter,
-  input: { email: string; password: string; address: string },
-): Promise<UserView> {
+export async function signIn(deps: EngineDeps, input: { email: string; password: string; address: string }): Promise<UserView> {
+  const { db, signInLimiter: limiter } = deps;
   const email = normalizeEmail(input.email);
   const keys = [`${email}|${input.address}`, input.address] as const;
   await takePoints(limiter, keys);
@@ -129,7 +128,7 @@ export async function signIn(
         detail: { failedSignIns: admission.next.failedSignIns, blockedSeconds: admission.blocks / 1000, address: input.address },
       });
     }
-    throw new DomainError("UNAUTHORIZED", "Invalid email or password");
+    throw new DomainError("UNAUTHORIZED", "Invalid email or password", { reason: "invalid-credentials" });
   }
   await Promise.all([
     limiter.account.delete(keys[0]),

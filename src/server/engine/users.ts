@@ -1,11 +1,11 @@
-import type { Db } from "../db";
+import type { EngineDeps } from "~/server/engine/deps";
+import type { Db } from "~/server/db";
 import type { Role } from "~/generated/prisma/enums";
 import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
 import { badRequest, conflict, DomainError, notFound } from "./errors";
 import { hashPassword } from "./passwords";
-import type { Locale } from "~/i18n/locales";
-
+import type { Locale } from "~/shared/locales";
 
 export interface UserView {
   id: string;
@@ -20,13 +20,15 @@ const userView = { id: true, email: true, name: true, role: true, locale: true, 
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export async function listUsers(db: Db): Promise<UserView[]> {
+export async function listUsers(deps: EngineDeps, _viewer: Actor): Promise<UserView[]> {
+  const { db } = deps;
   return db.user.findMany({ select: userView, orderBy: { createdAt: "asc" } });
 }
 
-export async function getUser(db: Db, id: string): Promise<UserView> {
+export async function getUser(deps: EngineDeps, _viewer: Actor, id: string): Promise<UserView> {
+  const { db } = deps;
   const user = await db.user.findUnique({ where: { id }, select: userView });
-  if (!user) throw notFound("User");
+  if (!user) throw notFound("user");
   return user;
 }
 
@@ -37,11 +39,14 @@ export interface NewUser {
   role: Role;
 }
 
-export async function createUser(db: Db, actor: Actor, input: NewUser): Promise<UserView> {
+export async function createUser(deps: EngineDeps, actor: Actor, input: NewUser): Promise<UserView> {
+  const { db } = deps;
   const email = normalizeEmail(input.email);
-  if (input.password.length < 8) throw badRequest("Password must be at least 8 characters");
+  if (input.password.length < 8) {
+    throw badRequest("Password must be at least 8 characters", { reason: "password-too-short", params: { min: 8 } });
+  }
   if (await db.user.findUnique({ where: { email } })) {
-    throw conflict(`A user with email ${email} already exists`);
+    throw conflict(`A user with email ${email} already exists`, { reason: "user-exists", params: { email } });
   }
   const user = await db.user.create({
     data: {
@@ -59,20 +64,23 @@ export async function createUser(db: Db, actor: Actor, input: NewUser): Promise<
 // Refuses any change that would leave the instance without an administrator.
 async function assertAnotherAdminRemains(db: Db, userId: string) {
   const admins = await db.user.count({ where: { role: "ADMIN", id: { not: userId } } });
-  if (admins === 0) throw new DomainError("PRECONDITION_FAILED", "Berth needs at least one administrator");
+  if (admins === 0) throw new DomainError("PRECONDITION_FAILED", "Berth needs at least one administrator", { reason: "last-admin" });
 }
 
-export async function updateUserRole(db: Db, actor: Actor, id: string, role: Role): Promise<UserView> {
-  const user = await getUser(db, id);
+export async function updateUserRole(deps: EngineDeps, actor: Actor, input: { id: string; role: Role }): Promise<UserView> {
+  const { db } = deps;
+  const { id, role } = input;
+  const user = await getUser(deps, actor, id);
   if (user.role === "ADMIN" && role !== "ADMIN") await assertAnotherAdminRemains(db, id);
   const updated = await db.user.update({ where: { id }, data: { role }, select: userView });
   await recordAudit(db, actor, { action: "user.updateRole", target: user.email, outcome: "success", detail: { role } });
   return updated;
 }
 
-export async function deleteUser(db: Db, actor: Actor, id: string): Promise<void> {
-  const user = await getUser(db, id);
-  if (actor.kind === "user" && actor.userId === id) throw badRequest("You cannot delete your own account");
+export async function deleteUser(deps: EngineDeps, actor: Actor, id: string): Promise<void> {
+  const { db } = deps;
+  const user = await getUser(deps, actor, id);
+  if (actor.kind === "user" && actor.userId === id) throw badRequest("You cannot delete your own account", { reason: "delete-self" });
   if (user.role === "ADMIN") await assertAnotherAdminRemains(db, id);
   // The schema keeps a token whose creator is gone (createdById becomes null, like a CLI
   // token's): revoke them first, so a token never outlives the account it acts for.
@@ -84,10 +92,12 @@ export async function deleteUser(db: Db, actor: Actor, id: string): Promise<void
   await recordAudit(db, actor, { action: "user.delete", target: user.email, outcome: "success", detail: { revokedTokens: revoked } });
 }
 
-export async function setUserPassword(db: Db, actor: Actor, email: string, password: string): Promise<void> {
-  if (password.length < 8) throw badRequest("Password must be at least 8 characters");
+export async function setUserPassword(deps: EngineDeps, actor: Actor, input: { email: string; password: string }): Promise<void> {
+  const { db } = deps;
+  const { email, password } = input;
+  if (password.length < 8) throw badRequest("Password must be at least 8 characters", { reason: "password-too-short", params: { min: 8 } });
   const user = await db.user.findUnique({ where: { email: normalizeEmail(email) } });
-  if (!user) throw notFound("User");
+  if (!user) throw notFound("user");
   // A new password ends every session signed in with the old one (request-actor.ts).
   await db.user.update({
     where: { id: user.id },
@@ -99,7 +109,7 @@ export async function setUserPassword(db: Db, actor: Actor, email: string, passw
 /** The version a new session is stamped with; a session with another one has ended. */
 export async function currentSessionVersion(db: Db, userId: string): Promise<number> {
   const user = await db.user.findUnique({ where: { id: userId }, select: { sessionVersion: true } });
-  if (!user) throw notFound("User");
+  if (!user) throw notFound("user");
   return user.sessionVersion;
 }
 
@@ -108,28 +118,36 @@ export async function currentSessionVersion(db: Db, userId: string): Promise<num
  * device) stops working too. Only a session that is still current may do it: a cookie that
  * has already ended cannot sign the user out again.
  */
-export async function endSessions(db: Db, actor: Actor, userId: string, sessionVersion: number): Promise<boolean> {
+export async function endSessions(deps: EngineDeps, actor: Actor, input: { userId: string; sessionVersion: number }): Promise<boolean> {
+  const { db } = deps;
+  const { userId, sessionVersion } = input;
   const { count } = await db.user.updateMany({ where: { id: userId, sessionVersion }, data: { sessionVersion: { increment: 1 } } });
   if (count > 0) await recordAudit(db, actor, { action: "user.signOut", target: actor.label, outcome: "success" });
   return count > 0;
 }
 
-export async function setUserLocale(db: Db, actor: Actor, locale: Locale): Promise<void> {
-  if (actor.kind !== "user") throw badRequest("Only signed-in users have a saved language");
+export async function setUserLocale(deps: EngineDeps, actor: Actor, locale: Locale): Promise<void> {
+  const { db } = deps;
+  if (actor.kind !== "user") throw badRequest("Only signed-in users have a saved language", { reason: "locale-needs-user" });
   await db.user.update({ where: { id: actor.userId }, data: { locale } });
 }
 
 /** First start: create the admin from env when the instance has no user yet. */
 export async function seedFirstAdmin(
-  db: Db,
+  deps: EngineDeps,
   seed: { email?: string; password?: string },
 ): Promise<"created" | "exists" | "missing-env"> {
+  const { db } = deps;
   if ((await db.user.count()) > 0) return "exists";
   if (!seed.email || !seed.password) return "missing-env";
-  await createUser(db, { kind: "system", label: "berth:seed", role: "ADMIN" }, {
-    email: seed.email,
-    password: seed.password,
-    role: "ADMIN",
-  });
+  await createUser(
+    deps,
+    { kind: "system", label: "berth:seed", role: "ADMIN" },
+    {
+      email: seed.email,
+      password: seed.password,
+      role: "ADMIN",
+    },
+  );
   return "created";
 }

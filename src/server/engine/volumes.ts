@@ -23,8 +23,7 @@ export interface VolumeContext {
 
 export type ResolvedVolume =
   /** hostPath: the real path (symlinks resolved once, here); anchor: the real data dir or absolute root it hangs from */
-  | (VolumeSpec & { kind: "bind"; hostPath: string; anchor: string })
-  | (VolumeSpec & { kind: "named"; volumeName: string });
+  (VolumeSpec & { kind: "bind"; hostPath: string; anchor: string }) | (VolumeSpec & { kind: "named"; volumeName: string });
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const DOCKER_VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -33,7 +32,9 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 // Docker's mount syntaxes give ':' and ',' meaning (`src:dst:opts`, `type=bind,src=…`).
 const MOUNT_SYNTAX = /[:,]/;
 
-const refuse = (spec: Pick<VolumeSpec, "target">, reason: string) => badRequest(`Volume "${spec.target}": ${reason}`);
+// The problem stays English (a `detail` param): the UI translates the frame around it.
+const refuse = (spec: Pick<VolumeSpec, "target">, problem: string) =>
+  badRequest(`Volume "${spec.target}": ${problem}`, { reason: "volume-invalid", params: { target: spec.target, detail: problem } });
 
 function checkRelativeSource(spec: VolumeSpec): void {
   const { source } = spec;
@@ -101,7 +102,9 @@ async function realpathOfExisting(p: string): Promise<string> {
 }
 
 export function scopeBase(ctx: VolumeContext, scope: "project" | "stage"): string {
-  if (!SLUG_PATTERN.test(ctx.projectSlug) || !SLUG_PATTERN.test(ctx.stageSlug)) throw badRequest("Invalid project or stage slug");
+  if (!SLUG_PATTERN.test(ctx.projectSlug) || !SLUG_PATTERN.test(ctx.stageSlug)) {
+    throw badRequest("Invalid project or stage slug", { reason: "invalid-slug" });
+  }
   const project = path.join(ctx.dataDir, "volumes", "projects", ctx.projectSlug);
   return scope === "project" ? path.join(project, "shared") : path.join(project, "stages", ctx.stageSlug);
 }
@@ -145,7 +148,23 @@ export async function resolveVolume(spec: VolumeSpec, ctx: VolumeContext): Promi
 // Host folders no absolute root may be, contain or lie in: the kernel's, the system's
 // configuration and the Docker socket's.
 // Docker's and containerd's state holds other containers' volumes and configuration.
-const SYSTEM_FOLDERS = ["/proc", "/sys", "/dev", "/etc", "/run", "/var/run", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/root", "/var/lib/docker", "/var/lib/containerd"];
+const SYSTEM_FOLDERS = [
+  "/proc",
+  "/sys",
+  "/dev",
+  "/etc",
+  "/run",
+  "/var/run",
+  "/boot",
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib64",
+  "/root",
+  "/var/lib/docker",
+  "/var/lib/containerd",
+];
 
 function realpathOrSelf(p: string): string {
   const missing: string[] = [];
@@ -196,7 +215,8 @@ export function findBindClash(mine: BindClaim[], others: BindClaim[]): string | 
     for (const b of [...mine.slice(i + 1), ...others]) {
       const same = a.hostPath === b.hostPath;
       if (!same && !isInside(a.hostPath, b.hostPath) && !isInside(b.hostPath, a.hostPath)) continue;
-      const where = b.workloadId === a.workloadId ? `volume ${b.target} of this workload` : `volume ${b.target} of workload ${b.workloadName}`;
+      const where =
+        b.workloadId === a.workloadId ? `volume ${b.target} of this workload` : `volume ${b.target} of workload ${b.workloadName}`;
       if (same && b.workloadId !== a.workloadId && a.scope === "project" && b.scope === "project") continue;
       if (same) return `Volume "${a.target}": its folder is already used by ${where}; only project volumes may share a folder`;
       const relation = isInside(a.hostPath, b.hostPath) ? "contains the folder of" : "lies inside the folder of";
@@ -227,7 +247,8 @@ export async function prepareBindParent(volume: Extract<ResolvedVolume, { kind: 
 async function ensureFolders(volume: Extract<ResolvedVolume, { kind: "bind" }>, dir: string, leafTrusted: boolean): Promise<void> {
   const trusted = new Set([0, process.getuid?.() ?? 0]);
   const rel = path.relative(volume.anchor, dir);
-  if (rel.startsWith("..") || path.isAbsolute(rel) || (rel === "" && !leafTrusted)) throw refuse(volume, "source must be a folder inside its base folder");
+  if (rel.startsWith("..") || path.isAbsolute(rel) || (rel === "" && !leafTrusted))
+    throw refuse(volume, "source must be a folder inside its base folder");
   await fs.mkdir(volume.anchor, { recursive: true, mode: 0o700 });
   const parts = rel === "" ? [] : rel.split(path.sep);
   let current = volume.anchor;
@@ -237,10 +258,13 @@ async function ensureFolders(volume: Extract<ResolvedVolume, { kind: "bind" }>, 
     current = path.join(current, part);
     let st = await fs.lstat(current).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error)));
     if (!st) {
-      await fs.mkdir(current, { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => (error.code === "EEXIST" ? undefined : Promise.reject(error)));
+      await fs
+        .mkdir(current, { mode: 0o755 })
+        .catch((error: NodeJS.ErrnoException) => (error.code === "EEXIST" ? undefined : Promise.reject(error)));
       st = await fs.lstat(current);
     }
-    if (st.isSymbolicLink() || !st.isDirectory()) throw refuse(volume, "a folder on the way to its data is a symlink or not a folder; refusing to follow it");
+    if (st.isSymbolicLink() || !st.isDirectory())
+      throw refuse(volume, "a folder on the way to its data is a symlink or not a folder; refusing to follow it");
     const isData = i === parts.length && !leafTrusted;
     if (!isData && (!trusted.has(st.uid) || (st.mode & 0o022) !== 0)) {
       throw refuse(volume, "a folder above its data is not owned by Berth or is writable by others; refusing to mount through it");

@@ -76,7 +76,7 @@ export function fileResponse(req: Request, file: DownloadableFile): Response {
     "Cache-Control": "private, no-cache",
   });
   const ifNoneMatch = req.headers.get("if-none-match");
-  if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
+  if (ifNoneMatch?.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
     return new Response(null, { status: 304, headers });
   }
   const ifRange = req.headers.get("if-range");

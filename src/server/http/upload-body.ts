@@ -9,7 +9,7 @@ export interface UploadBody {
   fields: Record<string, string>;
 }
 
-const cancelled = () => new DomainError("BAD_REQUEST", "The upload was cancelled");
+const cancelled = () => new DomainError("BAD_REQUEST", "The upload was cancelled", { reason: "upload-cancelled" });
 
 /**
  * The uploaded bytes as a stream, never buffered: a raw body as-is, or the first file of a
@@ -19,7 +19,7 @@ const cancelled = () => new DomainError("BAD_REQUEST", "The upload was cancelled
  * consumer fails (and cleans up) instead of waiting forever.
  */
 export function uploadBody(req: Request): Promise<UploadBody> {
-  if (!req.body) return Promise.reject(new DomainError("BAD_REQUEST", "The upload is empty"));
+  if (!req.body) return Promise.reject(new DomainError("BAD_REQUEST", "The upload is empty", { reason: "upload-empty" }));
   const body = Readable.fromWeb(req.body as unknown as WebReadableStream);
   // The request's signal aborts when the client's connection closes before the response.
   const onAbort = () => body.destroy(cancelled());
@@ -35,16 +35,20 @@ export function uploadBody(req: Request): Promise<UploadBody> {
       parser = busboy({ headers: { "content-type": type }, limits: { files: 1, fields: 20, fieldSize: 4096 } });
     } catch (error) {
       body.destroy();
-      reject(new DomainError("BAD_REQUEST", `Malformed multipart upload: ${(error as Error).message}`));
+      reject(new DomainError("BAD_REQUEST", `Malformed multipart upload: ${(error as Error).message}`, { reason: "upload-malformed" }));
       return;
     }
     parser.on("field", (name, value) => (fields[name] = value));
     parser.on("file", (_name, stream, info) => resolve({ stream: untilConsumed(stream), fileName: info.filename, fields }));
-    parser.on("close", () => reject(new DomainError("BAD_REQUEST", "The multipart upload has no file")));
+    parser.on("close", () => reject(new DomainError("BAD_REQUEST", "The multipart upload has no file", { reason: "upload-no-file" })));
     // pipeline, not pipe: a failed body destroys the parser, and the parser the file stream.
     pipeline(body, parser, (error) => {
       if (!error) return;
-      reject(error instanceof DomainError ? error : new DomainError("BAD_REQUEST", `Malformed multipart upload: ${error.message}`));
+      reject(
+        error instanceof DomainError
+          ? error
+          : new DomainError("BAD_REQUEST", `Malformed multipart upload: ${error.message}`, { reason: "upload-malformed" }),
+      );
     });
   });
 }

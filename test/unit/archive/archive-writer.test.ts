@@ -66,7 +66,13 @@ const archivePathOf = (s: { volume: number; path: string; data?: Buffer }) => `v
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "berth-archive-"));
-  volumes = [0, 1].map((index) => ({ index, target: `/data${index}`, scope: "project", source: `vol${index}`, hostPath: path.join(tmp, `v${index}`) }));
+  volumes = [0, 1].map((index) => ({
+    index,
+    target: `/data${index}`,
+    scope: "project",
+    source: `vol${index}`,
+    hostPath: path.join(tmp, `v${index}`),
+  }));
   for (const v of volumes) await fs.mkdir(v.hostPath);
   for (const s of specs) {
     const p = path.join(volumes[s.volume]!.hostPath, s.path);
@@ -139,13 +145,21 @@ describe("writeSnapshotArchive round trip", () => {
       },
     });
     expect(result.manifest).toEqual(written.manifest);
-    expect(entries.map((e) => `volumes/${e.volumeIndex}/${e.relativePath}${e.kind === "directory" ? "/" : ""}`.replace("//", "/"))).toEqual(expectedPaths().slice(1));
+    expect(entries.map((e) => `volumes/${e.volumeIndex}/${e.relativePath}${e.kind === "directory" ? "/" : ""}`.replace("//", "/"))).toEqual(
+      expectedPaths().slice(1),
+    );
     for (const s of specs) {
       const e = entries.find((x) => x.volumeIndex === s.volume && x.relativePath === s.path)!;
-      expect([e.kind, e.mode, e.size, e.hash, e.uid, e.gid]).toEqual(s.data ? ["file", s.mode, s.data.length, sha256(s.data), 0, 0] : ["directory", s.mode, 0, undefined, 0, 0]);
+      expect([e.kind, e.mode, e.size, e.hash, e.uid, e.gid]).toEqual(
+        s.data ? ["file", s.mode, s.data.length, sha256(s.data), 0, 0] : ["directory", s.mode, 0, undefined, 0, 0],
+      );
     }
     for (const l of links) {
-      expect(entries.find((x) => x.volumeIndex === 0 && x.relativePath === l.path)).toMatchObject({ kind: "symlink", linkTarget: l.target, size: 0 });
+      expect(entries.find((x) => x.volumeIndex === 0 && x.relativePath === l.path)).toMatchObject({
+        kind: "symlink",
+        linkTarget: l.target,
+        size: 0,
+      });
     }
     expect(result.entries).toBe(dataEntries);
     expect(result.bytes).toBe(specs.reduce((n, s) => n + (s.data?.length ?? 0), 0));
@@ -225,7 +239,11 @@ describe("writeSnapshotArchive edge cases", () => {
     let deep = path.join(volume.hostPath, "deep");
     for (let i = 0; i < 70; i++) await fs.mkdir((deep = path.join(deep, "d")));
     const chunks: Buffer[] = [];
-    const { manifest } = await writeSnapshotArchive({ volumes: [volume], meta, output: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) }) });
+    const { manifest } = await writeSnapshotArchive({
+      volumes: [volume],
+      meta,
+      output: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) }),
+    });
     const unsupported = manifest.skipped.filter((s) => s.type === "unsupported-name").map((s) => s.path);
     expect(unsupported).toHaveLength(5);
     expect(unsupported).toEqual(expect.arrayContaining(["back\\slash", "new\nline", "bad-\ufffd"]));
@@ -242,8 +260,16 @@ describe("writeSnapshotArchive edge cases", () => {
     ["b changed size before its read", (dir: string) => fs_.truncateSync(`${dir}/b`, 10), /'b' changed size/],
     ["b vanished before its read", (dir: string) => fs_.unlinkSync(`${dir}/b`), /'b' vanished/],
     ["b was replaced before its read", (dir: string) => fs_.renameSync(`${dir}/c`, `${dir}/b`), /'b' was replaced/],
-    ["b became a symlink before its read", (dir: string) => (fs_.unlinkSync(`${dir}/b`), fs_.symlinkSync("/etc/passwd", `${dir}/b`)), /'b' was replaced/],
-    ["a shrank while being read", (dir: string, done: number) => done === 256 * 1024 && fs_.truncateSync(`${dir}/a`, 300 * 1024), /'a' shrank/],
+    [
+      "b became a symlink before its read",
+      (dir: string) => (fs_.unlinkSync(`${dir}/b`), fs_.symlinkSync("/etc/passwd", `${dir}/b`)),
+      /'b' was replaced/,
+    ],
+    [
+      "a shrank while being read",
+      (dir: string, done: number) => done === 256 * 1024 && fs_.truncateSync(`${dir}/a`, 300 * 1024),
+      /'a' shrank/,
+    ],
     ["a grew while being read", (dir: string, done: number) => done === MiB && fs_.appendFileSync(`${dir}/a`, "more"), /'a' grew/],
   ])("fails with ArchiveSourceChangedError when %s", async (_what, mutate, message) => {
     const volume = await volumeWith({ a: randomBytes(MiB), b: randomBytes(MiB), c: "other inode" });
@@ -267,7 +293,12 @@ describe("writeSnapshotArchive edge cases", () => {
     // fallocate: 300 MB of allocated zeros, not a hole: stored whole, like a preallocated database file.
     execFileSync("fallocate", ["-l", String(300 * 1024 * 1024), path.join(volume.hostPath, "zeros")]);
     const chunks: Buffer[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _e, done) { chunks.push(chunk); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _e, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
     const written = await writeSnapshotArchive({ volumes: [volume], meta, output: sink });
     expect(written.size).toBeLessThan(1024 * 1024);
     const read = await readSnapshotArchive(Readable.from([Buffer.concat(chunks)]));
@@ -322,7 +353,9 @@ describe("writeSnapshotArchive edge cases", () => {
     expect(ticks).toBeGreaterThanOrEqual(5);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    await expect(writeSnapshotArchive({ volumes: [volume], meta, output: nullSink(), signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(writeSnapshotArchive({ volumes: [volume], meta, output: nullSink(), signal: controller.signal })).rejects.toMatchObject({
+      name: "AbortError",
+    });
   }, 60_000);
 
   it("skips a symlink whose target the pax record could not carry to node-tar (a newline), and stays readable", async () => {
@@ -330,7 +363,12 @@ describe("writeSnapshotArchive edge cases", () => {
     await fs.symlink(`${"a".repeat(120)}\nb`, path.join(volume.hostPath, "odd-link"));
     await fs.symlink("short\ntarget", path.join(volume.hostPath, "odd-short"));
     const chunks: Buffer[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _e, done) { chunks.push(chunk); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _e, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
     const written = await writeSnapshotArchive({ volumes: [volume], meta, output: sink });
     expect(written.manifest.skipped).toEqual([
       { volume: 0, path: "odd-link", type: "unsupported-link" },
@@ -346,10 +384,17 @@ describe("writeSnapshotArchive edge cases", () => {
       execFileSync("touch", ["-d", "@100000000000000000.5", path.join(dir, "future")]);
       const volume = { index: 0, target: "/data", scope: "project", source: "x", hostPath: dir };
       const chunks: Buffer[] = [];
-      const sink = new Writable({ write(chunk: Buffer, _e, done) { chunks.push(chunk); done(); } });
+      const sink = new Writable({
+        write(chunk: Buffer, _e, done) {
+          chunks.push(chunk);
+          done();
+        },
+      });
       await writeSnapshotArchive({ volumes: [volume], meta, output: sink });
       const mtimes: number[] = [];
-      await readSnapshotArchive(Readable.from([Buffer.concat(chunks)]), { onEntryHeader: (e) => void (e.kind === "file" && mtimes.push(e.mtime.getTime())) });
+      await readSnapshotArchive(Readable.from([Buffer.concat(chunks)]), {
+        onEntryHeader: (e) => void (e.kind === "file" && mtimes.push(e.mtime.getTime())),
+      });
       expect(mtimes[0]).toBeLessThanOrEqual(Date.now() + 86_400_000);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -359,7 +404,13 @@ describe("writeSnapshotArchive edge cases", () => {
   it("stops when the signal aborts", async () => {
     const volume = await volumeWith({ a: randomBytes(2 * 1024 * 1024) });
     const controller = new AbortController();
-    const write = writeSnapshotArchive({ volumes: [volume], meta, output: nullSink(), signal: controller.signal, onProgress: () => controller.abort() });
+    const write = writeSnapshotArchive({
+      volumes: [volume],
+      meta,
+      output: nullSink(),
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await expect(write).rejects.toMatchObject({ name: "AbortError" });
   });
 
@@ -374,7 +425,9 @@ describe("writeSnapshotArchive edge cases", () => {
     const size = 9 * 1024 * 1024 * 1024;
     const head = encodeHeader({ path: "volumes/0/huge", type: "file", size, mode: 0o644, mtime: 0 });
     expect(head.toString("latin1")).toContain(`size=${size}\n`);
-    const manifest = Buffer.from(JSON.stringify({ ...written.manifest, volumes: [{ ...written.manifest.volumes[0], files: 1, bytes: size }], skipped: [] }));
+    const manifest = Buffer.from(
+      JSON.stringify({ ...written.manifest, volumes: [{ ...written.manifest.volumes[0], files: 1, bytes: size }], skipped: [] }),
+    );
     const tar = Buffer.concat([
       encodeHeader({ path: "berth-manifest.json", type: "file", size: manifest.length, mode: 0o644, mtime: 0 }),
       manifest,

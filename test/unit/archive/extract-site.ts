@@ -11,7 +11,11 @@ import type { MaliciousArchive } from "../../support/malicious-archives";
 import { extractSnapshotArchive, type ExtractOptions } from "~/server/engine/archive/extractor";
 import { stagingPrefix } from "~/server/engine/restore/restore";
 
-export const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+export const exists = (p: string) =>
+  fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Every path under `root`, relative, directories with a trailing '/', symlinks with '@'. */
 export async function listTree(root: string): Promise<string[]> {

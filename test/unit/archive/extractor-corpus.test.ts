@@ -61,7 +61,12 @@ describe("strict extractor: adversarial corpus", () => {
       // The caller's cleanup (what restore does for a failure before COMMIT) removes the
       // staging dirs and leaves the live volumes exactly as they were.
       for (const [i, s] of staged.entries()) {
-        await rollBackVolume({ target: `/data${i}`, live: site.live[i]!, staged: s, backup: path.join(site.parent, backupName("corpus", i)) });
+        await rollBackVolume({
+          target: `/data${i}`,
+          live: site.live[i]!,
+          staged: s,
+          backup: path.join(site.parent, backupName("corpus", i)),
+        });
       }
       for (const s of staged) expect(await exists(s)).toBe(false);
       expect(await listTree(site.root)).toEqual([...site.baseline].sort());
@@ -122,7 +127,18 @@ describe("strict extractor: what it writes", () => {
         sgidDir: await mode(path.join(s0, "sgid-dir")),
         child: await mode(path.join(s0, "sgid-dir/child")),
         root1: await mode(s1),
-      }).toEqual({ root: "777", setuid: "755", setgid: "755", sticky: "644", everyBit: "777", typeBits: "640", none: "0", sgidDir: "775", child: "640", root1: "750" });
+      }).toEqual({
+        root: "777",
+        setuid: "755",
+        setgid: "755",
+        sticky: "644",
+        everyBit: "777",
+        typeBits: "640",
+        none: "0",
+        sgidDir: "775",
+        child: "640",
+        root1: "750",
+      });
     } finally {
       await fs.rm(site.root, { recursive: true, force: true });
     }
@@ -218,7 +234,14 @@ describe("strict extractor: what it writes", () => {
 
   it("creates a directory whose parents are listed after it, or not at all", async () => {
     const { site, result } = await extractRaw(
-      gzip(snapshotTar([dir(v0("p/q/r/"), { mode: 0o750 }), file(v0("p/q/r/f.txt"), "f"), dir(v0("p/"), { mode: 0o751 }), dir(v1("only/child/"), { mode: 0o755 })])),
+      gzip(
+        snapshotTar([
+          dir(v0("p/q/r/"), { mode: 0o750 }),
+          file(v0("p/q/r/f.txt"), "f"),
+          dir(v0("p/"), { mode: 0o751 }),
+          dir(v1("only/child/"), { mode: 0o755 }),
+        ]),
+      ),
     );
     try {
       const [s0, s1] = site.staging as [string, string];
@@ -227,7 +250,12 @@ describe("strict extractor: what it writes", () => {
       expect(await listTree(s1)).toEqual(["only/", "only/child/"]);
       const mode = async (p: string) => ((await fs.lstat(p)).mode & 0o777).toString(8);
       // Listed directories get their archived mode; implied ones stay private (0700).
-      expect([await mode(path.join(s0, "p")), await mode(path.join(s0, "p/q")), await mode(path.join(s0, "p/q/r")), await mode(path.join(s1, "only"))]).toEqual(["751", "700", "750", "700"]);
+      expect([
+        await mode(path.join(s0, "p")),
+        await mode(path.join(s0, "p/q")),
+        await mode(path.join(s0, "p/q/r")),
+        await mode(path.join(s1, "only")),
+      ]).toEqual(["751", "700", "750", "700"]);
     } finally {
       await fs.rm(site.root, { recursive: true, force: true });
     }

@@ -8,7 +8,18 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dir, file, gzip, hardlink, pax, snapshotTar, sparseContent, sparseFile, symlink, type SparseSegment } from "../../support/archive-builder";
+import {
+  dir,
+  file,
+  gzip,
+  hardlink,
+  pax,
+  snapshotTar,
+  sparseContent,
+  sparseFile,
+  symlink,
+  type SparseSegment,
+} from "../../support/archive-builder";
 import { hashTree } from "../../support/hash-tree";
 import { ESCAPE_DIR, LINK_ARCHIVES } from "../../support/malicious-archives";
 import { exists, extractFile, makeSite, outsideStaging } from "./extract-site";
@@ -53,7 +64,10 @@ describe("extractor: valid link archives", () => {
         expect(await fs.readlink(full), l.path).toBe(l.target);
       }
       for (const h of item.hardlinks) {
-        const [link, target] = await Promise.all([fs.lstat(path.join(site.staging[h.volume]!, h.path)), fs.lstat(path.join(site.staging[h.volume]!, h.target))]);
+        const [link, target] = await Promise.all([
+          fs.lstat(path.join(site.staging[h.volume]!, h.path)),
+          fs.lstat(path.join(site.staging[h.volume]!, h.target)),
+        ]);
         expect(link.isFile(), h.path).toBe(true);
         expect([link.ino, link.dev], h.path).toEqual([target.ino, target.dev]);
         expect(link.nlink).toBeGreaterThanOrEqual(2);
@@ -104,7 +118,15 @@ describe("extractor: owners and times (v2)", () => {
         link: await owner(path.join(s0, "www/link")),
         abs: await owner(path.join(s0, "abs")),
         root1: await owner(s1),
-      }).toEqual({ root: [999, 999], conf: [999, 999], www: [33, 33], bigIds: [3_000_000, 4_000_000], link: [70, 71], abs: [1234, 5678], root1: [1, 2] });
+      }).toEqual({
+        root: [999, 999],
+        conf: [999, 999],
+        www: [33, 33],
+        bigIds: [3_000_000, 4_000_000],
+        link: [70, 71],
+        abs: [1234, 5678],
+        root1: [1, 2],
+      });
       expect(((await fs.lstat(path.join(s0, "www"))).mode & 0o7777).toString(8)).toBe("3775");
       expect((await fs.lstat(path.join(s0, "www/link"))).mtimeMs).toBe(1_500_000_000_000);
       expect((await fs.lstat(path.join(s0, "abs"))).mtimeMs).toBe(1_400_000_000_000);
@@ -157,9 +179,27 @@ describe("extractor: setuid / setgid policy (v2)", () => {
     const { site, result, error } = await extractInSite(archive, "strip");
     try {
       expect(error).toBeNull();
-      expect(await modes(site.staging)).toEqual({ suid: "755", sgid: "755", both: "750", plain: "644", shared: "3775", sgidDir: "2770", tmp: "1777", child: "711", suidLink: "755", root1: "2775", tool: "711" });
+      expect(await modes(site.staging)).toEqual({
+        suid: "755",
+        sgid: "755",
+        both: "750",
+        plain: "644",
+        shared: "3775",
+        sgidDir: "2770",
+        tmp: "1777",
+        child: "711",
+        suidLink: "755",
+        root1: "2775",
+        tool: "711",
+      });
       expect(result!.strippedSpecialBits.count).toBe(5);
-      expect([...result!.strippedSpecialBits.paths].sort()).toEqual(["/data0/both", "/data0/sgid", "/data0/sgid-dir/child", "/data0/suid", "/data1/tool"]);
+      expect([...result!.strippedSpecialBits.paths].sort()).toEqual([
+        "/data0/both",
+        "/data0/sgid",
+        "/data0/sgid-dir/child",
+        "/data0/suid",
+        "/data1/tool",
+      ]);
     } finally {
       await fs.rm(site.root, { recursive: true, force: true });
     }
@@ -169,7 +209,19 @@ describe("extractor: setuid / setgid policy (v2)", () => {
     const { site, result, error } = await extractInSite(archive, "keep");
     try {
       expect(error).toBeNull();
-      expect(await modes(site.staging)).toEqual({ suid: "4755", sgid: "2755", both: "6750", plain: "644", shared: "3775", sgidDir: "2770", tmp: "1777", child: "2711", suidLink: "4755", root1: "2775", tool: "4711" });
+      expect(await modes(site.staging)).toEqual({
+        suid: "4755",
+        sgid: "2755",
+        both: "6750",
+        plain: "644",
+        shared: "3775",
+        sgidDir: "2770",
+        tmp: "1777",
+        child: "2711",
+        suidLink: "4755",
+        root1: "2775",
+        tool: "4711",
+      });
       expect(result!.strippedSpecialBits).toEqual({ count: 0, paths: [] });
     } finally {
       await fs.rm(site.root, { recursive: true, force: true });
@@ -177,7 +229,15 @@ describe("extractor: setuid / setgid policy (v2)", () => {
   });
 
   it("counts every stripped file but lists at most 100", async () => {
-    const { site, result, error } = await extractInSite(() => gz2([dir(v0("")), ...Array.from({ length: 150 }, (_, i) => file(v0(`bin/tool-${String(i).padStart(3, "0")}`), "x", { mode: 0o4755 })), dir(v1(""))]), "strip");
+    const { site, result, error } = await extractInSite(
+      () =>
+        gz2([
+          dir(v0("")),
+          ...Array.from({ length: 150 }, (_, i) => file(v0(`bin/tool-${String(i).padStart(3, "0")}`), "x", { mode: 0o4755 })),
+          dir(v1("")),
+        ]),
+      "strip",
+    );
     try {
       expect(error).toBeNull();
       expect(result!.strippedSpecialBits.count).toBe(150);
@@ -196,8 +256,15 @@ describe("extractor: setuid / setgid policy (v2)", () => {
 describe("extractor: sparse files (v2)", () => {
   it("writes the data segments at their offsets and leaves the holes unallocated", async () => {
     const MiB = 1024 * 1024;
-    const big: SparseSegment[] = [[4096, 4096], [4 * MiB, 8192], [8 * MiB, 0]];
-    const large: SparseSegment[] = [[0, 300 * 1024], [6 * MiB, 4096]]; // over the small-file path's size, ends in data
+    const big: SparseSegment[] = [
+      [4096, 4096],
+      [4 * MiB, 8192],
+      [8 * MiB, 0],
+    ];
+    const large: SparseSegment[] = [
+      [0, 300 * 1024],
+      [6 * MiB, 4096],
+    ]; // over the small-file path's size, ends in data
     const { site, error } = await extractInSite(() =>
       gz2([
         dir(v0("")),

@@ -37,15 +37,21 @@ afterAll(() => fs.rm(tmp, { recursive: true, force: true }), 300_000);
 describe("extractor path bookkeeping", () => {
   it(`extracts ${DIRECTORIES} directories with 4 KB paths under ${MAX_PEAK_RSS / 1024 / 1024} MB peak RSS`, async () => {
     const staging = await fs.mkdtemp(path.join(tmp, "staging-"));
-    const child = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "test/support/extract-archive-child.ts"), archive, staging], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=4096" },
-    });
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(root, "test/support/extract-archive-child.ts"), archive, staging],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=4096" },
+      },
+    );
     const line = child.stdout.trim().split("\n").at(-1) ?? "";
     expect(line, `child exited ${child.status} ${child.signal ?? ""}: ${child.stderr.slice(-2000)}`).toMatch(/^\{/);
     const outcome = JSON.parse(line) as { ok: boolean; error?: string; dirs?: number; peakRssBytes: number };
-    console.log(`child peak RSS ${(outcome.peakRssBytes / 1024 / 1024).toFixed(0)} MB; ${outcome.ok ? `${outcome.dirs} directories` : outcome.error}`);
+    console.log(
+      `child peak RSS ${(outcome.peakRssBytes / 1024 / 1024).toFixed(0)} MB; ${outcome.ok ? `${outcome.dirs} directories` : outcome.error}`,
+    );
     expect(outcome).toMatchObject({ ok: true, dirs: DIRECTORIES });
     // Modes were applied from the bookkeeping, deepest first.
     const last = path.join(staging, dirPath(DIRECTORIES - 1).slice("volumes/0/".length));

@@ -15,14 +15,17 @@ import { readSnapshotArchive } from "~/server/engine/archive/strict-reader";
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-const run = (cmd: string, args: string[], input?: Buffer) => execFileSync(cmd, args, { input, maxBuffer: 256 * MiB, env: { ...process.env, LC_ALL: "C.UTF-8" } });
+const run = (cmd: string, args: string[], input?: Buffer) =>
+  execFileSync(cmd, args, { input, maxBuffer: 256 * MiB, env: { ...process.env, LC_ALL: "C.UTF-8" } });
 
 /** Log-like text: deflates to about a third, like real logs, not trivially repetitive. */
 function text(bytes: number, seed = 1): Buffer {
   let state = seed;
   const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8;
   const letters = "etaoinshrdlucmfwypvbgkjqxz";
-  const words = Array.from({ length: 500 }, () => Array.from({ length: 2 + (next() % 8) }, () => letters[next() % (1 + (next() % 26))]).join(""));
+  const words = Array.from({ length: 500 }, () =>
+    Array.from({ length: 2 + (next() % 8) }, () => letters[next() % (1 + (next() % 26))]).join(""),
+  );
   const parts: string[] = [];
   let length = 0;
   while (length < bytes) {
@@ -73,7 +76,7 @@ describe("ParallelGzip", () => {
   });
 
   it("stores random-looking blocks and deflates the rest", async () => {
-    const { output, members } = await compress(mixed, { blockSize: 256 * KiB });
+    const { members } = await compress(mixed, { blockSize: 256 * KiB });
     // 8 random blocks of 256 KiB (the first one straddles text and is deflated: 7 or 8).
     expect(members.stored).toBeGreaterThanOrEqual(7);
     expect(members.stored).toBeLessThanOrEqual(8);
@@ -145,7 +148,8 @@ describe("snapshot archives from the parallel compressor", () => {
     "small/b.bin": randomBytes(5000),
     "small/empty": Buffer.alloc(0),
   };
-  for (let i = 0; i < 300; i++) files[`many/f${String(i).padStart(3, "0")}.${i % 2 ? "txt" : "bin"}`] = i % 2 ? text(100 + i * 37, i) : randomBytes(100 + i * 37);
+  for (let i = 0; i < 300; i++)
+    files[`many/f${String(i).padStart(3, "0")}.${i % 2 ? "txt" : "bin"}`] = i % 2 ? text(100 + i * 37, i) : randomBytes(100 + i * 37);
 
   beforeAll(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), "berth-pgzip-"));
@@ -177,7 +181,8 @@ describe("snapshot archives from the parallel compressor", () => {
     const out = path.join(tmp, "out");
     await fs.mkdir(out);
     run("tar", ["-xzf", archivePath, "-C", out]);
-    for (const [name, data] of Object.entries(files)) expect(sha256(await fs.readFile(path.join(out, "volumes/0", name))), name).toBe(sha256(data));
+    for (const [name, data] of Object.entries(files))
+      expect(sha256(await fs.readFile(path.join(out, "volumes/0", name))), name).toBe(sha256(data));
   });
 
   it("passes the strict reader with every file intact", async () => {
@@ -197,7 +202,9 @@ describe("snapshot archives from the parallel compressor", () => {
   it("is accepted by the strict reader when re-compressed elsewhere as many members (pigz, concatenated gzip)", async () => {
     const tar = gunzipSync(await fs.readFile(archivePath));
     const pigz = run("pigz", ["-6", "-b", "32", "-c"], tar);
-    const concatenated = Buffer.concat([0, 1, 2, 3].map((i) => run("gzip", ["-1", "-c"], tar.subarray((i * tar.length) / 4, ((i + 1) * tar.length) / 4))));
+    const concatenated = Buffer.concat(
+      [0, 1, 2, 3].map((i) => run("gzip", ["-1", "-c"], tar.subarray((i * tar.length) / 4, ((i + 1) * tar.length) / 4))),
+    );
     for (const archive of [pigz, concatenated]) {
       const result = await readSnapshotArchive(Readable.from([archive]));
       expect(result.entries).toBe(written.manifest.volumes[0]!.files + 3); // + the root, small/ and many/

@@ -54,7 +54,9 @@ describe("strict reader path bookkeeping", () => {
     const line = child.stdout.trim().split("\n").at(-1) ?? "";
     expect(line, `child exited ${child.status} ${child.signal ?? ""}: ${child.stderr.slice(-2000)}`).toMatch(/^\{/);
     const outcome = JSON.parse(line) as { ok: boolean; error?: string; peakRssBytes: number };
-    console.log(`archive ${size} bytes; child peak RSS ${(outcome.peakRssBytes / 1024 / 1024).toFixed(0)} MB; ${outcome.ok ? "accepted" : outcome.error}`);
+    console.log(
+      `archive ${size} bytes; child peak RSS ${(outcome.peakRssBytes / 1024 / 1024).toFixed(0)} MB; ${outcome.ok ? "accepted" : outcome.error}`,
+    );
     if (!outcome.ok) expect(outcome.error).toMatch(/\(limit \d+\)/);
     expect(outcome.peakRssBytes).toBeLessThan(MAX_PEAK_RSS);
   }, 600_000);

@@ -11,7 +11,10 @@ const long = (name: string) => `${name}-${"x".repeat(40)}`;
 const nfc = "caf\u00e9";
 const nfd = "cafe\u0301";
 // Paths over 100 bytes need a pax record, as a real writer emits them.
-const entry = (kind: "file" | "dir", path: string, data = "") => [pax({ path }), kind === "file" ? file("placeholder", data) : dir("placeholder")];
+const entry = (kind: "file" | "dir", path: string, data = "") => [
+  pax({ path }),
+  kind === "file" ? file("placeholder", data) : dir("placeholder"),
+];
 
 /** The manifest declares what the parts hold (the builder's own count sees no pax paths). */
 function read(parts: Buffer[], limits?: Partial<ArchiveLimits>) {
@@ -26,12 +29,27 @@ describe("strict reader path bookkeeping", () => {
   it.each([
     { name: "duplicate long file", parts: [...entry("file", deep, "1"), ...entry("file", deep, "2")], error: /duplicate path/ },
     { name: "duplicate long directory", parts: [...entry("dir", `${deep}/`), ...entry("dir", `${deep}/`)], error: /duplicate path/ },
-    { name: "long file, then a long directory at its path", parts: [...entry("file", deep, "1"), ...entry("dir", `${deep}/`)], error: /file\/directory clash with an earlier entry/ },
-    { name: "entry under a long file", parts: [...entry("file", deep, "1"), ...entry("file", `${deep}/${long("d")}`, "2")], error: new RegExp(`file/directory clash: '${deep}' is a file`) },
-    { name: "long file where earlier entries implied a directory", parts: [...entry("file", `${deep}/${long("d")}`, "2"), ...entry("file", deep, "1")], error: /earlier entries are inside it/ },
+    {
+      name: "long file, then a long directory at its path",
+      parts: [...entry("file", deep, "1"), ...entry("dir", `${deep}/`)],
+      error: /file\/directory clash with an earlier entry/,
+    },
+    {
+      name: "entry under a long file",
+      parts: [...entry("file", deep, "1"), ...entry("file", `${deep}/${long("d")}`, "2")],
+      error: new RegExp(`file/directory clash: '${deep}' is a file`),
+    },
+    {
+      name: "long file where earlier entries implied a directory",
+      parts: [...entry("file", `${deep}/${long("d")}`, "2"), ...entry("file", deep, "1")],
+      error: /earlier entries are inside it/,
+    },
     {
       name: "NFD spelling first, NFC twin second, deep below the twin",
-      parts: [...entry("file", v0(`${long(nfd)}/${long("a")}/${long("b")}`), "1"), ...entry("file", v0(`${long(nfc)}/${long("a")}/${long("b")}`), "2")],
+      parts: [
+        ...entry("file", v0(`${long(nfd)}/${long("a")}/${long("b")}`), "1"),
+        ...entry("file", v0(`${long(nfc)}/${long("a")}/${long("b")}`), "2"),
+      ],
       // The shallowest prefix spelled otherwise is named, as the check from the top names it.
       error: new RegExp(`Unicode normalization twin of '${v0(long(nfc))}'$`),
     },
@@ -45,12 +63,19 @@ describe("strict reader path bookkeeping", () => {
   });
 
   it("accepts the same long directory listed after its content, once", async () => {
-    const result = await read([...entry("file", `${deep}/${long("f")}`, "1"), ...entry("dir", `${deep}/`), ...entry("dir", v0(`${long("a")}/`))]);
+    const result = await read([
+      ...entry("file", `${deep}/${long("f")}`, "1"),
+      ...entry("dir", `${deep}/`),
+      ...entry("dir", v0(`${long("a")}/`)),
+    ]);
     expect(result.entries).toBe(3);
   });
 
   it("accepts respelled names that are not twins", async () => {
-    const result = await read([...entry("file", v0(`${long(nfd)}/${long("a")}`), "1"), ...entry("file", v0(`${long(nfd)}/${long("b")}`), "2")]);
+    const result = await read([
+      ...entry("file", v0(`${long(nfd)}/${long("a")}`), "1"),
+      ...entry("file", v0(`${long(nfd)}/${long("b")}`), "2"),
+    ]);
     expect(result.entries).toBe(2);
   });
 

@@ -53,7 +53,10 @@ async function read(archive: Buffer, options: { limits?: Partial<ArchiveLimits>;
   return { ...result, entries };
 }
 
-async function rejection(archive: Buffer, options: { limits?: Partial<ArchiveLimits>; chunk?: number } = {}): Promise<ArchiveRejectedError> {
+async function rejection(
+  archive: Buffer,
+  options: { limits?: Partial<ArchiveLimits>; chunk?: number } = {},
+): Promise<ArchiveRejectedError> {
   try {
     await read(archive, options);
   } catch (err) {
@@ -85,7 +88,11 @@ const gzOk = () => gz([dir(v0("")), file(v0("a"), "hello")]);
 const corpus: Case[] = [
   // Paths
   { name: "absolute path", archive: () => gz([file("/volumes/0/x", "a")]), error: /entry 2 '\/volumes\/0\/x': absolute path/ },
-  { name: "'..' after the index", archive: () => gz([file(v0("../x"), "a")]), error: /entry 2 'volumes\/0\/\.\.\/x': path contains a '\.\.' segment/ },
+  {
+    name: "'..' after the index",
+    archive: () => gz([file(v0("../x"), "a")]),
+    error: /entry 2 'volumes\/0\/\.\.\/x': path contains a '\.\.' segment/,
+  },
   { name: "'..' escaping twice", archive: () => gz([file(v0("a/../../x"), "a")]), error: /'\.\.' segment/ },
   { name: "'..' as the last segment", archive: () => gz([dir(v0("a/.."))]), error: /'\.\.' segment/ },
   { name: "'..' as the first segment", archive: () => gz([file("../volumes/0/x", "a")]), error: /'\.\.' segment/ },
@@ -95,9 +102,17 @@ const corpus: Case[] = [
   { name: "empty segment", archive: () => gz([file(v0("a//x"), "a")]), error: /empty segment/ },
   { name: "backslash", archive: () => gz([file(v0("a\\b"), "a")]), error: /backslash/ },
   { name: "NUL in the name field", archive: () => gz([file(Buffer.from(`${v0("a")}\0../../x`), "a")]), error: /NUL character/ },
-  { name: "newline in a name", archive: () => gz([file(v0("a\nb"), "a")]), error: /'volumes\/0\/a\\x0ab': path contains a control character/ },
+  {
+    name: "newline in a name",
+    archive: () => gz([file(v0("a\nb"), "a")]),
+    error: /'volumes\/0\/a\\x0ab': path contains a control character/,
+  },
   { name: "DEL in a name", archive: () => gz([file(v0("a\u007f"), "a")]), error: /control character/ },
-  { name: "invalid UTF-8 name", archive: () => gz([file(Buffer.concat([Buffer.from(v0("")), Buffer.from([0xff, 0xfe])]), "a")]), error: /not valid UTF-8/ },
+  {
+    name: "invalid UTF-8 name",
+    archive: () => gz([file(Buffer.concat([Buffer.from(v0("")), Buffer.from([0xff, 0xfe])]), "a")]),
+    error: /not valid UTF-8/,
+  },
   { name: "file name ending in '/'", archive: () => gz([file(v0("a/"), "data")]), error: /file path ends with '\/'/ },
   // Entry types
   { name: "character device", archive: () => gz([record({ name: v0("c"), type: "3" })]), error: /character devices/ },
@@ -106,113 +121,354 @@ const corpus: Case[] = [
   { name: "contiguous file", archive: () => gz([record({ name: v0("c"), type: "7" }, "x")]), error: /contiguous files/ },
   { name: "unknown type 'Z'", archive: () => gz([record({ name: v0("z"), type: "Z" }, "x")]), error: /unsupported entry type "Z"/ },
   { name: "GNU sparse file", archive: () => gz([record({ name: v0("s"), type: "S" }, "x")]), error: /sparse files/ },
-  { name: "hardlink to a later file (v2)", archive: () => gz2([hardlink(v0("h"), v0("a")), file(v0("a"), "x")]), error: /entry 2 'volumes\/0\/h': hard link(?!s are not allowed)/ },
-  { name: "file under a symlink (v2)", archive: () => gz2([symlink(v0("l"), "/etc"), file(v0("l/passwd"), "x")]), error: /entry 3 'volumes\/0\/l\/passwd': .*lies under a symbolic link/ },
-  { name: "old-style regular file (NUL type)", archive: () => gz([record({ name: v0("o"), type: "\0" }, "x")]), error: /unsupported entry type/ },
+  {
+    name: "hardlink to a later file (v2)",
+    archive: () => gz2([hardlink(v0("h"), v0("a")), file(v0("a"), "x")]),
+    error: /entry 2 'volumes\/0\/h': hard link(?!s are not allowed)/,
+  },
+  {
+    name: "file under a symlink (v2)",
+    archive: () => gz2([symlink(v0("l"), "/etc"), file(v0("l/passwd"), "x")]),
+    error: /entry 3 'volumes\/0\/l\/passwd': .*lies under a symbolic link/,
+  },
+  {
+    name: "old-style regular file (NUL type)",
+    archive: () => gz([record({ name: v0("o"), type: "\0" }, "x")]),
+    error: /unsupported entry type/,
+  },
   { name: "GNU dumpdir", archive: () => gz([record({ name: v0("d"), type: "D" })]), error: /unsupported entry type "D"/ },
-  { name: "link target on a regular file", archive: () => gz([file(v0("a"), "x", { linkname: "/etc/passwd" })]), error: /link target set on a non-link entry/ },
+  {
+    name: "link target on a regular file",
+    archive: () => gz([file(v0("a"), "x", { linkname: "/etc/passwd" })]),
+    error: /link target set on a non-link entry/,
+  },
   { name: "directory with data", archive: () => gz([record({ name: v0("d/"), type: "5" }, "payload")]), error: /directory entry has data/ },
   // Pax
-  { name: "global pax header setting the path", archive: () => gz([pax({ path: v0("x") }, "g"), file(v0("y"), "a")]), error: /global pax headers are not allowed/ },
-  { name: "pax path with '..'", archive: () => gz([pax({ path: v0("../x") }), file(v0("ok"), "a")]), error: /entry 2 'volumes\/0\/\.\.\/x': path contains a '\.\.' segment/ },
-  { name: "pax absolute path", archive: () => gz([pax({ path: "/etc/cron.d/x" }), file(v0("ok"), "a")]), error: /'\/etc\/cron\.d\/x': absolute path/ },
-  { name: "pax header too large", archive: () => gz([pax({ path: v0("a".repeat(70_000)) }), file(v0("ok"), "a")]), error: /pax header too large/ },
-  { name: "pax record with a wrong length", archive: () => gz([pax(`99 path=${v0("x")}\n`), file(v0("ok"), "a")]), error: /malformed pax record/ },
+  {
+    name: "global pax header setting the path",
+    archive: () => gz([pax({ path: v0("x") }, "g"), file(v0("y"), "a")]),
+    error: /global pax headers are not allowed/,
+  },
+  {
+    name: "pax path with '..'",
+    archive: () => gz([pax({ path: v0("../x") }), file(v0("ok"), "a")]),
+    error: /entry 2 'volumes\/0\/\.\.\/x': path contains a '\.\.' segment/,
+  },
+  {
+    name: "pax absolute path",
+    archive: () => gz([pax({ path: "/etc/cron.d/x" }), file(v0("ok"), "a")]),
+    error: /'\/etc\/cron\.d\/x': absolute path/,
+  },
+  {
+    name: "pax header too large",
+    archive: () => gz([pax({ path: v0("a".repeat(70_000)) }), file(v0("ok"), "a")]),
+    error: /pax header too large/,
+  },
+  {
+    name: "pax record with a wrong length",
+    archive: () => gz([pax(`99 path=${v0("x")}\n`), file(v0("ok"), "a")]),
+    error: /malformed pax record/,
+  },
   { name: "pax record without newline", archive: () => gz([pax(`12 path=abc `), file(v0("ok"), "a")]), error: /malformed pax record/ },
-  { name: "pax linkpath", archive: () => gz([pax({ linkpath: "/etc" }), file(v0("ok"), "a")]), error: /unsupported pax key "linkpath"|link target set on a non-link entry/ },
+  {
+    name: "pax linkpath",
+    archive: () => gz([pax({ linkpath: "/etc" }), file(v0("ok"), "a")]),
+    error: /unsupported pax key "linkpath"|link target set on a non-link entry/,
+  },
   { name: "pax GNU sparse map", archive: () => gz([pax({ "GNU.sparse.size": "10" }), file(v0("ok"), "a")]), error: /unsupported pax key/ },
   { name: "pax retyping an entry", archive: () => gz([pax({ type: "2" }), file(v0("ok"), "a")]), error: /unsupported pax key "type"/ },
-  { name: "pax repeated key", archive: () => gz([pax(paxLine("path", v0("a")) + paxLine("path", v0("../b"))), file(v0("ok"), "a")]), error: /repeated pax key 'path'/ },
+  {
+    name: "pax repeated key",
+    archive: () => gz([pax(paxLine("path", v0("a")) + paxLine("path", v0("../b"))), file(v0("ok"), "a")]),
+    error: /repeated pax key 'path'/,
+  },
   { name: "pax size not a number", archive: () => gz([pax({ size: "12x" }), file(v0("ok"), "a")]), error: /invalid pax size/ },
   { name: "pax path with a NUL", archive: () => gz([pax({ path: `${v0("a")}\0/../../x` }), file(v0("ok"), "a")]), error: /NUL character/ },
-  { name: "two pax headers for one entry", archive: () => gz([pax({ mtime: "1" }), pax({ path: v0("b") }), file(v0("ok"), "a")]), error: /two pax headers for one entry/ },
-  { name: "pax header at the end of the archive", archive: () => gz([pax({ path: v0("x") })]), error: /extended header is not followed by an entry/ },
+  {
+    name: "two pax headers for one entry",
+    archive: () => gz([pax({ mtime: "1" }), pax({ path: v0("b") }), file(v0("ok"), "a")]),
+    error: /two pax headers for one entry/,
+  },
+  {
+    name: "pax header at the end of the archive",
+    archive: () => gz([pax({ path: v0("x") })]),
+    error: /extended header is not followed by an entry/,
+  },
   {
     name: "pax size hiding a smuggled header in file data",
     archive: () => gz([pax({ size: "0" }), file(v0("x"), concat(smuggled, Buffer.alloc(BLOCK)))]),
     error: /'volumes\/0\/\.\.\/evil': path contains a '\.\.' segment/,
   },
   // GNU long names
-  { name: "GNU long name with '..'", archive: () => gz([gnuLong(v0("../../x")), file(v0("short"), "a")]), error: /'volumes\/0\/\.\.\/\.\.\/x': path contains a '\.\.' segment/ },
-  { name: "GNU long name too large", archive: () => gz([gnuLong(v0("a".repeat(70_000))), file(v0("x"), "a")]), error: /GNU long-name record too large/ },
-  { name: "GNU long name not NUL-terminated", archive: () => gz([record({ name: "././@LongLink", type: "L" }, v0("x")), file(v0("y"), "a")]), error: /not NUL-terminated/ },
-  { name: "GNU long name with an inner NUL", archive: () => gz([gnuLong(`${v0("a")}\0../../x`), file(v0("y"), "a")]), error: /NUL character/ },
-  { name: "GNU long link", archive: () => gz([gnuLong("/etc/passwd", "K"), file(v0("y"), "a")]), error: /GNU long-link records are not allowed|link target set on a non-link entry/ },
-  { name: "pax path and GNU long name together", archive: () => gz([pax({ path: v0("a") }), gnuLong(v0("b")), file(v0("c"), "a")]), error: /both a pax path and a GNU long name/ },
-  { name: "v7 header without ustar magic", archive: () => gz([file(v0("x"), "a", { magic: "\0\0\0\0\0\0\0\0" })]), error: /not a POSIX ustar header/ },
+  {
+    name: "GNU long name with '..'",
+    archive: () => gz([gnuLong(v0("../../x")), file(v0("short"), "a")]),
+    error: /'volumes\/0\/\.\.\/\.\.\/x': path contains a '\.\.' segment/,
+  },
+  {
+    name: "GNU long name too large",
+    archive: () => gz([gnuLong(v0("a".repeat(70_000))), file(v0("x"), "a")]),
+    error: /GNU long-name record too large/,
+  },
+  {
+    name: "GNU long name not NUL-terminated",
+    archive: () => gz([record({ name: "././@LongLink", type: "L" }, v0("x")), file(v0("y"), "a")]),
+    error: /not NUL-terminated/,
+  },
+  {
+    name: "GNU long name with an inner NUL",
+    archive: () => gz([gnuLong(`${v0("a")}\0../../x`), file(v0("y"), "a")]),
+    error: /NUL character/,
+  },
+  {
+    name: "GNU long link",
+    archive: () => gz([gnuLong("/etc/passwd", "K"), file(v0("y"), "a")]),
+    error: /GNU long-link records are not allowed|link target set on a non-link entry/,
+  },
+  {
+    name: "pax path and GNU long name together",
+    archive: () => gz([pax({ path: v0("a") }), gnuLong(v0("b")), file(v0("c"), "a")]),
+    error: /both a pax path and a GNU long name/,
+  },
+  {
+    name: "v7 header without ustar magic",
+    archive: () => gz([file(v0("x"), "a", { magic: "\0\0\0\0\0\0\0\0" })]),
+    error: /not a POSIX ustar header/,
+  },
   // Uniqueness
   { name: "duplicate file", archive: () => gz([file(v0("a"), "1"), file(v0("a"), "2")]), error: /entry 3 'volumes\/0\/a': duplicate path/ },
   { name: "duplicate directory", archive: () => gz([dir(v0("d/")), dir(v0("d/"))]), error: /duplicate path/ },
   { name: "directory with and without trailing slash", archive: () => gz([dir(v0("d")), dir(v0("d/"))]), error: /duplicate path/ },
   { name: "file then directory of the same path", archive: () => gz([file(v0("a"), "1"), dir(v0("a/"))]), error: /file\/directory clash/ },
   { name: "directory then file of the same path", archive: () => gz([dir(v0("a/")), file(v0("a"), "1")]), error: /file\/directory clash/ },
-  { name: "file then an entry under it", archive: () => gz([file(v0("a"), "1"), file(v0("a/b"), "2")]), error: /file\/directory clash: 'volumes\/0\/a' is a file/ },
-  { name: "entry under a path, then a file at that path", archive: () => gz([file(v0("a/b"), "2"), file(v0("a"), "1")]), error: /file\/directory clash/ },
-  { name: "NFC/NFD twin files", archive: () => gz([file(v0(nfc), "1"), file(v0(nfd), "2")]), error: /Unicode normalization twin of 'volumes\/0\/café'/ },
-  { name: "NFC/NFD twin parent directories", archive: () => gz([file(v0(`${nfc}/a`), "1"), file(v0(`${nfd}/b`), "2")]), error: /Unicode normalization twin/ },
+  {
+    name: "file then an entry under it",
+    archive: () => gz([file(v0("a"), "1"), file(v0("a/b"), "2")]),
+    error: /file\/directory clash: 'volumes\/0\/a' is a file/,
+  },
+  {
+    name: "entry under a path, then a file at that path",
+    archive: () => gz([file(v0("a/b"), "2"), file(v0("a"), "1")]),
+    error: /file\/directory clash/,
+  },
+  {
+    name: "NFC/NFD twin files",
+    archive: () => gz([file(v0(nfc), "1"), file(v0(nfd), "2")]),
+    error: /Unicode normalization twin of 'volumes\/0\/café'/,
+  },
+  {
+    name: "NFC/NFD twin parent directories",
+    archive: () => gz([file(v0(`${nfc}/a`), "1"), file(v0(`${nfd}/b`), "2")]),
+    error: /Unicode normalization twin/,
+  },
   // Tar structure
   { name: "bad header checksum", archive: () => gz([file(v0("a"), "x", { checksum: "invalid" })]), error: /entry 2: bad header checksum/ },
-  { name: "bad checksum on the manifest", archive: () => gzip(concat(record({ name: "berth-manifest.json", checksum: "invalid" }, JSON.stringify(manifestObject())), END)), error: /entry 1: bad header checksum/ },
-  { name: "truncated in file data", archive: () => gzip(truncate(snapshotTar([file(v0("a"), "x".repeat(2000))], { end: false }), 2 * BLOCK + 1024 + 100)), error: /entry 2 'volumes\/0\/a': truncated data/ },
-  { name: "truncated in a header", archive: () => gzip(truncate(snapshotTar([dir(v0("")), file(v0("a"), "x")]), 3 * BLOCK + 200)), error: /truncated tar header/ },
+  {
+    name: "bad checksum on the manifest",
+    archive: () => gzip(concat(record({ name: "berth-manifest.json", checksum: "invalid" }, JSON.stringify(manifestObject())), END)),
+    error: /entry 1: bad header checksum/,
+  },
+  {
+    name: "truncated in file data",
+    archive: () => gzip(truncate(snapshotTar([file(v0("a"), "x".repeat(2000))], { end: false }), 2 * BLOCK + 1024 + 100)),
+    error: /entry 2 'volumes\/0\/a': truncated data/,
+  },
+  {
+    name: "truncated in a header",
+    archive: () => gzip(truncate(snapshotTar([dir(v0("")), file(v0("a"), "x")]), 3 * BLOCK + 200)),
+    error: /truncated tar header/,
+  },
   { name: "no end-of-archive marker", archive: () => gz([dir(v0(""))], { end: false }), error: /no end-of-archive marker/ },
-  { name: "only one zero block at the end", archive: () => gzip(concat(snapshotTar([dir(v0(""))], { end: false }), Buffer.alloc(BLOCK))), error: /no end-of-archive marker/ },
-  { name: "size in header bigger than the data", archive: () => gz([file(v0("a"), "abc", { size: 4096 }), dir(v0("d/"))]), error: /truncated data|bad header checksum/ },
+  {
+    name: "only one zero block at the end",
+    archive: () => gzip(concat(snapshotTar([dir(v0(""))], { end: false }), Buffer.alloc(BLOCK))),
+    error: /no end-of-archive marker/,
+  },
+  {
+    name: "size in header bigger than the data",
+    archive: () => gz([file(v0("a"), "abc", { size: 4096 }), dir(v0("d/"))]),
+    error: /truncated data|bad header checksum/,
+  },
   { name: "malformed size field", archive: () => gz([file(v0("a"), "x", { sizeField: "0000000001x\0" })]), error: /invalid size field/ },
-  { name: "negative base-256 size", archive: () => gz([file(v0("a"), "x", { sizeField: Buffer.alloc(12, 0xff) })]), error: /invalid size field/ },
+  {
+    name: "negative base-256 size",
+    archive: () => gz([file(v0("a"), "x", { sizeField: Buffer.alloc(12, 0xff) })]),
+    error: /invalid size field/,
+  },
   { name: "zero block in the middle", archive: () => gz([Buffer.alloc(BLOCK), file(v0("a"), "x")]), error: /zero block in the middle/ },
-  { name: "trailing data after the tar end", archive: () => gzip(concat(snapshotTar([dir(v0(""))]), "hidden payload")), error: /trailing data after the end-of-archive marker/ },
+  {
+    name: "trailing data after the tar end",
+    archive: () => gzip(concat(snapshotTar([dir(v0(""))]), "hidden payload")),
+    error: /trailing data after the end-of-archive marker/,
+  },
   // Gzip
   { name: "plain tar (not gzip)", archive: () => snapshotTar([dir(v0(""))]), error: /not a gzip archive/ },
   { name: "zip file", archive: () => concat(Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100)), error: /not a gzip archive/ },
   { name: "zstd frame", archive: () => concat(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(100)), error: /not a gzip archive/ },
-  { name: "gzip magic with another method", archive: () => concat(Buffer.from([0x1f, 0x8b, 0x07]), Buffer.alloc(100)), error: /not a gzip archive/ },
+  {
+    name: "gzip magic with another method",
+    archive: () => concat(Buffer.from([0x1f, 0x8b, 0x07]), Buffer.alloc(100)),
+    error: /not a gzip archive/,
+  },
   { name: "empty input", archive: () => Buffer.alloc(0), error: /not a gzip archive/ },
   { name: "two bytes of gzip magic only", archive: () => Buffer.from([0x1f, 0x8b]), error: /not a gzip archive/ },
   { name: "truncated gzip", archive: () => truncate(gzOk(), gzOk().length - 10), error: /truncated gzip stream/ },
   { name: "bad gzip CRC", archive: () => flipByte(gzOk(), -6), error: /gzip CRC mismatch/ },
   { name: "bad gzip length", archive: () => flipByte(gzOk(), -2), error: /gzip length mismatch/ },
   { name: "garbage after the gzip stream", archive: () => concat(gzOk(), "garbage"), error: /trailing data after/ },
-  { name: "zero bytes after the gzip stream", archive: () => concat(gzOk(), Buffer.alloc(16)), error: /trailing data after the gzip stream/ },
-  { name: "zeros then garbage after the gzip stream", archive: () => concat(gzOk(), Buffer.alloc(3), "junk"), error: /trailing data after the gzip stream/ },
-  { name: "zeros then a gzip member", archive: () => concat(gzOk(), Buffer.alloc(1), gzipSync(Buffer.alloc(BLOCK))), error: /trailing data after the gzip stream/ },
+  {
+    name: "zero bytes after the gzip stream",
+    archive: () => concat(gzOk(), Buffer.alloc(16)),
+    error: /trailing data after the gzip stream/,
+  },
+  {
+    name: "zeros then garbage after the gzip stream",
+    archive: () => concat(gzOk(), Buffer.alloc(3), "junk"),
+    error: /trailing data after the gzip stream/,
+  },
+  {
+    name: "zeros then a gzip member",
+    archive: () => concat(gzOk(), Buffer.alloc(1), gzipSync(Buffer.alloc(BLOCK))),
+    error: /trailing data after the gzip stream/,
+  },
   // Manifest
-  { name: "manifest missing", archive: () => gzip(concat(dir(v0("")), END)), error: /entry 1 'volumes\/0\/': first entry must be berth-manifest\.json/ },
-  { name: "manifest not first", archive: () => gzip(concat(dir(v0("")), manifestRecord(manifestObject()), END)), error: /first entry must be berth-manifest\.json/ },
-  { name: "manifest behind a pax header renaming it", archive: () => gzip(concat(pax({ path: v0("x") }), manifestRecord(manifestObject()), END)), error: /first entry must be berth-manifest\.json/ },
-  { name: "manifest as a directory", archive: () => gzip(concat(record({ name: "berth-manifest.json", type: "5" }), END)), error: /first entry must be berth-manifest\.json/ },
-  { name: "manifest name with a ustar prefix", archive: () => gzip(concat(file("berth-manifest.json", JSON.stringify(manifestObject()), { prefix: "x" }), END)), error: /first entry must be berth-manifest\.json/ },
+  {
+    name: "manifest missing",
+    archive: () => gzip(concat(dir(v0("")), END)),
+    error: /entry 1 'volumes\/0\/': first entry must be berth-manifest\.json/,
+  },
+  {
+    name: "manifest not first",
+    archive: () => gzip(concat(dir(v0("")), manifestRecord(manifestObject()), END)),
+    error: /first entry must be berth-manifest\.json/,
+  },
+  {
+    name: "manifest behind a pax header renaming it",
+    archive: () => gzip(concat(pax({ path: v0("x") }), manifestRecord(manifestObject()), END)),
+    error: /first entry must be berth-manifest\.json/,
+  },
+  {
+    name: "manifest as a directory",
+    archive: () => gzip(concat(record({ name: "berth-manifest.json", type: "5" }), END)),
+    error: /first entry must be berth-manifest\.json/,
+  },
+  {
+    name: "manifest name with a ustar prefix",
+    archive: () => gzip(concat(file("berth-manifest.json", JSON.stringify(manifestObject()), { prefix: "x" }), END)),
+    error: /first entry must be berth-manifest\.json/,
+  },
   { name: "empty tar", archive: () => gzip(END), error: /first entry must be berth-manifest\.json \(the archive is empty\)/ },
-  { name: "manifest not JSON", archive: () => gzip(concat(manifestRecord("{not json"), END)), error: /entry 1 'berth-manifest\.json': manifest is not valid UTF-8 JSON/ },
-  { name: "manifest wrong format", archive: () => gzip(concat(manifestRecord(manifestObject({ format: "other" })), END)), error: /manifest format is not 'berth-snapshot'/ },
-  { name: "manifest wrong version", archive: () => gzip(concat(manifestRecord(manifestObject({ version: 3 })), END)), error: /unsupported manifest version/ },
-  { name: "manifest missing fields", archive: () => gzip(concat(manifestRecord({ format: "berth-snapshot", version: 1 }), END)), error: /manifest is invalid: snapshotId/ },
-  { name: "manifest with a duplicate volume index", archive: () => gzip(concat(manifestRecord(manifestObject({ volumes: [0, 0].map((index, i) => ({ index, target: `/t${i}`, scope: "project", source: "s", files: 0, bytes: 0 })) })), END)), error: /duplicate volume index/ },
-  { name: "manifest too large", archive: () => gzip(concat(manifestRecord(" ".repeat(1024 * 1024 + 1)), END)), error: /manifest too large/ },
-  { name: "second manifest later", archive: () => gz([manifestRecord(manifestObject())]), error: /entry 2 'berth-manifest\.json': entry is outside volumes\/<index>\// },
+  {
+    name: "manifest not JSON",
+    archive: () => gzip(concat(manifestRecord("{not json"), END)),
+    error: /entry 1 'berth-manifest\.json': manifest is not valid UTF-8 JSON/,
+  },
+  {
+    name: "manifest wrong format",
+    archive: () => gzip(concat(manifestRecord(manifestObject({ format: "other" })), END)),
+    error: /manifest format is not 'berth-snapshot'/,
+  },
+  {
+    name: "manifest wrong version",
+    archive: () => gzip(concat(manifestRecord(manifestObject({ version: 3 })), END)),
+    error: /unsupported manifest version/,
+  },
+  {
+    name: "manifest missing fields",
+    archive: () => gzip(concat(manifestRecord({ format: "berth-snapshot", version: 1 }), END)),
+    error: /manifest is invalid: snapshotId/,
+  },
+  {
+    name: "manifest with a duplicate volume index",
+    archive: () =>
+      gzip(
+        concat(
+          manifestRecord(
+            manifestObject({
+              volumes: [0, 0].map((index, i) => ({ index, target: `/t${i}`, scope: "project", source: "s", files: 0, bytes: 0 })),
+            }),
+          ),
+          END,
+        ),
+      ),
+    error: /duplicate volume index/,
+  },
+  {
+    name: "manifest too large",
+    archive: () => gzip(concat(manifestRecord(" ".repeat(1024 * 1024 + 1)), END)),
+    error: /manifest too large/,
+  },
+  {
+    name: "second manifest later",
+    archive: () => gz([manifestRecord(manifestObject())]),
+    error: /entry 2 'berth-manifest\.json': entry is outside volumes\/<index>\//,
+  },
   // Placement
-  { name: "volume index out of bounds", archive: () => gz([file("volumes/5/x", "a")]), error: /entry 2 'volumes\/5\/x': volume index 5 is not in the manifest/ },
+  {
+    name: "volume index out of bounds",
+    archive: () => gz([file("volumes/5/x", "a")]),
+    error: /entry 2 'volumes\/5\/x': volume index 5 is not in the manifest/,
+  },
   { name: "non-numeric volume index", archive: () => gz([file("volumes/a/x", "a")]), error: /volume index 'a' is not a decimal integer/ },
-  { name: "volume index with a leading zero", archive: () => gz([file("volumes/01/x", "a")]), error: /volume index '01' is not a decimal integer/ },
+  {
+    name: "volume index with a leading zero",
+    archive: () => gz([file("volumes/01/x", "a")]),
+    error: /volume index '01' is not a decimal integer/,
+  },
   { name: "huge volume index", archive: () => gz([file("volumes/99999999999999999999/x", "a")]), error: /not a decimal integer/ },
   { name: "entry outside volumes/", archive: () => gz([file("data/x", "a")]), error: /entry is outside volumes\/<index>\// },
   { name: "file named 'volumes'", archive: () => gz([file("volumes", "a")]), error: /entry is outside volumes\/<index>\// },
-  { name: "volumes/ directory with a link target", archive: () => gz([dir("volumes/", { linkname: "/etc" })]), error: /link target set on a non-link entry/ },
+  {
+    name: "volumes/ directory with a link target",
+    archive: () => gz([dir("volumes/", { linkname: "/etc" })]),
+    error: /link target set on a non-link entry/,
+  },
   { name: "file as a volume root", archive: () => gz([file("volumes/0", "a")]), error: /a volume root must be a directory/ },
   // Caps
-  { name: "too many entries", archive: () => gz([dir(v0("")), dir(v0("a/")), dir(v0("b/"))]), limits: { maxEntries: 3 }, error: /entry 4 'volumes\/0\/b\/': too many entries \(limit 3\)/ },
-  { name: "path too deep", archive: () => gz([dir(v0("a/b/c/"))]), limits: { maxPathDepth: 4 }, error: /path is too deep \(limit 4 segments\)/ },
-  { name: "path too long", archive: () => gz([file(v0("abcdefghijkl"), "a")]), limits: { maxPathLength: 20 }, error: /path is too long \(limit 20 bytes\)/ },
-  { name: "total bytes over the cap", archive: () => gz([file(v0("big"), "x".repeat(5000))]), limits: { maxTotalBytes: 4096 }, error: /exceeds the limit of 4096 uncompressed bytes/ },
-  { name: "decompression ratio over the cap", archive: () => gz([file(v0("zeros"), Buffer.alloc(200_000))]), limits: { maxDecompressionRatio: 10, decompressionAllowanceBytes: 0 }, error: /decompression ratio exceeds 10:1/ },
+  {
+    name: "too many entries",
+    archive: () => gz([dir(v0("")), dir(v0("a/")), dir(v0("b/"))]),
+    limits: { maxEntries: 3 },
+    error: /entry 4 'volumes\/0\/b\/': too many entries \(limit 3\)/,
+  },
+  {
+    name: "path too deep",
+    archive: () => gz([dir(v0("a/b/c/"))]),
+    limits: { maxPathDepth: 4 },
+    error: /path is too deep \(limit 4 segments\)/,
+  },
+  {
+    name: "path too long",
+    archive: () => gz([file(v0("abcdefghijkl"), "a")]),
+    limits: { maxPathLength: 20 },
+    error: /path is too long \(limit 20 bytes\)/,
+  },
+  {
+    name: "total bytes over the cap",
+    archive: () => gz([file(v0("big"), "x".repeat(5000))]),
+    limits: { maxTotalBytes: 4096 },
+    error: /exceeds the limit of 4096 uncompressed bytes/,
+  },
+  {
+    name: "decompression ratio over the cap",
+    archive: () => gz([file(v0("zeros"), Buffer.alloc(200_000))]),
+    limits: { maxDecompressionRatio: 10, decompressionAllowanceBytes: 0 },
+    error: /decompression ratio exceeds 10:1/,
+  },
   {
     name: "more data than the manifest declares",
-    archive: () => gz([file(v0("a"), "12345")], { manifest: { volumes: [{ index: 0, target: "/d", scope: "project", source: "d", files: 1, bytes: 2 }] } }),
+    archive: () =>
+      gz([file(v0("a"), "12345")], {
+        manifest: { volumes: [{ index: 0, target: "/d", scope: "project", source: "d", files: 1, bytes: 2 }] },
+      }),
     error: /entry 2 'volumes\/0\/a': volume 0 holds more than its manifest declares/,
   },
   {
     name: "less data than the manifest declares",
-    archive: () => gz([file(v0("a"), "12345")], { manifest: { volumes: [{ index: 0, target: "/d", scope: "project", source: "d", files: 2, bytes: 10 }] } }),
+    archive: () =>
+      gz([file(v0("a"), "12345")], {
+        manifest: { volumes: [{ index: 0, target: "/d", scope: "project", source: "d", files: 2, bytes: 10 }] },
+      }),
     error: /volume 0: the manifest declares 2 files \/ 10 bytes but the archive holds 1 \/ 5/,
   },
 ];
@@ -317,7 +573,12 @@ describe("strict reader: accepted archives", () => {
   it("accepts long paths via pax and GNU long names, non-ASCII included", async () => {
     const longPax = v0(`${"д".repeat(80)}/${"x".repeat(150)}.txt`);
     const longGnu = v0(`${"g".repeat(120)}/${"日".repeat(50)}.txt`);
-    const archive = gz([pax({ path: longPax, mtime: "1700000000.5" }), file(v0("placeholder"), "pax"), gnuLong(longGnu), file(v0("placeholder2"), "gnu")]);
+    const archive = gz([
+      pax({ path: longPax, mtime: "1700000000.5" }),
+      file(v0("placeholder"), "pax"),
+      gnuLong(longGnu),
+      file(v0("placeholder2"), "gnu"),
+    ]);
     const { entries } = await read(archive);
     expect(entries.map((e) => [e.relativePath, e.data])).toEqual([
       [longPax.slice("volumes/0/".length), "pax"],
@@ -334,7 +595,10 @@ describe("strict reader: accepted archives", () => {
     const archive = snapshotTar([pax({ path: long }), file(v0("placeholder"), "x")]);
     for (const chunk of [700, 1301, 1302, 1303, 4096]) {
       const { entries } = await read(gzipMembers(...chunks(archive, chunk)), { chunk: 61 });
-      expect(entries.map((e) => e.relativePath), `chunk ${chunk}`).toEqual([long.slice("volumes/0/".length)]);
+      expect(
+        entries.map((e) => e.relativePath),
+        `chunk ${chunk}`,
+      ).toEqual([long.slice("volumes/0/".length)]);
     }
   });
 
@@ -388,7 +652,9 @@ describe("strict reader: accepted archives", () => {
   it("rejects an archive whose problem comes after entries were handed out", async () => {
     const archive = gz([dir(v0("")), file(v0("a"), "1"), file(v0("../x"), "2")]);
     const seen: string[] = [];
-    const err = await readSnapshotArchive(Readable.from([archive]), { onEntry: async (e) => void seen.push(e.relativePath) }).catch((e: unknown) => e);
+    const err = await readSnapshotArchive(Readable.from([archive]), { onEntry: async (e) => void seen.push(e.relativePath) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ArchiveRejectedError);
     expect(seen).not.toContain("../x");
   });
@@ -436,7 +702,8 @@ describe("strict reader: v2 entries (links, owners, special bits, sparse files)"
     for (const item of LINK_ARCHIVES) {
       for (const chunk of [undefined, 97]) {
         const { entries } = await read(item.build(ctx), { chunk });
-        const links = (kind: string) => entries.filter((e) => e.kind === kind).map((e) => ({ volume: e.volumeIndex, path: e.relativePath, target: e.linkTarget }));
+        const links = (kind: string) =>
+          entries.filter((e) => e.kind === kind).map((e) => ({ volume: e.volumeIndex, path: e.relativePath, target: e.linkTarget }));
         expect(links("symlink"), item.name).toEqual(item.symlinks(ctx));
         expect(links("hardlink"), item.name).toEqual(item.hardlinks);
       }
@@ -444,8 +711,17 @@ describe("strict reader: v2 entries (links, owners, special bits, sparse files)"
   });
 
   it("reads a sparse file's map, however the input is chunked, and hands out only its data segments", async () => {
-    const map: [number, number][] = [[4096, 512], [32768, 1024], [65536, 0]];
-    const archive = gz2([dir(v0("")), ...sparseFile({ name: v0("holes.bin"), realSize: 65536, map }), ...sparseFile({ name: v0("all-hole"), realSize: 1 << 20, map: [[1 << 20, 0]] }), file(v0("after"), "after")]);
+    const map: [number, number][] = [
+      [4096, 512],
+      [32768, 1024],
+      [65536, 0],
+    ];
+    const archive = gz2([
+      dir(v0("")),
+      ...sparseFile({ name: v0("holes.bin"), realSize: 65536, map }),
+      ...sparseFile({ name: v0("all-hole"), realSize: 1 << 20, map: [[1 << 20, 0]] }),
+      file(v0("after"), "after"),
+    ]);
     for (const chunk of [undefined, 1, 97, 511, 513]) {
       const { entries } = await read(archive, { chunk });
       expect(
@@ -453,7 +729,18 @@ describe("strict reader: v2 entries (links, owners, special bits, sparse files)"
         `chunk ${chunk}`,
       ).toEqual([
         ["", "directory", null, null],
-        ["holes.bin", "file", { realSize: 65536, segments: [[4096, 512], [32768, 1024]] }, 1536],
+        [
+          "holes.bin",
+          "file",
+          {
+            realSize: 65536,
+            segments: [
+              [4096, 512],
+              [32768, 1024],
+            ],
+          },
+          1536,
+        ],
         ["all-hole", "file", { realSize: 1 << 20, segments: [] }, 0],
         ["after", "file", null, 5],
       ]);

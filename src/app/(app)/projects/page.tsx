@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
+import { requirePageSession } from "~/app/(app)/page-session";
 import { ProjectsManager } from "~/components/workloads/projects-manager";
 import { api, HydrateClient } from "~/trpc/server";
 
@@ -10,12 +10,11 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function ProjectsPage() {
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
+  const me = await requirePageSession();
   await api.project.list.prefetch();
   return (
     <HydrateClient>
-      <ProjectsManager isAdmin={me.role === "ADMIN"} />
+      <ProjectsManager isAdmin={me.isAdmin} />
     </HydrateClient>
   );
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
+import { requirePageSession } from "~/app/(app)/page-session";
 import { PageHeader } from "~/components/empty-state";
 import { AccountSection } from "~/components/settings/account-section";
 import { TokensSection } from "~/components/settings/tokens-section";
@@ -19,9 +19,8 @@ const ADMIN_TABS = ["users", "tokens", "account"] as const;
 type Tab = (typeof ADMIN_TABS)[number];
 
 export default async function SettingsPage({ searchParams }: { searchParams: Promise<{ tab?: string | string[] }> }) {
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
-  const isAdmin = me.role === "ADMIN";
+  const me = await requirePageSession();
+  const { isAdmin } = me;
   const tabs: readonly Tab[] = isAdmin ? ADMIN_TABS : ["account"];
   const requested = (await searchParams).tab;
   const tab: Tab = tabs.find((x) => x === requested) ?? tabs[0]!;

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
+import { requirePageSession } from "~/app/(app)/page-session";
 import { PageHeader } from "~/components/empty-state";
 import { AllSnapshots } from "~/components/snapshots/all-snapshots";
 import { api, HydrateClient } from "~/trpc/server";
@@ -11,14 +11,13 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function SnapshotsPage() {
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
+  const me = await requirePageSession();
   await Promise.all([api.snapshot.list.prefetch({}), api.workload.list.prefetch()]);
   const t = await getTranslations("snapshots");
   return (
     <HydrateClient>
       <PageHeader title={t("title")} description={t("description")} />
-      <AllSnapshots isAdmin={me.role === "ADMIN"} />
+      <AllSnapshots isAdmin={me.isAdmin} />
     </HydrateClient>
   );
 }

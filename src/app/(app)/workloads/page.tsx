@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
+import { requirePageSession } from "~/app/(app)/page-session";
 import { PageHeader } from "~/components/empty-state";
 import { WorkloadsList, WorkloadsPageActions } from "~/components/workloads/workloads-list";
 import { api, HydrateClient } from "~/trpc/server";
@@ -11,9 +11,8 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function WorkloadsPage() {
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
-  const isAdmin = me.role === "ADMIN";
+  const me = await requirePageSession();
+  const { isAdmin } = me;
   await Promise.all([api.workload.list.prefetch(), api.project.list.prefetch()]);
   const t = await getTranslations("workloads");
   return (

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
-import { DomainError } from "../../engine/errors";
-import { logger } from "../../logger";
+import { DomainError } from "~/server/engine/errors";
+import { logger } from "~/server/logger";
 import { t } from "../init";
 
 /**

@@ -129,9 +129,19 @@ function readLinkTarget(fsPath: Buffer): string | null | "gone" {
   return decodeName(raw);
 }
 
-function walkedEntry(volumeIndex: number, kind: PackedEntry["kind"], archivePath: string, st: BigIntStats, linkTarget?: string): PackedEntry {
+function walkedEntry(
+  volumeIndex: number,
+  kind: PackedEntry["kind"],
+  archivePath: string,
+  st: BigIntStats,
+  linkTarget?: string,
+): PackedEntry {
   if (st.size > BigInt(MAX_SPARSE_REAL_SIZE)) {
-    throw new DomainError("PAYLOAD_TOO_LARGE", `cannot write snapshot: volume ${volumeIndex}: ${showPath(archivePath)} is larger than ${MAX_SPARSE_REAL_SIZE} bytes`);
+    throw new DomainError(
+      "PAYLOAD_TOO_LARGE",
+      `cannot write snapshot: volume ${volumeIndex}: ${showPath(archivePath)} is larger than ${MAX_SPARSE_REAL_SIZE} bytes`,
+      { reason: "archive-too-large" },
+    );
   }
   return {
     volumeIndex,
@@ -225,7 +235,9 @@ async function walkDirectory(
       seen.add(nfc);
       // +1: the manifest is an entry too. Checked here so a huge tree fails before memory does.
       if (state.entries.length + 1 >= DEFAULT_ARCHIVE_LIMITS.maxEntries) {
-        throw new DomainError("PAYLOAD_TOO_LARGE", `cannot write snapshot: more than ${DEFAULT_ARCHIVE_LIMITS.maxEntries} entries`);
+        throw new DomainError("PAYLOAD_TOO_LARGE", `cannot write snapshot: more than ${DEFAULT_ARCHIVE_LIMITS.maxEntries} entries`, {
+          reason: "archive-too-large",
+        });
       }
       state.entries.push(walkedEntry(volume.index, kind, archivePath, lst, linkTarget));
       if (kind === "directory") await walkDirectory(state, volume, childFsPath, lst, childRelative, false);
@@ -238,7 +250,10 @@ async function walkDirectory(
 async function walkVolume(state: WalkState, volume: ArchiveVolumeInput): Promise<void> {
   const root = await fsp.stat(volume.hostPath, { bigint: true }).catch(() => null);
   if (!root?.isDirectory()) {
-    throw new DomainError("PRECONDITION_FAILED", `Volume "${volume.target}": its host folder is missing or not a folder`);
+    throw new DomainError("PRECONDITION_FAILED", `Volume "${volume.target}": its host folder is missing or not a folder`, {
+      reason: "volume-folder-missing",
+      params: { target: volume.target },
+    });
   }
   state.entries.push(walkedEntry(volume.index, "directory", volumeEntryPath(volume.index, "", true), root));
   await walkDirectory(state, volume, Buffer.from(volume.hostPath), root, "", true);
@@ -280,7 +295,9 @@ function buildManifest(options: WriteSnapshotArchiveOptions, state: WalkState): 
   const bytes = Buffer.from(JSON.stringify(manifest));
   const checked = parseManifest(bytes);
   if (!checked.ok) throw new DomainError("BAD_REQUEST", `cannot write snapshot: ${checked.reason}`);
-  if (bytes.length > MANIFEST_MAX_BYTES) throw new DomainError("PAYLOAD_TOO_LARGE", "cannot write snapshot: manifest too large");
+  if (bytes.length > MANIFEST_MAX_BYTES) {
+    throw new DomainError("PAYLOAD_TOO_LARGE", "cannot write snapshot: manifest too large", { reason: "archive-too-large" });
+  }
   return manifest;
 }
 
@@ -318,15 +335,19 @@ export async function writeSnapshotArchive(options: WriteSnapshotArchiveOptions)
   const body = Buffer.from(JSON.stringify(manifest, null, 2));
   const createdAt = Math.floor(new Date(manifest.createdAt).getTime() / 1000);
   let bytesDone = 0;
-  const blocks = packTar({ header: { path: MANIFEST_NAME, type: "file", size: body.length, mode: 0o644, mtime: createdAt }, body }, state.entries, {
-    blockSize: PARALLEL_GZIP_BLOCK,
-    hostRoots: new Map(volumes.map((v) => [v.index, v.hostPath])),
-    signal,
-    onData: (entry, bytes) => {
-      bytesDone += bytes;
-      onProgress?.({ bytesDone, bytesTotal, volumeIndex: entry.volumeIndex });
+  const blocks = packTar(
+    { header: { path: MANIFEST_NAME, type: "file", size: body.length, mode: 0o644, mtime: createdAt }, body },
+    state.entries,
+    {
+      blockSize: PARALLEL_GZIP_BLOCK,
+      hostRoots: new Map(volumes.map((v) => [v.index, v.hostPath])),
+      signal,
+      onData: (entry, bytes) => {
+        bytesDone += bytes;
+        onProgress?.({ bytesDone, bytesTotal, volumeIndex: entry.volumeIndex });
+      },
     },
-  });
+  );
   let tarBytes = 0;
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const block of blocks) {
@@ -356,6 +377,7 @@ export async function writeSnapshotArchive(options: WriteSnapshotArchiveOptions)
     throw new DomainError(
       "PAYLOAD_TOO_LARGE",
       `cannot write snapshot: ${tarBytes} bytes compress to ${size}, beyond what restore accepts (at most ${maxTotalBytes} bytes, ratio ${maxDecompressionRatio}:1)`,
+      { reason: "archive-too-large" },
     );
   }
   return { manifest, sha256: hash.digest("hex"), size };

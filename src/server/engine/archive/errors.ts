@@ -16,17 +16,17 @@ export function showPath(path: string): string {
  * `entry 12 'volumes/0/../x': path contains a '..' segment`.
  */
 export class ArchiveRejectedError extends DomainError {
-  readonly reason: string;
+  /** what is wrong, in English (the DomainError's `reason` is the code "archive-invalid") */
+  readonly problem: string;
   readonly entryNumber?: number;
   readonly entryPath?: string;
 
   constructor(reason: string, where?: { entryNumber: number; entryPath?: string }, options?: { cause?: unknown }) {
-    const prefix = where
-      ? `entry ${where.entryNumber}${where.entryPath === undefined ? "" : ` ${showPath(where.entryPath)}`}: `
-      : "";
-    super("BAD_REQUEST", `invalid snapshot archive: ${prefix}${reason}`, options);
+    const prefix = where ? `entry ${where.entryNumber}${where.entryPath === undefined ? "" : ` ${showPath(where.entryPath)}`}: ` : "";
+    const detail = `${prefix}${reason}`;
+    super("BAD_REQUEST", `invalid snapshot archive: ${detail}`, { ...options, reason: "archive-invalid", params: { detail } });
     this.name = "ArchiveRejectedError";
-    this.reason = reason;
+    this.problem = reason;
     this.entryNumber = where?.entryNumber;
     this.entryPath = where?.entryPath;
   }
@@ -41,7 +41,9 @@ export class ArchiveSourceChangedError extends DomainError {
   readonly path: string;
 
   constructor(volumeIndex: number, path: string, what: string) {
-    super("CONFLICT", `volume ${volumeIndex}: ${showPath(path)} ${what} while the snapshot was being written`);
+    super("CONFLICT", `volume ${volumeIndex}: ${showPath(path)} ${what} while the snapshot was being written`, {
+      reason: "snapshot-source-changed",
+    });
     this.name = "ArchiveSourceChangedError";
     this.volumeIndex = volumeIndex;
     this.path = path;

@@ -78,7 +78,10 @@ const SPACE_CHECK_BYTES = 8 * 1024 * 1024;
 const SPACE_CHECK_INODES = 32;
 
 const stagingSpaceError = (cause?: unknown) =>
-  new DomainError("PRECONDITION_FAILED", "Not enough space to stage the restore; the live data was not touched", cause ? { cause } : undefined);
+  new DomainError("PRECONDITION_FAILED", "Not enough space to stage the restore; the live data was not touched", {
+    cause,
+    reason: "staging-no-space",
+  });
 
 /**
  * Counts what is written (bytes, and inodes: files, directories, links) and, every few MB or
@@ -103,7 +106,9 @@ function spaceGuard(roots: string[], min: ExtractOptions["minFree"]) {
 
 /** Removes everything in `dir` (not `dir`): one `rm` per batch of names, never following a link. */
 async function emptyDir(dir: string): Promise<void> {
-  await execFileAsync("find", [dir, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "--one-file-system", "--", "{}", "+"]).catch(() => undefined);
+  await execFileAsync("find", [dir, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "--one-file-system", "--", "{}", "+"]).catch(
+    () => undefined,
+  );
 }
 
 /**
@@ -171,7 +176,13 @@ function writeAll(fd: number, chunks: Buffer[]): void {
   }
 }
 
-async function writeLargeFile(full: string, body: Readable, m: Metadata, sparse: ArchiveEntry["sparse"], onBytes: (n: number) => void): Promise<void> {
+async function writeLargeFile(
+  full: string,
+  body: Readable,
+  m: Metadata,
+  sparse: ArchiveEntry["sparse"],
+  onBytes: (n: number) => void,
+): Promise<void> {
   const handle = await fs.open(full, CREATE_FILE, 0o600);
   try {
     // Where the next body byte goes: plain files are written in order, sparse ones segment by segment.
@@ -240,7 +251,8 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
   // (path-key.ts). Directory entries' metadata waits here; mode -1: nothing to apply.
   const nodes: { parent: number; name: string; depth: number; mode: number; uid?: number; gid?: number; mtimeNs: bigint }[] = [];
   const nodeIndex = new Map<string, number>();
-  for (const root of opts.targets.values()) nodeIndex.set(pathKey(path.resolve(root)), nodes.push({ parent: -1, name: path.resolve(root), depth: 0, mode: -1, mtimeNs: 0n }) - 1);
+  for (const root of opts.targets.values())
+    nodeIndex.set(pathKey(path.resolve(root)), nodes.push({ parent: -1, name: path.resolve(root), depth: 0, mode: -1, mtimeNs: 0n }) - 1);
   const nodeFor = (dir: string): number => {
     const key = pathKey(dir);
     let index = nodeIndex.get(key);
@@ -312,7 +324,8 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
         ensureDir(path.dirname(full)); // now, while no symlink exists
         // Each pending link costs its strings plus a few hundred bytes of object.
         symlinkBytes += full.length + entry.linkTarget!.length + 256;
-        if (symlinkBytes > MAX_PENDING_SYMLINK_BYTES) throw new ArchiveRejectedError(`symbolic links' paths and targets exceed ${MAX_PENDING_SYMLINK_BYTES} bytes`);
+        if (symlinkBytes > MAX_PENDING_SYMLINK_BYTES)
+          throw new ArchiveRejectedError(`symbolic links' paths and targets exceed ${MAX_PENDING_SYMLINK_BYTES} bytes`);
         symlinks.push({ full, target: entry.linkTarget!, uid: entry.uid, gid: entry.gid, mtimeNs: entry.mtimeNs });
         return;
       case "file":
@@ -329,7 +342,8 @@ export async function extractSnapshotArchive(input: Readable, opts: ExtractOptio
       if (size > 0) progress(entry.volumeIndex)(size);
     } else {
       await writeLargeFile(full, body!, metadata, entry.sparse, progress(entry.volumeIndex));
-      if (entry.sparse) progress(entry.volumeIndex)(entry.sparse.realSize - entry.sparse.segments.reduce((sum, [, length]) => sum + length, 0));
+      if (entry.sparse)
+        progress(entry.volumeIndex)(entry.sparse.realSize - entry.sparse.segments.reduce((sum, [, length]) => sum + length, 0));
     }
     files++;
   };

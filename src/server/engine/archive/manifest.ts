@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SKIPPED_ENTRY_TYPES, type SkippedEntryType } from "~/shared/coverage";
 
 export const MANIFEST_NAME = "berth-manifest.json";
 export const MANIFEST_FORMAT = "berth-snapshot";
@@ -11,27 +12,19 @@ export const MANIFEST_MAX_BYTES = 1024 * 1024;
 export const MANIFEST_MAX_VOLUMES = 64;
 export const MANIFEST_MAX_SKIPPED = 2000;
 
-/**
- * What the writer records instead of archiving: special files, names and link targets the
- * reader would refuse. "symlink" appears only in v1 manifests (v1 did not keep links).
- */
-export const SKIPPED_TYPES = [
-  "symlink",
-  "socket",
-  "fifo",
-  "character-device",
-  "block-device",
-  "other",
-  "unsupported-name",
-  "unsupported-link",
-] as const;
-export type SkippedType = (typeof SKIPPED_TYPES)[number];
+/** What the writer records instead of archiving (the UI translates the same list). */
+export const SKIPPED_TYPES = SKIPPED_ENTRY_TYPES;
+export type SkippedType = SkippedEntryType;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const text = (max: number) => z.string().min(1).max(max);
 
 const volumeSchema = z.object({
-  index: z.number().int().min(0).max(MANIFEST_MAX_VOLUMES - 1),
+  index: z
+    .number()
+    .int()
+    .min(0)
+    .max(MANIFEST_MAX_VOLUMES - 1),
   target: text(1024),
   scope: text(32),
   source: z.string().max(1024),
@@ -41,7 +34,11 @@ const volumeSchema = z.object({
 });
 
 const skippedSchema = z.object({
-  volume: z.number().int().min(0).max(MANIFEST_MAX_VOLUMES - 1),
+  volume: z
+    .number()
+    .int()
+    .min(0)
+    .max(MANIFEST_MAX_VOLUMES - 1),
   path: z.string().max(1024),
   type: z.enum(SKIPPED_TYPES),
 });
@@ -87,7 +84,8 @@ export function parseManifest(bytes: Buffer): { ok: true; manifest: SnapshotMani
   const format = (json as { format?: unknown } | null)?.format;
   const version = (json as { version?: unknown } | null)?.version;
   if (format !== MANIFEST_FORMAT) return { ok: false, reason: `manifest format is not '${MANIFEST_FORMAT}'` };
-  if (!READABLE_VERSIONS.includes(version as 1 | 2)) return { ok: false, reason: `unsupported manifest version (expected ${READABLE_VERSIONS.join(" or ")})` };
+  if (!READABLE_VERSIONS.includes(version as 1 | 2))
+    return { ok: false, reason: `unsupported manifest version (expected ${READABLE_VERSIONS.join(" or ")})` };
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -35,9 +35,7 @@ export function volumeEntryPath(index: number, relativePath: string, directory: 
   return directory ? `${base}${relativePath}/` : `${base}${relativePath}`;
 }
 
-export type ParsedEntryPath =
-  | { ok: true; volumeIndex: number; relativePath: string; segments: number }
-  | { ok: false; reason: string };
+export type ParsedEntryPath = { ok: true; volumeIndex: number; relativePath: string; segments: number } | { ok: false; reason: string };
 
 /**
  * Check a data entry's archive path. Directories may end with one `/`; nothing else may be

@@ -81,7 +81,12 @@ export function parseSparseMap(data: Buffer, realSize: number, entrySize: number
   while (count === -1 || numbers.length < 1 + 2 * count) {
     const newline = data.indexOf(0x0a, pos);
     if (newline === -1 || newline > maxMapBytes) {
-      if (data.length >= maxMapBytes || data.length >= entrySize) return { status: "error", reason: newline === -1 && data.length < maxMapBytes ? "sparse map is truncated" : `sparse map is larger than ${maxMapBytes} bytes` };
+      if (data.length >= maxMapBytes || data.length >= entrySize)
+        return {
+          status: "error",
+          reason:
+            newline === -1 && data.length < maxMapBytes ? "sparse map is truncated" : `sparse map is larger than ${maxMapBytes} bytes`,
+        };
       return { status: "more" };
     }
     const text = data.toString("latin1", pos, newline);
@@ -114,4 +119,3 @@ export function parseSparseMap(data: Buffer, realSize: number, entrySize: number
   if (mapBytes + stored !== entrySize) return { status: "error", reason: "sparse map does not match the entry's size" };
   return { status: "ok", segments, mapBytes };
 }
-

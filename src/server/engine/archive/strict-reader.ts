@@ -175,7 +175,12 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
       entry.size !== expected.size ||
       (entry.linkpath ?? undefined) !== expected.rawLinkTarget
     ) {
-      fail(new ArchiveRejectedError("tar parser disagrees with the header checks", expected && { entryNumber: expected.number, entryPath: expected.path }));
+      fail(
+        new ArchiveRejectedError(
+          "tar parser disagrees with the header checks",
+          expected && { entryNumber: expected.number, entryPath: expected.path },
+        ),
+      );
       entry.resume();
       return;
     }
@@ -229,7 +234,8 @@ export async function readSnapshotArchive(input: Readable, options: ReadSnapshot
     fail(err);
   }
   if (failure === undefined && gunzip.bytesWritten !== compressed) fail(new ArchiveRejectedError("trailing data after the gzip stream"));
-  if (failure === undefined && guard.expected.length) fail(new ArchiveRejectedError("tar parser disagrees with the header checks: entries missing"));
+  if (failure === undefined && guard.expected.length)
+    fail(new ArchiveRejectedError("tar parser disagrees with the header checks: entries missing"));
   if (failure !== undefined) {
     await chain; // let a running onEntry settle before the caller cleans up
     throw failure;

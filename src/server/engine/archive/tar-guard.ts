@@ -172,9 +172,19 @@ function parsePax(body: Buffer): Map<string, string> | string {
     const value = text.slice(eq + 1);
     if (!PAX_KEYS.has(key)) return `unsupported pax key ${JSON.stringify(key.slice(0, 64))}`;
     if (records.has(key)) return `repeated pax key '${key}'`;
-    if (value.includes("\0")) return key === "path" ? "path contains a NUL character" : key === "linkpath" ? "link target contains a NUL character" : "pax value contains a NUL character";
+    if (value.includes("\0"))
+      return key === "path"
+        ? "path contains a NUL character"
+        : key === "linkpath"
+          ? "link target contains a NUL character"
+          : "pax value contains a NUL character";
     // node-tar splits records at newlines: a value holding one would be read differently there.
-    if (value.includes("\n")) return key === "path" ? "path contains a control character" : key === "linkpath" ? "link target contains a newline in a pax record" : "pax value contains a newline";
+    if (value.includes("\n"))
+      return key === "path"
+        ? "path contains a control character"
+        : key === "linkpath"
+          ? "link target contains a newline in a pax record"
+          : "pax value contains a newline";
     if (key === "size" && !(DECIMAL.test(value) && Number.isSafeInteger(Number(value)))) return "invalid pax size";
     if (key.endsWith("time") && !TIME.test(value)) return `invalid pax ${key}`;
     records.set(key, value);
@@ -323,7 +333,11 @@ export class TarGuard extends Transform {
       return;
     }
     const kind = ENTRY_TYPES[type];
-    if (!kind) this.reject(REJECTED_TYPES[type] ?? `unsupported entry type ${JSON.stringify(type)}`, { entryNumber, entryPath: lossyPath(block, posix) });
+    if (!kind)
+      this.reject(REJECTED_TYPES[type] ?? `unsupported entry type ${JSON.stringify(type)}`, {
+        entryNumber,
+        entryPath: lossyPath(block, posix),
+      });
     this.onEntryHeader(block, kind, size, posix, entryNumber);
   }
 
@@ -402,7 +416,11 @@ export class TarGuard extends Transform {
     const size = pax?.has("size") ? Number(pax.get("size")) : headerSize;
     const modeField = numberField(block, 100, 8);
     if (modeField === null) this.reject("invalid mode field");
-    const mtimeNs = clampMtimeNs(pax?.has("mtime") ? paxTimeNs(pax.get("mtime")!) : BigInt(numberField(block, 136, 12, true) ?? this.reject("invalid mtime field")) * NS_PER_SECOND);
+    const mtimeNs = clampMtimeNs(
+      pax?.has("mtime")
+        ? paxTimeNs(pax.get("mtime")!)
+        : BigInt(numberField(block, 136, 12, true) ?? this.reject("invalid mtime field")) * NS_PER_SECOND,
+    );
     if (kind === "directory" && size !== 0) this.reject("directory entry has data");
     if (isLink && size !== 0) this.reject("link entry has data");
     const owners = this.owners(block, pax);
@@ -427,7 +445,8 @@ export class TarGuard extends Transform {
         return;
       }
       const path = entryNumber === 1 && rawPath === `./${MANIFEST_NAME}` ? ((this.dotSlash = true), MANIFEST_NAME) : this.strip(rawPath);
-      if (path !== MANIFEST_NAME || kind !== "file" || sparseKeys.length) this.reject(`first entry must be ${MANIFEST_NAME} (GNU tar: use --sort=name)`);
+      if (path !== MANIFEST_NAME || kind !== "file" || sparseKeys.length)
+        this.reject(`first entry must be ${MANIFEST_NAME} (GNU tar: use --sort=name)`);
       if (size > MANIFEST_MAX_BYTES) this.reject(`manifest too large (${size} bytes, limit ${MANIFEST_MAX_BYTES})`);
       this.manifestSeen = true;
       this.expected.push({ ...common, path, isManifest: true, volumeIndex: -1, relativePath: "" });
@@ -436,14 +455,16 @@ export class TarGuard extends Transform {
     }
 
     // v1 (before links, owners and holes were kept) held regular files and directories only.
-    if (v1 && (isLink || sparseKeys.length)) this.reject(`a version 1 archive holds only regular files and directories, not ${isLink ? "links" : "sparse files"}`);
+    if (v1 && (isLink || sparseKeys.length))
+      this.reject(`a version 1 archive holds only regular files and directories, not ${isLink ? "links" : "sparse files"}`);
     const sparse = sparseKeys.length ? this.sparseHeader(pax!, sparseKeys, kind, size) : undefined;
     // The header of a sparse file names GNU tar's stand-in (`<dir>/GNUSparseFile.<n>/<base>`),
     // which tools without sparse support extract: it must be that, nothing else.
     if (sparse) {
       const slash = sparse.name.lastIndexOf("/");
       const [dir, base] = [sparse.name.slice(0, slash + 1), sparse.name.slice(slash + 1)];
-      const standIn = rawPath.startsWith(dir) && rawPath.endsWith(`/${base}`) ? rawPath.slice(dir.length, rawPath.length - base.length - 1) : "";
+      const standIn =
+        rawPath.startsWith(dir) && rawPath.endsWith(`/${base}`) ? rawPath.slice(dir.length, rawPath.length - base.length - 1) : "";
       if (!/^GNUSparseFile\.[0-9]{1,10}$/.test(standIn)) this.reject("sparse file header does not name GNU tar's stand-in for it");
     }
     const path = this.strip(sparse ? sparse.name : rawPath);
@@ -459,7 +480,8 @@ export class TarGuard extends Transform {
     if (Buffer.byteLength(path) > limits.maxPathLength) this.reject(`path is too long (limit ${limits.maxPathLength} bytes)`);
     if (parsed.segments > limits.maxPathDepth) this.reject(`path is too deep (limit ${limits.maxPathDepth} segments)`);
     // Else it passes import and restore's pre-flight, then fails mid-restore (ENAMETOOLONG).
-    if (parsed.relativePath.split("/").some((name) => Buffer.byteLength(name) > NAME_MAX)) this.reject(`a file or directory name is longer than ${NAME_MAX} bytes`);
+    if (parsed.relativePath.split("/").some((name) => Buffer.byteLength(name) > NAME_MAX))
+      this.reject(`a file or directory name is longer than ${NAME_MAX} bytes`);
     const declared = this.manifest!.volumes.find((v) => v.index === parsed.volumeIndex);
     if (!declared) this.reject(`volume index ${parsed.volumeIndex} is not in the manifest`);
     let linkTarget = rawLinkTarget;
@@ -473,7 +495,9 @@ export class TarGuard extends Transform {
       counts.bytes += fileBytes;
       // Stop at once rather than at the end: the manifest's totals are what restore plans with.
       if (counts.files > declared.files || counts.bytes > declared.bytes) {
-        this.reject(`volume ${parsed.volumeIndex} holds more than its manifest declares (${declared.files} files, ${declared.bytes} bytes)`);
+        this.reject(
+          `volume ${parsed.volumeIndex} holds more than its manifest declares (${declared.files} files, ${declared.bytes} bytes)`,
+        );
       }
     }
     this.dataEntries += 1;
@@ -490,7 +514,12 @@ export class TarGuard extends Transform {
     if (sparse) {
       // Held back with its header until the map is read: the reader must know it before node-tar's entry event.
       this.startBody("sparse-map", size, [raw]);
-      Object.assign(this.body!, { sparseEntry: { ...entry, sparse: { realSize: sparse.realSize, segments: [], mapBytes: 0 } }, mapData: [], mapDataBytes: 0, nextMapParse: BLOCK });
+      Object.assign(this.body!, {
+        sparseEntry: { ...entry, sparse: { realSize: sparse.realSize, segments: [], mapBytes: 0 } },
+        mapData: [],
+        mapDataBytes: 0,
+        nextMapParse: BLOCK,
+      });
       return;
     }
     this.expected.push(entry);
@@ -506,9 +535,15 @@ export class TarGuard extends Transform {
   }
 
   /** A link's target (checked) from pax linkpath, a GNU long-link record or the header; none on other entries. */
-  private linkTarget(block: Buffer, pax: Map<string, string> | undefined, longLink: string | undefined, kind: EntryKind): string | undefined {
+  private linkTarget(
+    block: Buffer,
+    pax: Map<string, string> | undefined,
+    longLink: string | undefined,
+    kind: EntryKind,
+  ): string | undefined {
     if (kind !== "symlink" && kind !== "hardlink") {
-      if (pax?.has("linkpath") || longLink !== undefined || !isZero(block.subarray(157, 257))) this.reject("link target set on a non-link entry");
+      if (pax?.has("linkpath") || longLink !== undefined || !isZero(block.subarray(157, 257)))
+        this.reject("link target set on a non-link entry");
       return undefined;
     }
     if (pax?.has("linkpath") && longLink !== undefined) this.reject("entry has both a pax linkpath and a GNU long-link record");
@@ -538,11 +573,14 @@ export class TarGuard extends Transform {
 
   /** GNU tar's PAX 1.0 sparse keys: all four, version 1.0, on a regular file. */
   private sparseHeader(pax: Map<string, string>, present: string[], kind: EntryKind, size: number): { name: string; realSize: number } {
-    if (present.length !== SPARSE_KEYS.length) this.reject(`sparse file header lacks ${SPARSE_KEYS.filter((k) => !present.includes(k)).join(", ")}`);
-    if (pax.get("GNU.sparse.major") !== "1" || pax.get("GNU.sparse.minor") !== "0") this.reject("only GNU tar's sparse format 1.0 is supported");
+    if (present.length !== SPARSE_KEYS.length)
+      this.reject(`sparse file header lacks ${SPARSE_KEYS.filter((k) => !present.includes(k)).join(", ")}`);
+    if (pax.get("GNU.sparse.major") !== "1" || pax.get("GNU.sparse.minor") !== "0")
+      this.reject("only GNU tar's sparse format 1.0 is supported");
     if (kind !== "file") this.reject("sparse header on an entry that is not a regular file");
     const realSize = pax.get("GNU.sparse.realsize")!;
-    if (!DECIMAL.test(realSize) || Number(realSize) > MAX_SPARSE_REAL_SIZE) this.reject(`invalid sparse file size (at most ${MAX_SPARSE_REAL_SIZE} bytes)`);
+    if (!DECIMAL.test(realSize) || Number(realSize) > MAX_SPARSE_REAL_SIZE)
+      this.reject(`invalid sparse file size (at most ${MAX_SPARSE_REAL_SIZE} bytes)`);
     if (size < BLOCK) this.reject("sparse map is truncated");
     const name = pax.get("GNU.sparse.name")!;
     if (name === "") this.reject("sparse file name is empty");
@@ -555,10 +593,16 @@ export class TarGuard extends Transform {
     const parsed = parseEntryPath(target, false);
     if (!parsed.ok) return refuse(`is not a valid path (${parsed.reason})`);
     if (parsed.volumeIndex !== volumeIndex) return refuse("is in another volume");
-    const nfc = ASCII.test(target) ? target : target.split("/").map((s) => s.normalize("NFC")).join("/");
+    const nfc = ASCII.test(target)
+      ? target
+      : target
+          .split("/")
+          .map((s) => s.normalize("NFC"))
+          .join("/");
     const key = pathKey(nfc);
     const flags = this.seen.get(key) ?? 0;
-    if (!(flags & IS_EXPLICIT) || !(flags & IS_FILE)) return refuse(flags & IS_EXPLICIT ? "is not a regular file" : "is not an earlier entry of the archive");
+    if (!(flags & IS_EXPLICIT) || !(flags & IS_FILE))
+      return refuse(flags & IS_EXPLICIT ? "is not a regular file" : "is not an earlier entry of the archive");
     const knownRaw = this.spellings.get(key);
     if (knownRaw === undefined ? target !== nfc : pathKey(target) !== knownRaw) return refuse("is not spelled as the earlier entry");
     return parsed.relativePath;
@@ -612,7 +656,11 @@ export class TarGuard extends Transform {
         if (flags & IS_SYMLINK) this.reject(`path lies under a symbolic link (${showPath(prefix(rawSegments, known))})`);
         if (!(flags & IS_DIRECTORY)) this.reject(`file/directory clash: ${showPath(prefix(rawSegments, known))} is a file`);
       } else if (flags & IS_EXPLICIT) {
-        this.reject((flags & IS_DIRECTORY) === (kind === "directory" ? IS_DIRECTORY : 0) ? "duplicate path" : "file/directory clash with an earlier entry");
+        this.reject(
+          (flags & IS_DIRECTORY) === (kind === "directory" ? IS_DIRECTORY : 0)
+            ? "duplicate path"
+            : "file/directory clash with an earlier entry",
+        );
       } else if (kind !== "directory") {
         this.reject("file/directory clash: earlier entries are inside it");
       } else {
@@ -651,8 +699,17 @@ export class TarGuard extends Transform {
   private finish(): void {
     if (this.mode === "body") {
       const body = this.body!;
-      const what = { data: "data", manifest: "manifest", pax: "pax header", longname: "GNU long-name record", longlink: "GNU long-link record", "sparse-map": "sparse map" }[body.kind];
-      this.reject(body.dataLeft ? `truncated ${what} (${body.dataLeft} of ${body.dataLength} bytes missing)` : `truncated ${what} (in the padding)`);
+      const what = {
+        data: "data",
+        manifest: "manifest",
+        pax: "pax header",
+        longname: "GNU long-name record",
+        longlink: "GNU long-link record",
+        "sparse-map": "sparse map",
+      }[body.kind];
+      this.reject(
+        body.dataLeft ? `truncated ${what} (${body.dataLeft} of ${body.dataLength} bytes missing)` : `truncated ${what} (in the padding)`,
+      );
     }
     if (this.mode === "header") {
       if (this.header.length) this.reject("truncated tar header", { entryNumber: this.entryCount + 1 });

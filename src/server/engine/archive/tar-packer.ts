@@ -74,11 +74,13 @@ function openForReadSync(hostPath: string): number {
   }
 }
 
-const openForRead = (hostPath: string) => fsp.open(hostPath, OPEN_FILE | NOATIME).catch((err: unknown) => (isDenied(err) ? fsp.open(hostPath, OPEN_FILE) : Promise.reject(err)));
+const openForRead = (hostPath: string) =>
+  fsp.open(hostPath, OPEN_FILE | NOATIME).catch((err: unknown) => (isDenied(err) ? fsp.open(hostPath, OPEN_FILE) : Promise.reject(err)));
 
 const isGone = (err: unknown) => ["ENOENT", "ENOTDIR", "ELOOP"].includes((err as NodeJS.ErrnoException).code ?? "");
 /** The path inside the volume: `archivePath` without `volumes/<index>/` and a trailing slash. */
-export const relativePathOf = (entry: PackedEntry) => entry.archivePath.slice(entry.archivePath.indexOf("/", VOLUMES_DIR.length + 1) + 1).replace(/\/$/, "");
+export const relativePathOf = (entry: PackedEntry) =>
+  entry.archivePath.slice(entry.archivePath.indexOf("/", VOLUMES_DIR.length + 1) + 1).replace(/\/$/, "");
 const changed = (entry: PackedEntry, what: string) => new ArchiveSourceChangedError(entry.volumeIndex, relativePathOf(entry), what);
 
 async function openChecked(entry: PackedEntry, hostPath: string): Promise<fsp.FileHandle> {
@@ -152,7 +154,11 @@ export function createSyncSlicer(sliceMs = SYNC_SLICE_MS) {
  * `blockSize` bytes, the last one shorter. Each yielded block is a fresh buffer the consumer
  * may keep.
  */
-export async function* packTar(first: { header: UstarEntry; body: Buffer }, entries: readonly PackedEntry[], options: PackOptions): AsyncGenerator<Buffer> {
+export async function* packTar(
+  first: { header: UstarEntry; body: Buffer },
+  entries: readonly PackedEntry[],
+  options: PackOptions,
+): AsyncGenerator<Buffer> {
   const { blockSize, signal } = options;
   let block = Buffer.allocUnsafe(blockSize);
   let used = 0;
@@ -197,7 +203,11 @@ export async function* packTar(first: { header: UstarEntry; body: Buffer }, entr
       handle = await openChecked(entry, hostPath);
       try {
         const h = handle;
-        const segments = await scanDataSegments(async (buffer, length, position) => (await h.read(buffer, 0, length, position)).bytesRead, entry.size, signal);
+        const segments = await scanDataSegments(
+          async (buffer, length, position) => (await h.read(buffer, 0, length, position)).bytesRead,
+          entry.size,
+          signal,
+        );
         const data = segments.reduce((sum, [, length]) => sum + length, 0);
         if (data < entry.size) sparse = { segments, map: encodeSparseMap(segments, entry.size), holes: entry.size - data }; // else no hole after all
       } catch (err) {

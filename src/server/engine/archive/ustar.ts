@@ -41,7 +41,14 @@ export function headerChecksum(block: Uint8Array): number {
 export const paddingFor = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 
 function writeOctal(block: Buffer, offset: number, width: number, value: number): void {
-  block.write(`${Math.floor(value).toString(8).padStart(width - 1, "0")}\0`, offset, width, "ascii");
+  block.write(
+    `${Math.floor(value)
+      .toString(8)
+      .padStart(width - 1, "0")}\0`,
+    offset,
+    width,
+    "ascii",
+  );
 }
 
 /** Split a path into ustar prefix (≤ 155 bytes) + name (≤ 100 bytes) at a `/`, or null. */
@@ -148,6 +155,15 @@ export function encodeHeader(entry: UstarEntry): Buffer {
   });
   if (!records) return main;
   const body = Buffer.from(records, "utf8");
-  const pax = encodeBlock({ names: { prefix: "", name: "././@PaxHeader" }, type: "pax", size: body.length, mode: 0o644, mtime: entry.mtime, uid: 0, gid: 0, linkName: "" });
+  const pax = encodeBlock({
+    names: { prefix: "", name: "././@PaxHeader" },
+    type: "pax",
+    size: body.length,
+    mode: 0o644,
+    mtime: entry.mtime,
+    uid: 0,
+    gid: 0,
+    linkName: "",
+  });
   return Buffer.concat([pax, body, Buffer.alloc(paddingFor(body.length)), main]);
 }

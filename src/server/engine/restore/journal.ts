@@ -117,7 +117,6 @@ export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; torn: 
   return { records, torn: false };
 }
 
-
 export interface Journal {
   path: string;
   append(record: JournalRecord): Promise<void>;

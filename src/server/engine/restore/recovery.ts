@@ -4,19 +4,34 @@ import type { Actor } from "../actor";
 import { recordAudit } from "../audit";
 import { publicMessage } from "../public-error";
 import { removeTree } from "../remove-tree";
-import type { SnapshotDeps } from "../snapshots/capture";
 import { deployUnderLock, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing } from "../workloads/workloads";
-import { sweepSnapshotFiles, type SweepDeps } from "../snapshots/sweep";
+import { sweepSnapshotFiles } from "../snapshots/sweep";
 import { crashPoint } from "./crash-points";
 import { journalState, listJournals, stoppedWith, type OpenJournal } from "./journal";
-import { markUndone } from "./restore-runs";
+import {
+  markDoneIfUnrecorded,
+  markRecovered,
+  markRecoveryFailed,
+  markRollbackFailed,
+  markRolledBackAtBoot,
+  markUndone,
+  markUpIfUnrecorded,
+} from "./restore-runs";
 import { resumeUndoCopies } from "./undo-copy";
 import { removeLeftovers, rollBackVolume, swapBackVolume, swapInVolume } from "./volume-swap";
+import type { EngineDeps } from "~/server/engine/deps";
 
 export interface RecoveryReport {
   restoreId: string;
   workloadId: string;
-  outcome: "rolled-back-at-boot" | "completed-at-boot" | "succeeded" | "rollback-failed" | "cleaned-up" | "saving-undo-copy" | "recovery-failed";
+  outcome:
+    | "rolled-back-at-boot"
+    | "completed-at-boot"
+    | "succeeded"
+    | "rollback-failed"
+    | "cleaned-up"
+    | "saving-undo-copy"
+    | "recovery-failed";
   redeployError?: string;
 }
 
@@ -28,9 +43,9 @@ const STRAY = /^\.berth-(staging|backup|undone)-([0-9a-f-]{36})-/;
  * resume the undo copies not saved yet (in the background; after the sweep, which would
  * otherwise take their half-written files for leftovers).
  */
-export async function recoverAtStart(deps: SnapshotDeps, actor: Actor, log: SweepDeps["log"]): Promise<RecoveryReport[]> {
+export async function recoverAtStart(deps: EngineDeps, actor: Actor): Promise<RecoveryReport[]> {
   const reports = await recoverInterruptedRestores(deps, actor);
-  await sweepSnapshotFiles({ db: deps.db, dataDir: deps.dataDir, log });
+  await sweepSnapshotFiles(deps);
   await resumeUndoCopies(deps);
   return reports;
 }
@@ -43,7 +58,7 @@ export async function recoverAtStart(deps: SnapshotDeps, actor: Actor, log: Swee
  * Then the workloads are redeployed and the outcome recorded on the run. What is left is the
  * undo copy: resumeUndoCopies (undo-copy.ts) saves it in the background, after the sweep.
  */
-export async function recoverInterruptedRestores(deps: SnapshotDeps, actor: Actor): Promise<RecoveryReport[]> {
+export async function recoverInterruptedRestores(deps: EngineDeps, actor: Actor): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   for (const journal of await listJournals(deps.dataDir)) {
     try {
@@ -52,8 +67,11 @@ export async function recoverInterruptedRestores(deps: SnapshotDeps, actor: Acto
       // One journal that cannot be finished must not keep the others (or the server) down: it
       // stays for the next start or `berth recover`, and its workloads stay stopped.
       const runId = journal.intent ? (journalState(journal.records).undo?.runId ?? journal.intent.restoreId) : "";
-      deps.log.warn({ err: error, journal: journal.path }, "recovery: an interrupted restore could not be finished; its workloads stay stopped");
-      await deps.db.restoreRun.updateMany({ where: { id: runId }, data: { detail: "recovery-failed" } });
+      deps.log.warn(
+        { err: error, journal: journal.path },
+        "recovery: an interrupted restore could not be finished; its workloads stay stopped",
+      );
+      await markRecoveryFailed(deps.db, runId);
       reports.push({ restoreId: runId, workloadId: journal.intent?.workloadId ?? "", outcome: "recovery-failed" });
     }
   }
@@ -66,28 +84,39 @@ export async function recoverInterruptedRestores(deps: SnapshotDeps, actor: Acto
  * A restore that died before its journal existed changed no live data, but it may have
  * stopped the containers: record how it ended and bring the workload back.
  */
-async function closeRunsWithoutJournal(deps: SnapshotDeps, actor: Actor): Promise<RecoveryReport[]> {
+async function closeRunsWithoutJournal(deps: EngineDeps, actor: Actor): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
   // A journal still here is one whose rollback failed: its workload stays stopped.
-  const journaled = (await listJournals(deps.dataDir)).flatMap((j) => [j.intent?.restoreId ?? "", journalState(j.records).undo?.runId ?? ""]);
+  const journaled = (await listJournals(deps.dataDir)).flatMap((j) => [
+    j.intent?.restoreId ?? "",
+    journalState(j.records).undo?.runId ?? "",
+  ]);
   for (const run of await deps.db.restoreRun.findMany({ where: { outcome: null, id: { notIn: journaled } } })) {
     // Without a journal the restore's list of stopped siblings is lost: the workloads that share
     // the folders now are the ones it stopped.
     const w = await loadWorkload(deps.db, run.workloadId).catch(() => null);
-    const folders = w ? (await resolveWorkloadVolumes(deps, w).catch(() => [])).flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])) : [];
+    const folders = w
+      ? (await resolveWorkloadVolumes(deps, w).catch(() => [])).flatMap((v) => (v.kind === "bind" ? [v.hostPath] : []))
+      : [];
     // Best effort: with Docker down the containers are down too, and boot must not fail on it.
     const siblings = folders.length > 0 ? (await workloadsSharing(deps, folders, run.workloadId, "best-effort")).map((s) => s.id) : [];
     // Cut short while staging, it had not stopped anything yet.
-    const redeployError = run.phase === "staging" ? undefined : await redeployMeantToRun(deps, actor, [run.workloadId, ...siblings], run.id);
+    const redeployError =
+      run.phase === "staging" ? undefined : await redeployMeantToRun(deps, actor, [run.workloadId, ...siblings], run.id);
     const detail = redeployError ? "redeploy-failed" : null;
-    await deps.db.restoreRun.update({ where: { id: run.id }, data: { outcome: "rolled-back-at-boot", phase: "done", finishedAt: new Date(), detail } });
-    await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: run.snapshotId, outcome: "success", detail: { restoreId: run.id, outcome: "rolled-back-at-boot" } });
+    await markRolledBackAtBoot(deps.db, run.id, detail);
+    await recordAudit(deps.db, actor, {
+      action: "snapshot.restore.recover",
+      target: run.snapshotId,
+      outcome: "success",
+      detail: { restoreId: run.id, outcome: "rolled-back-at-boot" },
+    });
     reports.push({ restoreId: run.id, workloadId: run.workloadId, outcome: "rolled-back-at-boot", redeployError });
   }
   return reports;
 }
 
-async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal): Promise<RecoveryReport> {
+async function recoverOne(deps: EngineDeps, actor: Actor, journal: OpenJournal): Promise<RecoveryReport> {
   const intent = journal.intent;
   if (!intent) {
     // Torn before its INTENT was durable: no rename can have happened. Strays go below.
@@ -100,20 +129,28 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
     // Everything was done; a crash may have come before the run was recorded as finished,
     // and then it is recorded here: it succeeded.
     for (const vp of intent.volumes) await removeLeftovers(vp);
-    const unrecorded = await deps.db.restoreRun.updateMany({ where: { id: runId, finishedAt: null }, data: { phase: "done", finishedAt: new Date() } });
-    await deps.db.restoreRun.updateMany({ where: { id: runId, outcome: null }, data: { outcome: "succeeded" } });
-    if (unrecorded.count > 0) {
-      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "success", detail: { restoreId: runId, outcome: "succeeded" } });
+    const unrecorded = await markDoneIfUnrecorded(deps.db, runId);
+    if (unrecorded) {
+      await recordAudit(deps.db, actor, {
+        action: "snapshot.restore.recover",
+        target: intent.snapshotId,
+        outcome: "success",
+        detail: { restoreId: runId, outcome: "succeeded" },
+      });
     }
     await journal.remove();
-    return { restoreId: runId, workloadId: intent.workloadId, outcome: unrecorded.count > 0 ? "succeeded" : "cleaned-up" };
+    return { restoreId: runId, workloadId: intent.workloadId, outcome: unrecorded ? "succeeded" : "cleaned-up" };
   }
   if (state.up) {
     // The workloads run on final data; only the undo copy is left, saved in the background. A
     // crash right after UP may have come before the run was recorded as up: it succeeded.
-    const unrecorded = await deps.db.restoreRun.updateMany({ where: { id: runId, outcome: null }, data: { outcome: "succeeded", undoCopy: "pending" } });
-    if (unrecorded.count > 0) {
-      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "success", detail: { restoreId: runId, outcome: "succeeded" } });
+    if (await markUpIfUnrecorded(deps.db, runId)) {
+      await recordAudit(deps.db, actor, {
+        action: "snapshot.restore.recover",
+        target: intent.snapshotId,
+        outcome: "success",
+        detail: { restoreId: runId, outcome: "succeeded" },
+      });
     }
     return { restoreId: runId, workloadId: intent.workloadId, outcome: "saving-undo-copy" };
   }
@@ -121,7 +158,9 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
   // folders being renamed under them. With Docker down they are not running either.
   const stopped = [intent.workloadId, ...stoppedWith(intent, state)];
   for (const workloadId of stopped) {
-    await deps.runtime.stop({ name: "", workloadId }).catch((error: unknown) => deps.log.warn({ err: error, workloadId }, "recovery: stopping a container failed"));
+    await deps.runtime
+      .stop({ name: "", workloadId })
+      .catch((error: unknown) => deps.log.warn({ err: error, workloadId }, "recovery: stopping a container failed"));
   }
   if (state.undo) {
     // An undo is only ever finished: the old data goes back, the restored data is kept aside.
@@ -139,9 +178,17 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
     } catch (error) {
       // Keep the journal (the next start or `berth recover` retries) and the workload stopped:
       // started now, it would run on a half-restored folder.
-      deps.log.warn({ err: error, restoreId: intent.restoreId, workloadId: intent.workloadId }, "recovery: rolling back an interrupted restore failed");
-      await deps.db.restoreRun.updateMany({ where: { id: intent.restoreId }, data: { outcome: "failed", phase: "done", finishedAt: new Date(), detail: "rollback-failed" } });
-      await recordAudit(deps.db, actor, { action: "snapshot.restore.recover", target: intent.snapshotId, outcome: "failure", detail: { restoreId: intent.restoreId, outcome: "rollback-failed" } });
+      deps.log.warn(
+        { err: error, restoreId: intent.restoreId, workloadId: intent.workloadId },
+        "recovery: rolling back an interrupted restore failed",
+      );
+      await markRollbackFailed(deps.db, intent.restoreId);
+      await recordAudit(deps.db, actor, {
+        action: "snapshot.restore.recover",
+        target: intent.snapshotId,
+        outcome: "failure",
+        detail: { restoreId: intent.restoreId, outcome: "rollback-failed" },
+      });
       return { restoreId: intent.restoreId, workloadId: intent.workloadId, outcome: "rollback-failed" };
     }
   }
@@ -149,13 +196,7 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
   const forward = state.committed;
   const outcome = forward ? "completed-at-boot" : "rolled-back-at-boot";
   const redeployError = await redeployMeantToRun(deps, actor, stopped, runId);
-  const finished = forward ? { undoCopy: "pending" } : { phase: "done", finishedAt: new Date() };
-  // A run the restore itself recorded as succeeded (its cleanup failed after COMMIT) stays so.
-  const recorded = await deps.db.restoreRun.findUnique({ where: { id: runId }, select: { outcome: true } });
-  await deps.db.restoreRun.updateMany({
-    where: { id: runId },
-    data: { ...(recorded?.outcome === "succeeded" ? {} : { outcome }), detail: redeployError ? "redeploy-failed" : null, ...finished },
-  });
+  await markRecovered(deps.db, runId, { forward, redeployFailed: redeployError !== undefined });
   await recordAudit(deps.db, actor, {
     action: "snapshot.restore.recover",
     target: intent.snapshotId,
@@ -173,7 +214,7 @@ async function recoverOne(deps: SnapshotDeps, actor: Actor, journal: OpenJournal
 }
 
 /** Redeploys under the workload's lock; a failure is logged and comes back path-free. */
-async function redeploy(deps: SnapshotDeps, actor: Actor, workloadId: string, restoreId: string): Promise<string | undefined> {
+async function redeploy(deps: EngineDeps, actor: Actor, workloadId: string, restoreId: string): Promise<string | undefined> {
   try {
     await deps.locks.run(workloadLockKey(workloadId), (lease) => deployUnderLock(deps, actor, lease, workloadId));
   } catch (error) {
@@ -186,7 +227,7 @@ async function redeploy(deps: SnapshotDeps, actor: Actor, workloadId: string, re
  * The workloads a restore stopped (its own and those sharing its folders): each one meant to
  * run comes back, one stopped on purpose (or deleted since) stays as it is.
  */
-async function redeployMeantToRun(deps: SnapshotDeps, actor: Actor, ids: string[], restoreId: string): Promise<string | undefined> {
+async function redeployMeantToRun(deps: EngineDeps, actor: Actor, ids: string[], restoreId: string): Promise<string | undefined> {
   let firstError: string | undefined;
   for (const id of ids) {
     const row = await deps.db.workload.findUnique({ where: { id }, select: { desiredState: true } });
@@ -196,7 +237,7 @@ async function redeployMeantToRun(deps: SnapshotDeps, actor: Actor, ids: string[
 }
 
 /** Staging and backup dirs with Berth's naming whose restore has no journal any more. */
-async function removeStrays(deps: SnapshotDeps): Promise<void> {
+async function removeStrays(deps: EngineDeps): Promise<void> {
   const live = new Set((await listJournals(deps.dataDir)).map((j) => j.intent?.restoreId).filter(Boolean));
   const parents = new Set<string>();
   for (const row of await deps.db.workload.findMany({ select: { id: true } })) {

@@ -1,34 +1,36 @@
-import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
-import { promisify } from "node:util";
 import type { Actor } from "../actor";
 import { ArchiveRejectedError } from "../archive/errors";
 import { extractSnapshotArchive } from "../archive/extractor";
-import { recordAudit } from "../audit";
+import { audited } from "../audit";
 import { badRequest, conflict, DomainError } from "../errors";
 import type { LockLease } from "../keyed-lock";
 import type { OperationHandle } from "../operations";
-import { publicMessage } from "../public-error";
+import { causeParams, publicFailure, publicMessage } from "../public-error";
 import { removeTree } from "../remove-tree";
-import type { SnapshotDeps } from "../snapshots/capture";
-import { getSnapshotRow, snapshotFilePath, type SnapshotManifestSummary } from "../snapshots/snapshot-store";
-import { prepareBindParent, type ResolvedVolume } from "../volumes";
-import { assertNoPendingRestore, containerRef, deployUnderLock, folderLockKey, loadWorkload, resolveWorkloadVolumes, workloadLockKey, workloadsSharing, type LoadedWorkload } from "../workloads/workloads";
+import { prepareBindParent } from "../volumes";
+import {
+  containerRef,
+  deployUnderLock,
+  folderLockKey,
+  loadWorkload,
+  resolveWorkloadVolumes,
+  workloadLockKey,
+  workloadsSharing,
+  type LoadedWorkload,
+} from "../workloads/workloads";
 import { crashPoint } from "./crash-points";
+import { FREE_SPACE_MARGIN } from "./free-space";
 import { createJournal, listJournals, type VolumePlan } from "./journal";
-import { phaseClock } from "./restore-runs";
-import { restoresInFlight, startUndoCopy } from "./undo-copy";
+import { planRestore, type RestorePlan, type RestoreRequest } from "./pre-flight";
+import { createRun, failureDetail, phaseClock } from "./restore-runs";
+import { startUndoCopy } from "./undo-copy";
 import { rollBackVolume, swapInVolume } from "./volume-swap";
-
-export interface RestoreRequest {
-  workloadId: string;
-  snapshotId: string;
-  confirm: string;
-}
+import type { EngineDeps } from "~/server/engine/deps";
 
 export interface RestoreResult {
   restoreRunId: string;
@@ -48,116 +50,12 @@ export interface RestoreResult {
   undoCopy: "pending" | "none";
 }
 
-export { waitForRestoreBackground } from "./undo-copy";
-
 export const stagingPrefix = (restoreId: string) => `.berth-staging-${restoreId}-`;
 export const backupName = (restoreId: string, index: number) => `.berth-backup-${restoreId}-${index}`;
 export const undoneName = (restoreId: string, index: number) => `.berth-undone-${restoreId}-${index}`;
-const MARGIN_BYTES = 32 * 1024 * 1024;
-const MARGIN_INODES = 100;
-// Allocation unit assumed when estimating the staged copy's size (ext4/xfs/tmpfs default).
-const BLOCK = 4096;
 // Reads of the archive: large enough for few calls, small enough that the buffered stages
 // between the file and the extractor hold a few MB, not tens (peak RSS).
 export const ARCHIVE_READ_CHUNK = 256 * 1024;
-
-type BindVolume = Extract<ResolvedVolume, { kind: "bind" }>;
-const execFileAsync = promisify(execFile);
-
-/**
- * Pre-flight: everything that can refuse the restore from the row and the current config,
- * before anything is read or touched. The stored manifest plans the staging; the archive
- * itself is checked while it is staged (sha256, strict validation, the manifest's totals).
- */
-async function planRestore(deps: SnapshotDeps, request: RestoreRequest) {
-  const row = await getSnapshotRow(deps.db, request.snapshotId);
-  if (row.workloadId !== request.workloadId) throw badRequest("This snapshot belongs to another workload");
-  const workload = await loadWorkload(deps.db, request.workloadId);
-  if (workload.config.sourceKind !== "image") throw badRequest("Only image workloads can be restored");
-  await assertNoPendingRestore(deps, request.workloadId);
-  const file = snapshotFilePath(deps.dataDir, row);
-  if (!(await fs.stat(file).then((st) => st.isFile(), () => false))) throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server");
-  const manifest = JSON.parse(row.manifest) as SnapshotManifestSummary;
-
-  // Map by target onto the CURRENT config; the manifest's scope/source are never used.
-  const current = await resolveWorkloadVolumes(deps, workload);
-  const mapped = manifest.volumes.map((mv) => ({ manifestVolume: mv, current: current.find((c) => c.target === mv.target) }));
-  const unmapped = mapped.filter((m) => !m.current || m.current.kind !== "bind" || m.current.readOnly).map((m) => m.manifestVolume.target);
-  if (unmapped.length > 0) {
-    throw badRequest(`The snapshot has volumes this workload no longer has as writable binds: ${unmapped.join(", ")}; nothing was changed`);
-  }
-  const volumes = mapped.map(({ manifestVolume: mv, current: c }) => ({
-    index: mv.index,
-    target: mv.target,
-    resolved: c as BindVolume,
-    live: (c as BindVolume).hostPath,
-    // An inode per file and the root, whole blocks per file: the reader stops any archive
-    // that holds more than its manifest declares.
-    staged: { bytes: mv.bytes + (mv.files + 1) * BLOCK, inodes: mv.files + 1 },
-  }));
-  const untouched = current.filter((c) => !volumes.some((v) => v.target === c.target)).map((c) => c.target);
-  await checkFreeSpace([...volumes.map((v) => ({ dir: path.dirname(v.live), ...v.staged, what: v.target })), await undoCopyNeed(deps.dataDir, volumes)]);
-  return { row, workload, file, volumes, untouched, bytesTotal: manifest.volumes.reduce((sum, v) => sum + v.bytes, 0) };
-}
-
-type RestorePlan = Awaited<ReturnType<typeof planRestore>>;
-
-/**
- * Bytes of disk in use under `dir` (blocks, so holes take none; hard links counted once), by
- * `du -sx` out of process: a walk in Node would queue tens of thousands of calls on the
- * thread pool that gunzip and the staging writes need. A folder that does not exist takes 0.
- */
-async function diskUsage(dir: string): Promise<number> {
-  if (!(await fs.lstat(dir).then((st) => st.isDirectory(), () => false))) return 0;
-  const { stdout } = await execFileAsync("du", ["-s", "-x", "-B1", "--", dir]);
-  return Number.parseInt(stdout, 10);
-}
-
-async function existingAncestor(p: string): Promise<string> {
-  while (!(await fs.stat(p).then(() => true, () => false))) p = path.dirname(p);
-  return p;
-}
-
-/**
- * Per filesystem, before anything is touched: the staged copies (extracted beside the live
- * data) and the undo copy (in the data dir) plus a margin must fit, in bytes and in inodes.
- */
-async function checkFreeSpace(needs: { dir: string; bytes: number; inodes: number; what: string }[]) {
-  const need = new Map<number, { dir: string; bytes: number; inodes: number; what: string[] }>();
-  for (const n of needs) {
-    const dir = await existingAncestor(n.dir);
-    const dev = (await fs.stat(dir)).dev;
-    const entry = need.get(dev) ?? { dir, bytes: MARGIN_BYTES, inodes: MARGIN_INODES, what: [] };
-    entry.bytes += n.bytes;
-    entry.inodes += n.inodes;
-    entry.what.push(n.what);
-    need.set(dev, entry);
-  }
-  for (const { dir, bytes, inodes, what } of need.values()) {
-    const where = what.join(", ");
-    const fsStat = await fs.statfs(dir);
-    const freeBytes = fsStat.bavail * fsStat.bsize;
-    if (freeBytes < bytes) {
-      throw new DomainError("PRECONDITION_FAILED", `Not enough free disk space for ${where}: the restore needs ${formatMiB(bytes)}, ${formatMiB(freeBytes)} are free; nothing was changed`);
-    }
-    // Filesystems without an inode limit (btrfs, some tmpfs) report 0 files.
-    if (fsStat.files > 0 && fsStat.ffree < inodes) {
-      throw new DomainError("PRECONDITION_FAILED", `Not enough free inodes for ${where}: the restore needs ${inodes}, ${fsStat.ffree} are free; nothing was changed`);
-    }
-  }
-}
-
-/**
- * What the undo copy will take in the data dir: its compressed size is unknown, so the live
- * data's blocks bound it.
- */
-async function undoCopyNeed(dataDir: string, volumes: { live: string }[]) {
-  let bytes = 0;
-  for (const v of volumes) bytes += await diskUsage(v.live);
-  return { dir: dataDir, bytes, inodes: 2 * volumes.length, what: "the undo copy" };
-}
-
-const formatMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /** "before restoring <label>", or "before undoing <label>" for an undo; never nested. */
 export function preRestoreLabel(restored: { kind: string; label: string; id: string }): string {
@@ -170,40 +68,68 @@ export function preRestoreLabel(restored: { kind: string; label: string; id: str
  * staged while the workload runs, then stopped, swapped and started again; returns once it
  * is up. The undo copy of the replaced data is saved in the background (undo-copy.ts).
  */
-export async function restoreSnapshot(deps: SnapshotDeps, actor: Actor, request: RestoreRequest): Promise<RestoreResult> {
-  if (request.confirm !== request.snapshotId) throw badRequest("To restore, confirm must equal the snapshot id");
-  if (restoresInFlight.has(request.workloadId)) throw conflict("A restore of this workload is already running");
-  restoresInFlight.add(request.workloadId);
+export async function restoreSnapshot(deps: EngineDeps, actor: Actor, request: RestoreRequest): Promise<RestoreResult> {
+  if (request.confirm !== request.snapshotId) {
+    throw badRequest("To restore, confirm must equal the snapshot id", { reason: "restore-confirm" });
+  }
+  deps.restores.claim(request.workloadId);
   try {
-    return await runRestore(deps, actor, request, await planRestore(deps, request));
+    const plan = await planRestore(deps, request);
+    const entry = { action: auditAction(plan.row.kind), target: request.snapshotId, detail: { workloadId: request.workloadId } };
+    return await audited(
+      deps,
+      actor,
+      entry,
+      () => runRestore(deps, actor, request, plan),
+      (result) => ({
+        detail: { restoreRunId: result.restoreRunId, downtimeMs: result.downtimeMs },
+      }),
+    );
   } finally {
-    restoresInFlight.delete(request.workloadId);
+    deps.restores.release(request.workloadId);
   }
 }
 
-async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequest, plan: RestorePlan): Promise<RestoreResult> {
+async function runRestore(deps: EngineDeps, actor: Actor, request: RestoreRequest, plan: RestorePlan): Promise<RestoreResult> {
   const restoreId = randomUUID();
   const preRestoreSnapshotId = randomUUID();
   const started = Date.now();
   const op = deps.operations.start(restoreId, request.workloadId, "restore", plan.bytesTotal);
-  await deps.db.restoreRun.create({
-    data: { id: restoreId, workloadId: request.workloadId, snapshotId: request.snapshotId, actor: actor.label, phase: "staging", preRestoreSnapshotId },
+  await createRun(deps.db, {
+    id: restoreId,
+    workloadId: request.workloadId,
+    snapshotId: request.snapshotId,
+    actor: actor.label,
+    phase: "staging",
+    preRestoreSnapshotId,
   });
   const clock = phaseClock(deps.db, restoreId, op);
   const volumePlans: VolumePlan[] = [];
   const fail = async (error: unknown, how: { committed: boolean; rollbackFailed: boolean }) => {
     // What the user (and the RestoreRun, which viewers read) sees is path-free; the cause is logged.
     // After COMMIT the snapshot's data is live: the run succeeded, only its cleanup did not.
-    const failure = how.committed ? afterCommitFailure(error) : how.rollbackFailed ? rollbackFailure(error) : error instanceof DomainError ? error : unexpectedFailure(error);
-    const detail = how.committed ? "finish-failed" : how.rollbackFailed ? "rollback-failed" : failure.message;
+    const failure = how.committed
+      ? afterCommitFailure(error)
+      : how.rollbackFailed
+        ? rollbackFailure(error)
+        : error instanceof DomainError
+          ? error
+          : unexpectedFailure(error);
+    const detail = how.committed ? "finish-failed" : how.rollbackFailed ? "rollback-failed" : failureDetail(failure);
     // Committed, the run goes on: recovery (or the undo copy) finishes it.
     await clock.close(
       how.committed
         ? { outcome: "succeeded", detail }
-        : { outcome: "failed", detail, phase: "done", finishedAt: new Date(), durationMs: Date.now() - started, preRestoreSnapshotId: null },
+        : {
+            outcome: "failed",
+            detail,
+            phase: "done",
+            finishedAt: new Date(),
+            durationMs: Date.now() - started,
+            preRestoreSnapshotId: null,
+          },
     );
-    await recordAudit(deps.db, actor, { action: auditAction(plan.row.kind), target: request.snapshotId, outcome: "failure", detail: { workloadId: request.workloadId, message: failure.message } });
-    op.finish(failure.message);
+    op.finish(publicFailure(failure));
     return failure;
   };
 
@@ -218,7 +144,10 @@ async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequ
       // Created one component at a time, following no link: nothing a container writes is on the way.
       const parent = await prepareBindParent(v.resolved);
       const stagedDir = await fs.mkdtemp(path.join(parent, stagingPrefix(restoreId)));
-      const liveAbsent = await fs.lstat(v.live).then(() => false, (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? true : Promise.reject(error)));
+      const liveAbsent = await fs.lstat(v.live).then(
+        () => false,
+        (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? true : Promise.reject(error)),
+      );
       volumePlans.push({
         target: v.target,
         live: v.live,
@@ -232,7 +161,7 @@ async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequ
       });
       targets.set(v.index, stagedDir);
     }
-    staged = await stage(deps, plan, targets, op);
+    staged = await stage(plan, targets, op);
     crashPoint("after-staging");
   } catch (error) {
     // Nothing but staging was touched, and the workload never stopped.
@@ -258,14 +187,18 @@ async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequ
     try {
       const now = await workloadsSharing(deps, folders, request.workloadId);
       if (now.some((w) => !lease.keys.has(workloadLockKey(w.id)))) {
-        throw conflict("Another workload started using these folders while the restore staged; nothing was changed, try again");
+        throw conflict("Another workload started using these folders while the restore staged; nothing was changed, try again", {
+          reason: "restore-folders-in-use",
+        });
       }
       // The config may have changed while staging (volumes, or a stop the redeploy must respect).
       const workload = await loadWorkload(deps.db, request.workloadId);
       const current = await resolveWorkloadVolumes(deps, workload);
       const liveNow = (target: string) => current.flatMap((c) => (c.kind === "bind" && c.target === target ? [c.hostPath] : []))[0];
       if (plan.volumes.some((v) => liveNow(v.target) !== v.live)) {
-        throw conflict("This workload's volumes changed while the restore staged; nothing was changed, try again");
+        throw conflict("This workload's volumes changed while the restore staged; nothing was changed, try again", {
+          reason: "restore-volumes-changed",
+        });
       }
       const others = await Promise.all(now.map((w) => loadWorkload(deps.db, w.id)));
 
@@ -304,12 +237,13 @@ async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequ
       const upAfterMs = Date.now() - started;
       const downtimeMs = wasRunning && firstUpAt !== null ? firstUpAt - downSince : null;
       const undoCopy = volumePlans.some((vp) => !vp.liveAbsent) ? "pending" : "none";
-      await clock.close({ outcome: "succeeded", detail: redeployError ? "redeploy-failed" : null, upAfterMs, downtimeMs, undoCopy, phase: "saving-undo-copy" });
-      await recordAudit(deps.db, actor, {
-        action: auditAction(plan.row.kind),
-        target: request.snapshotId,
-        outcome: "success",
-        detail: { workloadId: request.workloadId, restoreRunId: restoreId, downtimeMs },
+      await clock.close({
+        outcome: "succeeded",
+        detail: redeployError ? "redeploy-failed" : null,
+        upAfterMs,
+        downtimeMs,
+        undoCopy,
+        phase: "saving-undo-copy",
       });
       startUndoCopy(deps, restoreId, op);
       return {
@@ -352,7 +286,7 @@ async function runRestore(deps: SnapshotDeps, actor: Actor, request: RestoreRequ
  * One pass over the stored file: its sha256, the strict reader's full validation and the
  * extraction into the staging dirs, durable on return. On a throw the caller removes them.
  */
-async function stage(deps: SnapshotDeps, plan: RestorePlan, targets: Map<number, string>, op: OperationHandle) {
+async function stage(plan: RestorePlan, targets: Map<number, string>, op: OperationHandle) {
   const hash = createHash("sha256");
   const source = createReadStream(plan.file, { highWaterMark: ARCHIVE_READ_CHUNK });
   const hashing = new Transform({
@@ -369,8 +303,13 @@ async function stage(deps: SnapshotDeps, plan: RestorePlan, targets: Map<number,
       targets,
       // setuid / setgid on files only from archives this server wrote, or an import the admin vouched for.
       fileSpecialBits: plan.row.kind === "imported" && !plan.row.keepSpecialBits ? "strip" : "keep",
-      minFree: { bytes: MARGIN_BYTES, inodes: MARGIN_INODES },
-      onProgress: (p) => op.progress({ bytesDone: p.bytesDone, bytesTotal: plan.bytesTotal, volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target }),
+      minFree: FREE_SPACE_MARGIN,
+      onProgress: (p) =>
+        op.progress({
+          bytesDone: p.bytesDone,
+          bytesTotal: plan.bytesTotal,
+          volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target,
+        }),
     });
   } catch (error) {
     // A file that no longer is what was recorded says so, rather than what the reader tripped on.
@@ -382,7 +321,11 @@ async function stage(deps: SnapshotDeps, plan: RestorePlan, targets: Map<number,
 }
 
 const checksumMismatch = () =>
-  new DomainError("PRECONDITION_FAILED", "The snapshot file does not match its recorded checksum (sha256); it was changed or damaged, refusing to restore");
+  new DomainError(
+    "PRECONDITION_FAILED",
+    "The snapshot file does not match its recorded checksum (sha256); it was changed or damaged, refusing to restore",
+    { reason: "checksum-mismatch" },
+  );
 
 async function sha256Of(file: string): Promise<string> {
   const hash = createHash("sha256");
@@ -394,11 +337,20 @@ async function sha256Of(file: string): Promise<string> {
  * Stops the workloads that share the folders, then the restored one (its downtime starts with
  * its own stop). Returns whether it was running, and when it stopped.
  */
-export async function stopForSwap(deps: SnapshotDeps, workload: LoadedWorkload, others: LoadedWorkload[], logged: (step: string, error: unknown) => string) {
+export async function stopForSwap(
+  deps: EngineDeps,
+  workload: LoadedWorkload,
+  others: LoadedWorkload[],
+  logged: (step: string, error: unknown) => string,
+) {
   const wasRunning = (await deps.runtime.inspect(containerRef(workload)).catch(() => ({ state: "unreachable" }))).state === "running";
   for (const w of [...others, workload]) {
     await deps.runtime.stop(containerRef(w)).catch((error: unknown) => {
-      throw new DomainError("PRECONDITION_FAILED", `Stopping the container of ${w.config.name} failed: ${logged("stop", error)}`, { cause: error });
+      throw new DomainError("PRECONDITION_FAILED", `Stopping the container of ${w.config.name} failed: ${logged("stop", error)}`, {
+        cause: error,
+        reason: "restore-stop-failed",
+        params: { ...causeParams(publicFailure(error)), name: w.config.name },
+      });
     });
   }
   return { wasRunning, downSince: Date.now() };
@@ -410,7 +362,7 @@ export async function stopForSwap(deps: SnapshotDeps, workload: LoadedWorkload, 
  * first of them (the restored workload) was running again (null: it was not started).
  */
 export async function redeployAffected(
-  deps: SnapshotDeps,
+  deps: EngineDeps,
   actor: Actor,
   lease: LockLease,
   affected: LoadedWorkload[],
@@ -434,7 +386,7 @@ function afterCommitFailure(error: unknown): DomainError {
   return new DomainError(
     "PRECONDITION_FAILED",
     `The snapshot's data was restored and is live, but finishing the restore failed (${publicMessage(error)}); the server completes it at its next start`,
-    { cause: error },
+    { cause: error, reason: "restore-finish-failed", params: causeParams(publicFailure(error)) },
   );
 }
 
@@ -442,17 +394,22 @@ function rollbackFailure(error: unknown): DomainError {
   return new DomainError(
     "PRECONDITION_FAILED",
     "The restore failed, and putting the previous data back failed too; the workload was left stopped. The server retries at its next start (or stop it and run `berth recover`)",
-    { cause: error },
+    { cause: error, reason: "restore-rollback-failed" },
   );
 }
 
 function unexpectedFailure(error: unknown): DomainError {
   const code = (error as NodeJS.ErrnoException).code;
-  const message =
-    code === "ENOSPC" || code === "EDQUOT"
-      ? "The disk filled up during the restore; the live data was left as it was"
-      : "The restore failed; the live data was left as it was (details are in the server log)";
-  return new DomainError("PRECONDITION_FAILED", message, { cause: error });
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new DomainError("PRECONDITION_FAILED", "The disk filled up during the restore; the live data was left as it was", {
+      cause: error,
+      reason: "restore-disk-filled",
+    });
+  }
+  return new DomainError("PRECONDITION_FAILED", "The restore failed; the live data was left as it was (details are in the server log)", {
+    cause: error,
+    reason: "restore-failed",
+  });
 }
 
 // Restoring a pre-restore snapshot is how the UI undoes a restore.

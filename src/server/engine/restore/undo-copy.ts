@@ -2,13 +2,14 @@ import fs from "node:fs/promises";
 import { systemActor } from "../actor";
 import { recordAudit } from "../audit";
 import type { OperationHandle } from "../operations";
-import { publicMessage } from "../public-error";
-import { writeArchive, type SnapshotDeps } from "../snapshots/capture";
-import { deleteSnapshot, snapshotFileName, writeArchiveFile } from "../snapshots/snapshot-store";
+import { publicFailure } from "../public-error";
+import { writeArchive } from "../snapshots/capture";
+import { deleteSnapshot, recordSnapshot, writeArchiveFile } from "../snapshots/snapshot-store";
 import { crashPoint } from "./crash-points";
 import { journalState, listJournals, type OpenJournal } from "./journal";
-import { phaseClock } from "./restore-runs";
+import { markUndoCopyFailed, markUndoCopySaved, phaseClock } from "./restore-runs";
 import { removeLeftovers } from "./volume-swap";
+import type { EngineDeps } from "~/server/engine/deps";
 
 /**
  * The background half of a restore. After the swap the replaced data sits in backup folders
@@ -17,21 +18,9 @@ import { removeLeftovers } from "./volume-swap";
  * then DONE. Until then an undo is an O(1) swap back, which first stops this task.
  */
 
-interface Task {
-  controller: AbortController;
-  done: Promise<void>;
-}
-// Process-wide, like the locks (engine-deps.ts): the boot path and the API's bundle may load
-// this module twice, and an undo must find the task boot recovery started.
-const shared = globalThis as unknown as { berthUndoCopies?: Map<string, Task>; berthRestoresInFlight?: Set<string> };
-// One task per journaled restore.
-const tasks = (shared.berthUndoCopies ??= new Map<string, Task>());
-
-/** Workloads whose restore or undo is in its foreground part (claimed before anything is read). */
-export const restoresInFlight = (shared.berthRestoresInFlight ??= new Set<string>());
-
 /** Starts saving the undo copy of a restore whose workloads are up again; not awaited. */
-export function startUndoCopy(deps: SnapshotDeps, restoreId: string, op?: OperationHandle): void {
+export function startUndoCopy(deps: EngineDeps, restoreId: string, op?: OperationHandle): void {
+  const tasks = deps.restores.undoCopies;
   if (tasks.has(restoreId)) return;
   const controller = new AbortController();
   // After the current call stack: a caller that pauses at once (an undo right after the restore) wins.
@@ -42,26 +31,21 @@ export function startUndoCopy(deps: SnapshotDeps, restoreId: string, op?: Operat
 }
 
 /** Stops saving a restore's undo copy, for an undo that needs its folders as they are; resolves once stopped. */
-export function pauseUndoCopy(restoreId: string): Promise<void> {
-  const task = tasks.get(restoreId);
+export function pauseUndoCopy(deps: EngineDeps, restoreId: string): Promise<void> {
+  const task = deps.restores.undoCopies.get(restoreId);
   task?.controller.abort();
   return task?.done ?? Promise.resolve();
 }
 
-/** Resolves when every undo copy this process is saving has settled (CLI, tests, bench). */
-export async function waitForRestoreBackground(): Promise<void> {
-  while (tasks.size > 0) await Promise.all([...tasks.values()].map((t) => t.done));
-}
-
 /** Every journaled restore whose workloads are up: its undo copy is (re)started. */
-export async function resumeUndoCopies(deps: SnapshotDeps): Promise<void> {
+export async function resumeUndoCopies(deps: EngineDeps): Promise<void> {
   for (const journal of await listJournals(deps.dataDir)) {
     const state = journalState(journal.records);
     if (journal.intent && (state.up || state.done)) startUndoCopy(deps, journal.intent.restoreId);
   }
 }
 
-async function saveUndoCopy(deps: SnapshotDeps, restoreId: string, signal: AbortSignal, op?: OperationHandle): Promise<void> {
+async function saveUndoCopy(deps: EngineDeps, restoreId: string, signal: AbortSignal, op?: OperationHandle): Promise<void> {
   if (signal.aborted) return op?.finish();
   const journal = (await listJournals(deps.dataDir)).find((j) => j.intent?.restoreId === restoreId);
   const intent = journal?.intent;
@@ -83,7 +67,7 @@ async function saveUndoCopy(deps: SnapshotDeps, restoreId: string, signal: Abort
     // Also when resumed after a crash that came between ARCHIVED and this record. A journal of an
     // older version took its copy before the swap.
     const saved = archived?.type === "ARCHIVED" ? archived.snapshotId !== null : intent.version !== 2 && intent.preRestoreSnapshotId !== "";
-    await deps.db.restoreRun.updateMany({ where: { id: runId, undoCopySavedAt: null }, data: { undoCopy: saved ? "saved" : "none", undoCopySavedAt: new Date() } });
+    await markUndoCopySaved(deps.db, runId, saved);
     await clock.enter("removing-old-data");
     for (const v of intent.volumes) await removeLeftovers(v);
     crashPoint("after-backup-removal");
@@ -100,8 +84,8 @@ async function saveUndoCopy(deps: SnapshotDeps, restoreId: string, signal: Abort
     if (signal.aborted) return handle.finish();
     // The folders stay (they are the only copy of the old data); the next start tries again.
     deps.log.warn({ err: error, restoreId }, "restore: saving the undo copy failed; the replaced data is kept beside the volumes");
-    await deps.db.restoreRun.updateMany({ where: { id: runId, undoCopy: "pending" }, data: { undoCopy: "failed" } });
-    handle.finish(publicMessage(error));
+    await markUndoCopyFailed(deps.db, runId);
+    handle.finish(publicFailure(error));
   }
 }
 
@@ -110,13 +94,29 @@ async function saveUndoCopy(deps: SnapshotDeps, restoreId: string, signal: Abort
  * recorded; null when there was nothing to keep (every volume's folder was new).
  * A row recorded before a crash (ARCHIVED not yet written) is taken as it is.
  */
-async function archiveFolders(deps: SnapshotDeps, journal: OpenJournal, runId: string, op: OperationHandle, signal: AbortSignal): Promise<string | null> {
+async function archiveFolders(
+  deps: EngineDeps,
+  journal: OpenJournal,
+  runId: string,
+  op: OperationHandle,
+  signal: AbortSignal,
+): Promise<string | null> {
   const intent = journal.intent!;
   const undo = journalState(journal.records).undo;
   const id = undo?.preRestoreSnapshotId ?? intent.preRestoreSnapshotId;
   if (await deps.db.snapshot.findUnique({ where: { id }, select: { id: true } })) return id;
   const volumes = intent.volumes.flatMap((v, i) =>
-    undo || !v.liveAbsent ? [{ index: v.index ?? i, target: v.target, scope: v.scope ?? "stage", source: v.source ?? "", hostPath: undo ? v.undone! : v.backup }] : [],
+    undo || !v.liveAbsent
+      ? [
+          {
+            index: v.index ?? i,
+            target: v.target,
+            scope: v.scope ?? "stage",
+            source: v.source ?? "",
+            hostPath: undo ? v.undone! : v.backup,
+          },
+        ]
+      : [],
   );
   const present: typeof volumes = [];
   for (const v of volumes) if (await isDirectory(v.hostPath)) present.push({ ...v, index: present.length });
@@ -131,40 +131,60 @@ async function archiveFolders(deps: SnapshotDeps, journal: OpenJournal, runId: s
     },
   };
   const written = await writeArchiveFile(deps.dataDir, intent.workloadId, id, (tmp) =>
-    writeArchive({ id, workloadId: intent.workloadId, workloadName: workload?.name ?? intent.workloadId, kind: "pre-restore", volumes: present, live: false, op: progress, signal }, tmp),
+    writeArchive(
+      {
+        id,
+        workloadId: intent.workloadId,
+        workloadName: workload?.name ?? intent.workloadId,
+        kind: "pre-restore",
+        volumes: present,
+        live: false,
+        op: progress,
+        signal,
+      },
+      tmp,
+    ),
   );
   crashPoint("undo-copy-after-file");
-  await deps.db.snapshot.create({
-    data: {
-      id,
-      workloadId: intent.workloadId,
-      label: undo?.preRestoreLabel ?? intent.preRestoreLabel ?? "",
-      kind: "pre-restore",
-      fileName: snapshotFileName(id),
-      size: BigInt(written.size),
-      sha256: written.sha256,
-      manifest: JSON.stringify({ volumes: written.manifest.volumes, skipped: written.manifest.skipped }),
-      capturedLive: false,
-      createdBy: run?.actor ?? "berth",
-    },
+  await recordSnapshot(deps.db, {
+    id,
+    workloadId: intent.workloadId,
+    label: undo?.preRestoreLabel ?? intent.preRestoreLabel ?? "",
+    kind: "pre-restore",
+    archive: written,
+    capturedLive: false,
+    createdBy: run?.actor ?? "berth",
   });
   crashPoint("undo-copy-after-row");
-  await recordAudit(deps.db, systemActor("berth:restore"), { action: "snapshot.preRestore", target: id, outcome: "success", detail: { restoreRunId: runId, actor: run?.actor } });
+  await recordAudit(deps.db, systemActor("berth:restore"), {
+    action: "snapshot.preRestore",
+    target: id,
+    outcome: "success",
+    detail: { restoreRunId: runId, actor: run?.actor },
+  });
   return id;
 }
 
-const isDirectory = (p: string) => fs.lstat(p).then((s) => s.isDirectory(), () => false);
+const isDirectory = (p: string) =>
+  fs.lstat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 
 /**
  * Keeps the newest `preRestoreKeep` pre-restore snapshots of the workload, and every pinned
  * one; the rest go. Not while a restore of the workload runs (it may be restoring one of them).
  */
-export async function prunePreRestoreSnapshots(deps: SnapshotDeps, workloadId: string): Promise<string[]> {
-  if (restoresInFlight.has(workloadId)) return [];
-  const rows = await deps.db.snapshot.findMany({ where: { workloadId, kind: "pre-restore" }, orderBy: { createdAt: "desc" }, select: { id: true, pinned: true } });
-  const doomed = rows.slice(deps.preRestoreKeep ?? 3).filter((r) => !r.pinned);
+export async function prunePreRestoreSnapshots(deps: EngineDeps, workloadId: string): Promise<string[]> {
+  if (deps.restores.isRunning(workloadId)) return [];
+  const rows = await deps.db.snapshot.findMany({
+    where: { workloadId, kind: "pre-restore" },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, pinned: true },
+  });
+  const doomed = rows.slice(deps.preRestoreKeep).filter((r) => !r.pinned);
   for (const row of doomed) {
-    await deleteSnapshot(deps.db, deps.dataDir, systemActor("berth:pre-restore-retention"), row.id).catch((error: unknown) =>
+    await deleteSnapshot(deps, systemActor("berth:pre-restore-retention"), row.id).catch((error: unknown) =>
       deps.log.warn({ err: error, snapshotId: row.id }, "pruning an old pre-restore snapshot failed"),
     );
   }

@@ -6,7 +6,11 @@ import { DomainError } from "../errors";
 import { removeTree } from "../remove-tree";
 import type { Journal, VolumePlan } from "./journal";
 
-const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Forward: live → backup, staged → live, parent fsynced and a STEP appended after each
@@ -20,7 +24,12 @@ export async function swapInVolume(plan: VolumePlan, index: number, journal: Jou
       if (plan.liveAbsent) {
         // An empty placeholder backup marks "live is ours now": rollback removes live only
         // while the placeholder exists, never a folder something else created later.
-        if (await exists(plan.live)) throw new DomainError("CONFLICT", `The folder of ${plan.target} appeared during the restore`);
+        if (await exists(plan.live)) {
+          throw new DomainError("CONFLICT", `The folder of ${plan.target} appeared during the restore`, {
+            reason: "folder-appeared",
+            params: { target: plan.target },
+          });
+        }
         await fs.mkdir(plan.backup, { mode: 0o700 });
       } else {
         await fs.rename(plan.live, plan.backup);
@@ -77,7 +86,10 @@ export async function swapBackVolume(plan: VolumePlan, index: number, journal: J
     await journal?.append({ type: "STEP", volume: index, action: "live-to-undone" });
   } else if (await exists(plan.live)) {
     // Both the restored data and something new at live: not ours to decide; recovery keeps the journal.
-    throw new DomainError("CONFLICT", `The folder of ${plan.target} changed during the undo`);
+    throw new DomainError("CONFLICT", `The folder of ${plan.target} changed during the undo`, {
+      reason: "folder-changed",
+      params: { target: plan.target },
+    });
   }
   if (plan.liveAbsent) await fs.rmdir(plan.backup);
   else await fs.rename(plan.backup, plan.live);

@@ -6,20 +6,23 @@ import path from "node:path";
 import { finished } from "node:stream/promises";
 import type { Actor } from "../actor";
 import { ArchiveSourceChangedError, writeSnapshotArchive } from "../archive/archive-writer";
-import { recordAudit } from "../audit";
+import { audited } from "../audit";
 import { DomainError } from "../errors";
 import { assertLeaseFor, type LockLease } from "../keyed-lock";
-import type { OperationHandle, OperationHub } from "../operations";
-import { publicMessage } from "../public-error";
-import { containerRef, workloadLockKey, type WorkloadDeps } from "../workloads/workloads";
-import { assertSomethingToSnapshot, snapshotCoverage } from "./coverage";
-import { snapshotDir, snapshotFileName, snapshotView, writeArchiveFile, type SnapshotKind, type SnapshotView } from "./snapshot-store";
-
-export interface SnapshotDeps extends WorkloadDeps {
-  operations: OperationHub;
-  /** pre-restore snapshots kept per workload, newest first (pinned ones are kept besides) */
-  preRestoreKeep?: number;
-}
+import type { OperationHandle } from "../operations";
+import { causeParams, publicFailure } from "../public-error";
+import { containerRef, workloadLockKey, type LoadedWorkload } from "../workloads/workloads";
+import { assertSomethingToSnapshot, snapshotCoverage, type SnapshotCoverage } from "./coverage";
+import {
+  recordSnapshot,
+  snapshotDir,
+  snapshotFileName,
+  snapshotView,
+  writeArchiveFile,
+  type SnapshotKind,
+  type SnapshotView,
+} from "./snapshot-store";
+import type { EngineDeps } from "~/server/engine/deps";
 
 export interface CaptureRequest {
   workloadId: string;
@@ -32,7 +35,7 @@ export interface CaptureRequest {
 // A live capture can race a writer; a second or third pass usually finds the files still.
 const LIVE_CAPTURE_ATTEMPTS = 3;
 
-export async function createSnapshot(deps: SnapshotDeps, actor: Actor, request: CaptureRequest): Promise<SnapshotView> {
+export async function createSnapshot(deps: EngineDeps, actor: Actor, request: CaptureRequest): Promise<SnapshotView> {
   return deps.locks.run(workloadLockKey(request.workloadId), (lease) => captureUnderLock(deps, actor, lease, request));
 }
 
@@ -42,11 +45,32 @@ export async function createSnapshot(deps: SnapshotDeps, actor: Actor, request: 
  * then recorded. On any failure the `.tmp` is removed, no row exists, and the containers
  * are as they were. The caller holds the workload's lock.
  */
-export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: LockLease, request: CaptureRequest): Promise<SnapshotView> {
+export async function captureUnderLock(deps: EngineDeps, actor: Actor, lease: LockLease, request: CaptureRequest): Promise<SnapshotView> {
   assertLeaseFor(lease, workloadLockKey(request.workloadId));
-  const kind = request.kind ?? "manual";
+  // Refused before any work (nothing to snapshot): not an action to audit.
   const { workload, ...coverage } = await snapshotCoverage(deps, request.workloadId);
   assertSomethingToSnapshot(coverage);
+  const entry = { action: "snapshot.create", target: request.workloadId };
+  // A snapshot saved whose container did not start again is a created snapshot (audited so) and a failed call.
+  const { snapshot, restartFailure } = await audited(
+    deps,
+    actor,
+    entry,
+    () => capture(deps, actor, request, workload, coverage),
+    (result) => ({ target: result.snapshot.id, detail: result.restartFailure ? { restartFailed: true } : undefined }),
+  );
+  if (restartFailure) throw restartFailure;
+  return snapshot;
+}
+
+async function capture(
+  deps: EngineDeps,
+  actor: Actor,
+  request: CaptureRequest,
+  workload: LoadedWorkload,
+  coverage: SnapshotCoverage,
+): Promise<{ snapshot: SnapshotView; restartFailure?: DomainError }> {
+  const kind = request.kind ?? "manual";
 
   const id = randomUUID();
   const op = deps.operations.start(id, request.workloadId, "capture");
@@ -59,58 +83,92 @@ export async function captureUnderLock(deps: SnapshotDeps, actor: Actor, lease: 
     if (stopFirst) {
       op.progress({ phase: "stopping" });
       await deps.runtime.stop(ref).catch((error: unknown) => {
-        throw new DomainError("PRECONDITION_FAILED", `Stopping the container before the snapshot failed: ${publicMessage(error)}`, { cause: error });
+        const failure = publicFailure(error);
+        throw new DomainError("PRECONDITION_FAILED", `Stopping the container before the snapshot failed: ${failure.message}`, {
+          cause: error,
+          reason: "snapshot-stop-failed",
+          params: causeParams(failure),
+        });
       });
     }
     let restartError: unknown;
     let written: Awaited<ReturnType<typeof writeSnapshotArchive>>;
     try {
       written = await writeArchiveFile(deps.dataDir, request.workloadId, id, (tmp) =>
-        writeArchive({ id, workloadId: request.workloadId, workloadName: workload.config.name, kind, volumes: coverage.volumes, live: !stopFirst && wasRunning, op }, tmp),
+        writeArchive(
+          {
+            id,
+            workloadId: request.workloadId,
+            workloadName: workload.config.name,
+            kind,
+            volumes: coverage.volumes,
+            live: !stopFirst && wasRunning,
+            op,
+          },
+          tmp,
+        ),
       );
     } finally {
       if (stopFirst) {
-        op.progress({ phase: "starting containers" });
+        op.progress({ phase: "starting-containers" });
         await deps.runtime.start(ref).catch((error: unknown) => (restartError = error));
       }
     }
-    const row = await deps.db.snapshot.create({
-      data: {
-        id,
-        workloadId: request.workloadId,
-        label: request.label?.trim() ?? "",
-        kind,
-        fileName: snapshotFileName(id),
-        size: BigInt(written.size),
-        sha256: written.sha256,
-        manifest: JSON.stringify({ volumes: written.manifest.volumes, skipped: written.manifest.skipped }),
-        capturedLive: !stopFirst && wasRunning,
-        createdBy: actor.label,
-      },
+    const row = await recordSnapshot(deps.db, {
+      id,
+      workloadId: request.workloadId,
+      label: request.label?.trim() ?? "",
+      kind,
+      archive: written,
+      capturedLive: !stopFirst && wasRunning,
+      createdBy: actor.label,
     });
-    await recordAudit(deps.db, actor, { action: "snapshot.create", target: id, outcome: "success" });
-    op.finish();
-    if (restartError) {
-      throw new DomainError("PRECONDITION_FAILED", `The snapshot was saved, but the container did not start again: ${publicMessage(restartError)}`, { cause: restartError });
+    if (!restartError) {
+      op.finish();
+      return { snapshot: snapshotView(row) };
     }
-    return snapshotView(row);
+    deps.log.warn(
+      { err: restartError, workloadId: request.workloadId, snapshotId: id },
+      "the container did not start again after a snapshot",
+    );
+    const cause = publicFailure(restartError);
+    const restartFailure = new DomainError(
+      "PRECONDITION_FAILED",
+      `The snapshot was saved, but the container did not start again: ${cause.message}`,
+      {
+        cause: restartError,
+        reason: "snapshot-restart-failed",
+        params: causeParams(cause),
+      },
+    );
+    op.finish(publicFailure(restartFailure));
+    return { snapshot: snapshotView(row), restartFailure };
   } catch (error) {
     if (!(await deps.db.snapshot.findUnique({ where: { id } }))) await fs.rm(finalPath, { force: true });
     deps.log.warn({ err: error, workloadId: request.workloadId, snapshotId: id }, "snapshot capture failed");
-    op.finish(publicMessage(error));
-    await recordAudit(deps.db, actor, { action: "snapshot.create", target: request.workloadId, outcome: "failure", detail: { message: publicMessage(error) } });
+    op.finish(publicFailure(error));
     if (error instanceof DomainError) throw error;
-    throw new DomainError("PRECONDITION_FAILED", `Snapshot failed: ${captureFailureReason(error)}`, { cause: error });
+    const why = captureFailureReason(error);
+    throw new DomainError("PRECONDITION_FAILED", `Snapshot failed: ${why.text}`, { cause: error, reason: why.reason });
   }
 }
 
-function captureFailureReason(error: unknown): string {
+type CaptureFailure =
+  | "snapshot-disk-full"
+  | "snapshot-quota-exhausted"
+  | "snapshot-permission-denied"
+  | "snapshot-source-changed"
+  | "snapshot-failed";
+
+function captureFailureReason(error: unknown): { reason: CaptureFailure; text: string } {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOSPC") return "the disk holding the snapshots is full";
-  if (code === "EDQUOT") return "the disk quota for the snapshots is exhausted";
-  if (code === "EACCES" || code === "EPERM") return "permission denied while reading the volumes or writing the snapshot";
-  if (error instanceof ArchiveSourceChangedError) return error.message;
-  return "an unexpected error occurred (details are in the server log)";
+  if (code === "ENOSPC") return { reason: "snapshot-disk-full", text: "the disk holding the snapshots is full" };
+  if (code === "EDQUOT") return { reason: "snapshot-quota-exhausted", text: "the disk quota for the snapshots is exhausted" };
+  if (code === "EACCES" || code === "EPERM") {
+    return { reason: "snapshot-permission-denied", text: "permission denied while reading the volumes or writing the snapshot" };
+  }
+  if (error instanceof ArchiveSourceChangedError) return { reason: "snapshot-source-changed", text: error.message };
+  return { reason: "snapshot-failed", text: "an unexpected error occurred (details are in the server log)" };
 }
 
 // A pre-restore snapshot (the undo copy) is written while the restored workload runs and the
@@ -137,13 +195,14 @@ export async function writeArchive(job: ArchiveJob, tmpPath: string) {
     try {
       // A file that cannot be created fails here, not as an 'error' event nobody listens to.
       await once(output, "open");
-      if (job.kind !== "pre-restore") job.op.progress({ phase: attempt === 1 ? "capturing" : `capturing (attempt ${attempt}: files changed while reading)` });
+      if (job.kind !== "pre-restore") job.op.progress({ phase: "capturing", attempt: attempt === 1 ? undefined : attempt });
       const result = await writeSnapshotArchive({
         volumes: job.volumes,
         meta: { snapshotId: job.id, workloadId: job.workloadId, workloadName: job.workloadName, createdAt: new Date().toISOString() },
         output,
         gzipLevel: gzipLevelFor(job.kind),
-        onProgress: (p) => job.op.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, volume: job.volumes[p.volumeIndex]?.target }),
+        onProgress: (p) =>
+          job.op.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, volume: job.volumes[p.volumeIndex]?.target }),
         signal: job.signal,
       });
       if (!output.writableEnded) output.end();
@@ -157,6 +216,7 @@ export async function writeArchive(job: ArchiveJob, tmpPath: string) {
           throw new DomainError(
             "CONFLICT",
             `Files kept changing while the workload was running (${error.message}); take the snapshot with "stop containers during capture"`,
+            { reason: "files-kept-changing" },
           );
         }
         throw error;

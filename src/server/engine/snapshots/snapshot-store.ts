@@ -1,15 +1,17 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Snapshot } from "~/generated/prisma/client";
-import type { Db } from "../../db";
+import type { Db } from "~/server/db";
+import type { EngineDeps } from "../deps";
 import type { Actor } from "../actor";
 import { recordAudit } from "../audit";
 import { DomainError, notFound } from "../errors";
 import { fsyncPath } from "../durable-fs";
 import { isInside } from "../volumes";
 
-export const SNAPSHOT_KINDS = ["manual", "pre-restore", "scheduled", "imported"] as const;
-export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+import type { SnapshotKind } from "~/shared/snapshot-kinds";
+
+export { SNAPSHOT_KINDS, type SnapshotKind } from "~/shared/snapshot-kinds";
 
 // File names are generated from the id, never taken from a user or an archive.
 export const SNAPSHOT_FILE_NAME = /^[A-Za-z0-9_-]{1,64}\.tar\.gz$/;
@@ -24,7 +26,12 @@ export const snapshotDir = (dataDir: string, workloadId: string) => path.join(sn
  * the final path; a row may then be recorded by the caller.
  * Capture, import and the undo copy all store their archives through here.
  */
-export async function writeArchiveFile<T>(dataDir: string, workloadId: string, id: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
+export async function writeArchiveFile<T>(
+  dataDir: string,
+  workloadId: string,
+  id: string,
+  write: (tmpPath: string) => Promise<T>,
+): Promise<T> {
   const dir = snapshotDir(dataDir, workloadId);
   const finalPath = path.join(dir, snapshotFileName(id));
   const tmpPath = `${finalPath}.tmp`;
@@ -42,6 +49,35 @@ export async function writeArchiveFile<T>(dataDir: string, workloadId: string, i
 }
 
 /**
+ * Records an archive writeArchiveFile made durable: the row says only what is on disk (its
+ * size, hash and manifest come from the written file). Capture, import and the undo copy.
+ */
+export async function recordSnapshot(
+  db: Db,
+  input: {
+    id: string;
+    workloadId: string;
+    label: string;
+    kind: SnapshotKind;
+    archive: { size: number; sha256: string; manifest: SnapshotManifestSummary };
+    capturedLive: boolean;
+    keepSpecialBits?: boolean;
+    createdBy: string;
+  },
+): Promise<Snapshot> {
+  const { archive, ...row } = input;
+  return db.snapshot.create({
+    data: {
+      ...row,
+      fileName: snapshotFileName(input.id),
+      size: BigInt(archive.size),
+      sha256: archive.sha256,
+      manifest: JSON.stringify({ volumes: archive.manifest.volumes, skipped: archive.manifest.skipped }),
+    },
+  });
+}
+
+/**
  * Where a stored snapshot's file is. The row is not trusted: its workload id and file name
  * must form a plain path inside the snapshots folder, else nothing is opened.
  */
@@ -49,7 +85,9 @@ export function snapshotFilePath(dataDir: string, row: Pick<Snapshot, "workloadI
   const root = snapshotsRoot(dataDir);
   const file = path.resolve(root, row.workloadId, row.fileName);
   if (!SNAPSHOT_FILE_NAME.test(row.fileName) || !/^[A-Za-z0-9_-]+$/.test(row.workloadId) || !isInside(root, file) || file === root) {
-    throw new DomainError("PRECONDITION_FAILED", "This snapshot's stored file name is invalid; refusing to open it");
+    throw new DomainError("PRECONDITION_FAILED", "This snapshot's stored file name is invalid; refusing to open it", {
+      reason: "snapshot-file-name-invalid",
+    });
   }
   return file;
 }
@@ -90,23 +128,25 @@ export function snapshotView(row: Snapshot): SnapshotView {
   };
 }
 
-export async function listSnapshots(db: Db, workloadId?: string): Promise<SnapshotView[]> {
-  const rows = await db.snapshot.findMany({ where: workloadId ? { workloadId } : {}, orderBy: { createdAt: "desc" } });
+export async function listSnapshots(deps: EngineDeps, _viewer: Actor, filter: { workloadId?: string } = {}): Promise<SnapshotView[]> {
+  const { workloadId } = filter;
+  const rows = await deps.db.snapshot.findMany({ where: workloadId ? { workloadId } : {}, orderBy: { createdAt: "desc" } });
   return rows.map(snapshotView);
 }
 
 export async function getSnapshotRow(db: Db, id: string): Promise<Snapshot> {
   const row = await db.snapshot.findUnique({ where: { id } });
-  if (!row) throw notFound("Snapshot");
+  if (!row) throw notFound("snapshot");
   return row;
 }
 
-export async function getSnapshot(db: Db, id: string): Promise<SnapshotView> {
-  return snapshotView(await getSnapshotRow(db, id));
+export async function getSnapshot(deps: EngineDeps, _viewer: Actor, id: string): Promise<SnapshotView> {
+  return snapshotView(await getSnapshotRow(deps.db, id));
 }
 
 /** Removes the file, then the row; a file already gone still lets the row go, and says so. */
-export async function deleteSnapshot(db: Db, dataDir: string, actor: Actor, id: string): Promise<{ fileWasMissing: boolean }> {
+export async function deleteSnapshot(deps: EngineDeps, actor: Actor, id: string): Promise<{ fileWasMissing: boolean }> {
+  const { db, dataDir } = deps;
   const row = await getSnapshotRow(db, id);
   let fileWasMissing = false;
   try {
@@ -126,7 +166,9 @@ export async function deleteSnapshot(db: Db, dataDir: string, actor: Actor, id: 
 }
 
 /** A pinned snapshot is never pruned automatically (pre-restore retention; schedules' retention). */
-export async function pinSnapshot(db: Db, actor: Actor, id: string, pinned: boolean): Promise<SnapshotView> {
+export async function pinSnapshot(deps: EngineDeps, actor: Actor, input: { id: string; pinned: boolean }): Promise<SnapshotView> {
+  const { db } = deps;
+  const { id, pinned } = input;
   await getSnapshotRow(db, id);
   const row = await db.snapshot.update({ where: { id }, data: { pinned } });
   await recordAudit(db, actor, { action: pinned ? "snapshot.pin" : "snapshot.unpin", target: id, outcome: "success" });
@@ -144,13 +186,23 @@ export interface SnapshotFile {
 const safeNamePart = (s: string) => s.replace(/[/\\\u0000-\u001f\u007f]+/g, "_").trim();
 
 /** Opens a stored snapshot for download (checked path, current size); audits every download. */
-export async function openSnapshotFile(db: Db, dataDir: string, actor: Actor, id: string, opts: { audit: boolean }): Promise<SnapshotFile> {
+export async function openSnapshotFile(deps: EngineDeps, actor: Actor, input: { id: string; audit: boolean }): Promise<SnapshotFile> {
+  const { db, dataDir } = deps;
+  const { id } = input;
   const row = await db.snapshot.findUnique({ where: { id }, include: { workload: { select: { name: true } } } });
-  if (!row) throw notFound("Snapshot");
+  if (!row) throw notFound("snapshot");
   const file = snapshotFilePath(dataDir, row);
   const stat = await fs.stat(file).catch(() => null);
-  if (!stat?.isFile()) throw new DomainError("NOT_FOUND", "This snapshot's file is missing from the server");
+  if (!stat?.isFile()) {
+    throw new DomainError("NOT_FOUND", "This snapshot's file is missing from the server", { reason: "snapshot-file-missing" });
+  }
   const label = safeNamePart(row.label) || row.createdAt.toISOString().replace(/[:.]/g, "-");
-  if (opts.audit) await recordAudit(db, actor, { action: "snapshot.download", target: id, outcome: "success" });
-  return { path: file, size: stat.size, sha256: row.sha256, lastModified: stat.mtime, downloadName: `${row.workload.name}-${label}.tar.gz` };
+  if (input.audit) await recordAudit(db, actor, { action: "snapshot.download", target: id, outcome: "success" });
+  return {
+    path: file,
+    size: stat.size,
+    sha256: row.sha256,
+    lastModified: stat.mtime,
+    downloadName: `${row.workload.name}-${label}.tar.gz`,
+  };
 }

@@ -1,13 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { Db } from "../../db";
 import { SNAPSHOT_FILE_NAME, snapshotFilePath, snapshotsRoot } from "./snapshot-store";
-
-export interface SweepDeps {
-  db: Db;
-  dataDir: string;
-  log: { info(detail: object, message: string): void; warn(detail: object, message: string): void };
-}
+import type { EngineDeps } from "~/server/engine/deps";
 
 export interface SweepResult {
   /** paths relative to the snapshots folder */
@@ -28,7 +22,7 @@ const WORKLOAD_DIR = /^[A-Za-z0-9_-]+$/;
  * when it is back), so the list says so rather than a restore failing later. Files we did
  * not name are left alone.
  */
-export async function sweepSnapshotFiles(deps: SweepDeps): Promise<SweepResult> {
+export async function sweepSnapshotFiles(deps: EngineDeps): Promise<SweepResult> {
   const result: SweepResult = { removedTmp: [], removedOrphans: [], markedMissing: [], foundAgain: [] };
   const root = snapshotsRoot(deps.dataDir);
   const rows = await deps.db.snapshot.findMany({ select: { id: true, workloadId: true, fileName: true, fileMissing: true } });
@@ -73,5 +67,7 @@ export async function sweepSnapshotFiles(deps: SweepDeps): Promise<SweepResult> 
 }
 
 async function readDir(dir: string) {
-  return fs.readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? [] : Promise.reject(error)));
+  return fs
+    .readdir(dir, { withFileTypes: true })
+    .catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? [] : Promise.reject(error)));
 }

@@ -1,6 +1,6 @@
-import type { Db } from "../../db";
+import type { EngineDeps } from "../deps";
 import { DomainError } from "../errors";
-import { sealedKeyId, type SecretBox } from "../secret-box";
+import { sealedKeyId } from "../secret-box";
 import { sealEnvVar, storedEnvVarSchema, type StoredEnvVar } from "./workload-config";
 
 export interface ResealReport {
@@ -15,7 +15,8 @@ export interface ResealReport {
  * sealing existed) are sealed, values sealed with another key the box holds are re-sealed.
  * Runs at every start (the upgrade path) and for `berth secrets rotate-key`, in one transaction.
  */
-export async function resealSecrets(db: Db, secrets: SecretBox): Promise<ResealReport> {
+export async function resealSecrets(deps: Pick<EngineDeps, "db" | "secrets">): Promise<ResealReport> {
+  const { db, secrets } = deps;
   const report: ResealReport = { resealed: 0, unreadable: [] };
   await db.$transaction(async (tx) => {
     for (const row of await tx.workload.findMany({ select: { id: true, env: true } })) {

@@ -1,15 +1,15 @@
 import { z } from "zod";
 import type { Workload } from "~/generated/prisma/client";
+import { SECRET_MASK } from "~/shared/secret-mask";
+import { VALIDATION_MESSAGES } from "~/shared/validation";
 import { badRequest, DomainError } from "../errors";
 import type { SecretBox } from "../secret-box";
 import { SLUG_PATTERN, VOLUME_SCOPES, type VolumeSpec } from "../volumes";
 
-export const slugSchema = z
-  .string()
-  .regex(SLUG_PATTERN, "must be 1–40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit");
+export const slugSchema = z.string().regex(SLUG_PATTERN, VALIDATION_MESSAGES.slug);
 
 export const envVarSchema = z.object({
-  key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a valid environment variable name"),
+  key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, VALIDATION_MESSAGES["env-name"]),
   value: z.string().max(32_768),
   secret: z.boolean().default(false),
 });
@@ -23,7 +23,7 @@ export const storedEnvVarSchema = envVarSchema.extend({ sealed: z.string().optio
 export type EnvVar = z.infer<typeof envVarSchema>;
 export type StoredEnvVar = z.infer<typeof storedEnvVarSchema>;
 
-export const SECRET_MASK = "••••••";
+export { SECRET_MASK };
 
 export const portSchema = z.object({
   hostPort: z.number().int().min(1).max(65_535),
@@ -41,7 +41,12 @@ export const volumeSpecSchema = z.object({
 export const restartPolicySchema = z.enum(["no", "always", "unless-stopped", "on-failure"]);
 
 export const workloadSettingsSchema = z.object({
-  image: z.string().trim().min(1, "image is required").max(512).regex(/^[^\s]+$/, "image must not contain spaces"),
+  image: z
+    .string()
+    .trim()
+    .min(1, VALIDATION_MESSAGES["image-required"])
+    .max(512)
+    .regex(/^[^\s]+$/, VALIDATION_MESSAGES["image-spaces"]),
   command: z.array(z.string().max(4096)).max(256).default([]),
   env: z.array(envVarSchema).max(512).default([]),
   ports: z.array(portSchema).max(64).default([]),
@@ -123,13 +128,13 @@ export function envForView(env: StoredEnvVar[], secrets: SecretBox | null): EnvV
 export function settingsToColumns(settings: Omit<WorkloadSettings, "env"> & { env: StoredEnvVar[] }, secrets: SecretBox) {
   const keys = new Set<string>();
   for (const { key } of settings.env) {
-    if (keys.has(key)) throw badRequest(`Environment variable ${key} is set twice`);
+    if (keys.has(key)) throw badRequest(`Environment variable ${key} is set twice`, { reason: "env-duplicate", params: { key } });
     keys.add(key);
   }
   const hostPorts = new Set<string>();
   for (const p of settings.ports) {
     const id = `${p.hostPort}/${p.protocol}`;
-    if (hostPorts.has(id)) throw badRequest(`Host port ${id} is published twice`);
+    if (hostPorts.has(id)) throw badRequest(`Host port ${id} is published twice`, { reason: "host-port-duplicate", params: { port: id } });
     hostPorts.add(id);
   }
   return {

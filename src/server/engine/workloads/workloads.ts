@@ -1,30 +1,41 @@
-import fs from "node:fs/promises";
 import path from "node:path";
-import type { Db } from "../../db";
+import type { Db } from "~/server/db";
 import type { Actor } from "../actor";
-import { recordAudit } from "../audit";
-import { MANAGED_VOLUME_LABEL, type ContainerRef, type ContainerRuntime, type ContainerSpec, type ContainerState } from "../container-runtime";
+import { audited, recordAudit } from "../audit";
+import { removeTree } from "../remove-tree";
+import {
+  MANAGED_VOLUME_LABEL,
+  type ContainerRef,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+} from "../container-runtime";
 import { badRequest, conflict, DomainError, notFound } from "../errors";
-import { publicMessage, unreachableReason, type EngineLog } from "../public-error";
-import { assertLeaseFor, type KeyedLock, type LockLease } from "../keyed-lock";
+import { causeParams, publicFailure, unreachableReason } from "../public-error";
+import { assertLeaseFor, type LockLease } from "../keyed-lock";
 import { journalState, listJournals, stoppedWith } from "../restore/journal";
-import { findBindClash, scopeBase, type VolumeSpec, isInside, prepareBindFolder, resolveVolume, validateVolumeSpecs, type BindClaim, type ResolvedVolume } from "../volumes";
-import type { SecretBox } from "../secret-box";
-import { containerEnv, envForView, SECRET_MASK, settingsToColumns, workloadFromRow, type WorkloadConfig, type WorkloadSettings } from "./workload-config";
-
-export interface WorkloadDeps {
-  db: Db;
-  runtime: ContainerRuntime;
-  locks: KeyedLock;
-  dataDir: string;
-  absoluteRoots: string[];
-  /** seals secret env values at rest (secret-box.ts) */
-  secrets: SecretBox;
-  /** Named volumes Berth did not create may be mounted (BERTH_ALLOW_FOREIGN_VOLUMES=1). */
-  allowForeignVolumes?: boolean;
-  /** what failures do not send to clients (host paths, Docker's text) */
-  log: EngineLog;
-}
+import {
+  findBindClash,
+  scopeBase,
+  type VolumeSpec,
+  isInside,
+  prepareBindFolder,
+  resolveVolume,
+  validateVolumeSpecs,
+  type BindClaim,
+  type ResolvedVolume,
+} from "../volumes";
+import {
+  containerEnv,
+  envForView,
+  SECRET_MASK,
+  settingsToColumns,
+  workloadFromRow,
+  type WorkloadConfig,
+  type WorkloadSettings,
+} from "./workload-config";
+import type { EngineDeps } from "~/server/engine/deps";
+import type { ContainerAction } from "~/shared/error-reasons";
 
 export const workloadLockKey = (workloadId: string) => `workload:${workloadId}`;
 /** Held by a restore for each folder it replaces; a deploy that would mount one meanwhile is refused. */
@@ -32,7 +43,7 @@ export const folderLockKey = (hostPath: string) => `folder:${hostPath}`;
 
 export async function loadWorkload(db: Db, id: string) {
   const row = await db.workload.findUnique({ where: { id }, include: { project: true, stage: true } });
-  if (!row) throw notFound("Workload");
+  if (!row) throw notFound("workload");
   return { config: workloadFromRow(row), project: row.project, stage: row.stage };
 }
 export type LoadedWorkload = Awaited<ReturnType<typeof loadWorkload>>;
@@ -45,7 +56,7 @@ export const containerName = (w: Pick<LoadedWorkload, "project" | "stage"> & { c
 export const containerRef = (w: LoadedWorkload): ContainerRef => ({ name: containerName(w), workloadId: w.config.id });
 
 /** Every volume's host location, from the workload's current config. */
-export async function resolveWorkloadVolumes(deps: WorkloadDeps, w: LoadedWorkload): Promise<ResolvedVolume[]> {
+export async function resolveWorkloadVolumes(deps: EngineDeps, w: LoadedWorkload): Promise<ResolvedVolume[]> {
   const ctx = { dataDir: deps.dataDir, projectSlug: w.project.slug, stageSlug: w.stage.slug, absoluteRoots: deps.absoluteRoots };
   return Promise.all(w.config.volumes.map((v) => resolveVolume(v, ctx)));
 }
@@ -69,7 +80,7 @@ export interface WorkloadView extends WorkloadConfig {
   volumePreview: { target: string; scope: string; source: string; readOnly: boolean; hostPath?: string }[];
 }
 
-async function toView(deps: WorkloadDeps, w: LoadedWorkload, isAdmin: boolean): Promise<WorkloadView> {
+async function toView(deps: EngineDeps, w: LoadedWorkload, isAdmin: boolean): Promise<WorkloadView> {
   const name = containerName(w);
   const resolved = isAdmin ? await resolveWorkloadVolumes(deps, w).catch(() => null) : null;
   return {
@@ -82,26 +93,40 @@ async function toView(deps: WorkloadDeps, w: LoadedWorkload, isAdmin: boolean): 
     busy: deps.locks.isLocked(workloadLockKey(w.config.id)),
     volumePreview: w.config.volumes.map((v, i) => {
       const r = resolved?.[i];
-      return { target: v.target, scope: v.scope, source: v.source, readOnly: !!v.readOnly, hostPath: r?.kind === "bind" ? r.hostPath : undefined };
+      return {
+        target: v.target,
+        scope: v.scope,
+        source: v.source,
+        readOnly: !!v.readOnly,
+        hostPath: r?.kind === "bind" ? r.hostPath : undefined,
+      };
     }),
   };
 }
 
-export async function listWorkloads(deps: WorkloadDeps, viewer: Actor): Promise<WorkloadView[]> {
-  const rows = await deps.db.workload.findMany({ include: { project: true, stage: true }, orderBy: [{ projectId: "asc" }, { name: "asc" }] });
-  return Promise.all(rows.map((row) => toView(deps, { config: workloadFromRow(row), project: row.project, stage: row.stage }, viewer.role === "ADMIN")));
+export async function listWorkloads(deps: EngineDeps, viewer: Actor): Promise<WorkloadView[]> {
+  const rows = await deps.db.workload.findMany({
+    include: { project: true, stage: true },
+    orderBy: [{ projectId: "asc" }, { name: "asc" }],
+  });
+  return Promise.all(
+    rows.map((row) => toView(deps, { config: workloadFromRow(row), project: row.project, stage: row.stage }, viewer.role === "ADMIN")),
+  );
 }
 
-export async function getWorkload(deps: WorkloadDeps, viewer: Actor, id: string): Promise<WorkloadView> {
+export async function getWorkload(deps: EngineDeps, viewer: Actor, id: string): Promise<WorkloadView> {
   return toView(deps, await loadWorkload(deps.db, id), viewer.role === "ADMIN");
 }
 
 /** Where a volume lives when it no longer resolves (its root was dropped, a link appeared): its lexical path. */
-function lexicalHostPath(deps: WorkloadDeps, spec: VolumeSpec, project: string, stage: string): string | null {
+function lexicalHostPath(deps: EngineDeps, spec: VolumeSpec, project: string, stage: string): string | null {
   try {
     if (spec.scope === "absolute") return path.resolve(spec.source);
     if (spec.scope === "named") return null;
-    return path.resolve(scopeBase({ dataDir: deps.dataDir, projectSlug: project, stageSlug: stage, absoluteRoots: [] }, spec.scope), spec.source);
+    return path.resolve(
+      scopeBase({ dataDir: deps.dataDir, projectSlug: project, stageSlug: stage, absoluteRoots: [] }, spec.scope),
+      spec.source,
+    );
   } catch {
     return null;
   }
@@ -114,8 +139,15 @@ function lexicalHostPath(deps: WorkloadDeps, spec: VolumeSpec, project: string, 
  * container from an older version, may still hold other folders). `containers: "best-effort"`
  * skips the containers when Docker cannot be reached (saving needs no engine; deploy does).
  */
-async function otherBindClaims(deps: WorkloadDeps, exceptId: string | null, containers: "required" | "best-effort" = "required"): Promise<BindClaim[]> {
-  const rows = await deps.db.workload.findMany({ where: exceptId ? { id: { not: exceptId } } : {}, include: { project: true, stage: true } });
+async function otherBindClaims(
+  deps: EngineDeps,
+  exceptId: string | null,
+  containers: "required" | "best-effort" = "required",
+): Promise<BindClaim[]> {
+  const rows = await deps.db.workload.findMany({
+    where: exceptId ? { id: { not: exceptId } } : {},
+    include: { project: true, stage: true },
+  });
   const claims: BindClaim[] = [];
   const names = new Map<string, string>();
   for (const row of rows) {
@@ -130,7 +162,11 @@ async function otherBindClaims(deps: WorkloadDeps, exceptId: string | null, cont
     }
     for (const spec of volumes) {
       const resolved = await resolveVolume(spec, ctx).catch(() => null);
-      const hostPath = resolved ? (resolved.kind === "bind" ? resolved.hostPath : null) : lexicalHostPath(deps, spec, row.project.slug, row.stage.slug);
+      const hostPath = resolved
+        ? resolved.kind === "bind"
+          ? resolved.hostPath
+          : null
+        : lexicalHostPath(deps, spec, row.project.slug, row.stage.slug);
       if (hostPath) claims.push({ workloadId: row.id, workloadName, target: spec.target, scope: spec.scope, hostPath });
     }
   }
@@ -143,7 +179,13 @@ async function otherBindClaims(deps: WorkloadDeps, exceptId: string | null, cont
     for (const source of c.sources) {
       if (claims.some((k) => k.workloadId === c.workloadId && k.hostPath === source)) continue;
       // Not in its config: only a redeploy lets it go, so even the same folder is not shared.
-      claims.push({ workloadId: c.workloadId, workloadName: `${names.get(c.workloadId) ?? c.workloadId} (its current container)`, target: source, scope: "absolute", hostPath: source });
+      claims.push({
+        workloadId: c.workloadId,
+        workloadName: `${names.get(c.workloadId) ?? c.workloadId} (its current container)`,
+        target: source,
+        scope: "absolute",
+        hostPath: source,
+      });
     }
   }
   return claims;
@@ -155,7 +197,7 @@ async function otherBindClaims(deps: WorkloadDeps, exceptId: string | null, cont
  * into the folder it replaces. Sorted by id.
  */
 export async function workloadsSharing(
-  deps: WorkloadDeps,
+  deps: EngineDeps,
   folders: string[],
   exceptId: string,
   containers: "required" | "best-effort" = "required",
@@ -173,7 +215,7 @@ export async function workloadsSharing(
  * and start: a config saved before a rule, or a folder changed since, is caught there.
  */
 async function checkVolumeLayout(
-  deps: WorkloadDeps,
+  deps: EngineDeps,
   id: string | null,
   volumes: WorkloadSettings["volumes"],
   project: { slug: string },
@@ -183,9 +225,11 @@ async function checkVolumeLayout(
   validateVolumeSpecs(volumes, deps.absoluteRoots);
   const ctx = { dataDir: deps.dataDir, projectSlug: project.slug, stageSlug: stage.slug, absoluteRoots: deps.absoluteRoots };
   const resolved = await Promise.all(volumes.map((v) => resolveVolume(v, ctx)));
-  const mine = resolved.flatMap((v) => (v.kind === "bind" ? [{ workloadId: id ?? "new", workloadName: "", target: v.target, scope: v.scope, hostPath: v.hostPath }] : []));
+  const mine = resolved.flatMap((v) =>
+    v.kind === "bind" ? [{ workloadId: id ?? "new", workloadName: "", target: v.target, scope: v.scope, hostPath: v.hostPath }] : [],
+  );
   const clash = findBindClash(mine, await otherBindClaims(deps, id, containers));
-  if (clash) throw badRequest(clash);
+  if (clash) throw badRequest(clash, { reason: "volume-clash", params: { detail: clash } });
   return resolved;
 }
 
@@ -200,41 +244,48 @@ function keepMaskedSecrets(settings: WorkloadSettings, previous: WorkloadConfig 
     env: settings.env.map((e) => {
       if (e.value !== SECRET_MASK) return e;
       const old = previous?.env.find((p) => p.key === e.key);
-      if (!old) throw badRequest(`Environment variable ${e.key} needs a value`);
+      if (!old) throw badRequest(`Environment variable ${e.key} needs a value`, { reason: "env-needs-value", params: { key: e.key } });
       return { ...old, secret: e.secret };
     }),
   };
 }
 
 export async function createWorkload(
-  deps: WorkloadDeps,
+  deps: EngineDeps,
   actor: Actor,
   input: { projectId: string; stageId: string; name: string } & WorkloadSettings,
 ): Promise<WorkloadView> {
   const stage = await deps.db.stage.findUnique({ where: { id: input.stageId }, include: { project: true } });
-  if (!stage || stage.projectId !== input.projectId) throw notFound("Stage");
+  if (!stage || stage.projectId !== input.projectId) throw notFound("stage");
   const { projectId: _p, stageId: _s, name, ...rawSettings } = input;
   const settings = keepMaskedSecrets(rawSettings, null);
   const row = await deps.locks.run(VOLUME_LAYOUT_LOCK, async () => {
     await checkVolumeLayout(deps, null, settings.volumes, stage.project, stage, "best-effort");
     if (await deps.db.workload.findUnique({ where: { stageId_name: { stageId: stage.id, name } } })) {
-      throw conflict(`A workload named ${name} already exists in ${stage.project.slug}/${stage.slug}`);
+      throw conflict(`A workload named ${name} already exists in ${stage.project.slug}/${stage.slug}`, {
+        reason: "workload-exists",
+        params: { name, project: stage.project.slug, stage: stage.slug },
+      });
     }
     return deps.db.workload.create({
       data: { projectId: stage.projectId, stageId: stage.id, name, sourceKind: "image", ...settingsToColumns(settings, deps.secrets) },
     });
   });
-  await recordAudit(deps.db, actor, { action: "workload.create", target: `${stage.project.slug}/${stage.slug}/${name}`, outcome: "success" });
+  await recordAudit(deps.db, actor, {
+    action: "workload.create",
+    target: `${stage.project.slug}/${stage.slug}/${name}`,
+    outcome: "success",
+  });
   return getWorkload(deps, actor, row.id);
 }
 
 export async function updateWorkload(
-  deps: WorkloadDeps,
+  deps: EngineDeps,
   actor: Actor,
-  id: string,
-  rawSettings: WorkloadSettings,
-  opts: { redeploy: boolean },
+  input: WorkloadSettings & { id: string; redeploy: boolean },
 ): Promise<WorkloadView> {
+  const { id, redeploy, ...rawSettings } = input;
+  const opts = { redeploy };
   return deps.locks.run(workloadLockKey(id), async (lease) => {
     const w = await loadWorkload(deps.db, id);
     const settings = keepMaskedSecrets(rawSettings, w.config);
@@ -242,7 +293,12 @@ export async function updateWorkload(
       await checkVolumeLayout(deps, id, settings.volumes, w.project, w.stage, "best-effort");
       await deps.db.workload.update({ where: { id }, data: settingsToColumns(settings, deps.secrets) });
     });
-    await recordAudit(deps.db, actor, { action: "workload.update", target: containerName(w), outcome: "success", detail: { redeploy: opts.redeploy } });
+    await recordAudit(deps.db, actor, {
+      action: "workload.update",
+      target: containerName(w),
+      outcome: "success",
+      detail: { redeploy: opts.redeploy },
+    });
     if (opts.redeploy) {
       await assertNoPendingRestore(deps, id);
       await deployUnderLock(deps, actor, lease, id);
@@ -251,25 +307,20 @@ export async function updateWorkload(
   });
 }
 
-async function audited<T>(deps: WorkloadDeps, actor: Actor, action: string, target: string, work: () => Promise<T>): Promise<T> {
-  try {
-    const result = await work();
-    await recordAudit(deps.db, actor, { action, target, outcome: "success" });
-    return result;
-  } catch (error) {
-    await recordAudit(deps.db, actor, { action, target, outcome: "failure", detail: { message: (error as Error).message } });
-    throw error;
-  }
-}
-
 /** Container-engine failures become path-free errors for the client; Docker's own text goes to the log. */
-async function runtimeCall<T>(deps: WorkloadDeps, what: string, call: () => Promise<T>): Promise<T> {
+/** `what` names the call in English (logs, the message); `action` is its code for the UI. */
+async function runtimeCall<T>(deps: EngineDeps, action: ContainerAction, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     deps.log.warn({ err: error }, `${what} failed`);
     if (error instanceof DomainError) throw error;
-    throw new DomainError("PRECONDITION_FAILED", `${what} failed: ${publicMessage(error)}`, { cause: error });
+    const failure = publicFailure(error);
+    throw new DomainError("PRECONDITION_FAILED", `${what} failed: ${failure.message}`, {
+      cause: error,
+      reason: "action-failed",
+      params: { ...causeParams(failure), action },
+    });
   }
 }
 
@@ -277,7 +328,7 @@ async function runtimeCall<T>(deps: WorkloadDeps, what: string, call: () => Prom
  * (Re)creates and starts the container. For callers that already hold the workload's lock
  * (update, restore): the lease proves it, so nothing re-locks and nothing can deadlock.
  */
-export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: LockLease, id: string): Promise<void> {
+export async function deployUnderLock(deps: EngineDeps, _actor: Actor, lease: LockLease, id: string): Promise<void> {
   assertLeaseFor(lease, workloadLockKey(id));
   const w = await loadWorkload(deps.db, id);
   const volumes = await checkVolumeLayout(deps, id, w.config.volumes, w.project, w.stage);
@@ -286,12 +337,15 @@ export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: L
     // what becomes the backup (the restore's own redeploy holds the folder's key).
     const folderKey = v.kind === "bind" ? folderLockKey(v.hostPath) : "";
     if (folderKey && deps.locks.isLocked(folderKey) && !lease.keys.has(folderKey)) {
-      throw conflict(`Volume "${v.target}": a restore of its folder is running; deploy again when it has finished`);
+      throw conflict(`Volume "${v.target}": a restore of its folder is running; deploy again when it has finished`, {
+        reason: "volume-restoring",
+        params: { target: v.target },
+      });
     }
   }
   for (const v of volumes) {
     if (v.kind === "bind") await prepareBindFolder(v);
-    else await runtimeCall(deps, `Preparing volume ${v.volumeName}`, () => claimNamedVolume(deps, v.volumeName, v.target));
+    else await runtimeCall(deps, "prepareVolume", `Preparing volume ${v.volumeName}`, () => claimNamedVolume(deps, v.volumeName, v.target));
   }
   const spec: ContainerSpec = {
     ...containerRef(w),
@@ -307,8 +361,8 @@ export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: L
     restartPolicy: w.config.restartPolicy,
     labels: { ...w.config.labels, "berth.project": w.project.slug, "berth.stage": w.stage.slug },
   };
-  await runtimeCall(deps, `Pulling image ${spec.image}`, () => deps.runtime.ensureImage(spec.image));
-  await runtimeCall(deps, "Starting the container", () => deps.runtime.recreate(spec));
+  await runtimeCall(deps, "pullImage", `Pulling image ${spec.image}`, () => deps.runtime.ensureImage(spec.image));
+  await runtimeCall(deps, "start", "Starting the container", () => deps.runtime.recreate(spec));
   await deps.db.workload.update({ where: { id }, data: { desiredState: "running" } });
 }
 
@@ -317,14 +371,18 @@ export async function deployUnderLock(deps: WorkloadDeps, actor: Actor, lease: L
  * recovered) means the workload's folders may be half-restored: it stays stopped until
  * recovery has run. Restore and recovery redeploy through deployUnderLock, not through here.
  */
-export async function assertNoPendingRestore(deps: WorkloadDeps, id: string): Promise<void> {
+export async function assertNoPendingRestore(deps: EngineDeps, id: string): Promise<void> {
   // A journal whose workloads are up again only waits for its undo copy: that blocks nothing.
   const pending = (await listJournals(deps.dataDir)).some((j) => {
     const state = journalState(j.records);
     return j.intent && !state.up && !state.done && (j.intent.workloadId === id || stoppedWith(j.intent, state).includes(id));
   });
   if (pending) {
-    throw new DomainError("PRECONDITION_FAILED", "A restore of this workload's data did not finish; restart the server or run `berth recover` before starting it");
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      "A restore of this workload's data did not finish; restart the server or run `berth recover` before starting it",
+      { reason: "restore-unfinished" },
+    );
   }
 }
 
@@ -332,18 +390,21 @@ export async function assertNoPendingRestore(deps: WorkloadDeps, id: string): Pr
  * A named volume is Berth's when Berth created it (label): another one may hold some other
  * program's data, so mounting it needs BERTH_ALLOW_FOREIGN_VOLUMES=1.
  */
-async function claimNamedVolume(deps: WorkloadDeps, name: string, target: string): Promise<void> {
+async function claimNamedVolume(deps: EngineDeps, name: string, target: string): Promise<void> {
   const labels = await deps.runtime.volumeLabels(name);
   if (labels === null) return deps.runtime.createVolume(name, { [MANAGED_VOLUME_LABEL]: "1" });
   if (labels[MANAGED_VOLUME_LABEL] !== "1" && !deps.allowForeignVolumes) {
-    throw badRequest(`Volume "${target}": the Docker volume ${name} was not created by Berth; set BERTH_ALLOW_FOREIGN_VOLUMES=1 to mount volumes of other programs`);
+    throw badRequest(
+      `Volume "${target}": the Docker volume ${name} was not created by Berth; set BERTH_ALLOW_FOREIGN_VOLUMES=1 to mount volumes of other programs`,
+      { reason: "foreign-volume", params: { target, name } },
+    );
   }
 }
 
-export async function deployWorkload(deps: WorkloadDeps, actor: Actor, id: string): Promise<WorkloadView> {
+export async function deployWorkload(deps: EngineDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), (lease) =>
-    audited(deps, actor, "workload.deploy", containerName(w), async () => {
+    audited(deps, actor, { action: "workload.deploy", target: containerName(w) }, async () => {
       await assertNoPendingRestore(deps, id);
       await deployUnderLock(deps, actor, lease, id);
     }),
@@ -351,21 +412,21 @@ export async function deployWorkload(deps: WorkloadDeps, actor: Actor, id: strin
   return getWorkload(deps, actor, id);
 }
 
-export async function stopWorkload(deps: WorkloadDeps, actor: Actor, id: string): Promise<WorkloadView> {
+export async function stopWorkload(deps: EngineDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), () =>
-    audited(deps, actor, "workload.stop", containerName(w), async () => {
-      await runtimeCall(deps, "Stopping the container", () => deps.runtime.stop(containerRef(w)));
+    audited(deps, actor, { action: "workload.stop", target: containerName(w) }, async () => {
+      await runtimeCall(deps, "stop", "Stopping the container", () => deps.runtime.stop(containerRef(w)));
       await deps.db.workload.update({ where: { id }, data: { desiredState: "stopped" } });
     }),
   );
   return getWorkload(deps, actor, id);
 }
 
-export async function startWorkload(deps: WorkloadDeps, actor: Actor, id: string): Promise<WorkloadView> {
+export async function startWorkload(deps: EngineDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), (lease) =>
-    audited(deps, actor, "workload.start", containerName(w), async () => {
+    audited(deps, actor, { action: "workload.start", target: containerName(w) }, async () => {
       // No container yet (never deployed, removed by hand, or under an older name): starting
       // means deploying. Otherwise the volume layout is checked again before Docker mounts it.
       await assertNoPendingRestore(deps, id);
@@ -375,10 +436,13 @@ export async function startWorkload(deps: WorkloadDeps, actor: Actor, id: string
       // A container whose mounts are not exactly today's config (saved without a redeploy, or
       // made by an older version) is recreated rather than started as it is.
       const wanted = volumes.flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])).sort();
-      const mounted = (await runtimeCall(deps, "Reading the container's mounts", () => deps.runtime.mountedFolders())).find((c) => c.workloadId === id)?.sources.sort() ?? [];
+      const mounted =
+        (await runtimeCall(deps, "readMounts", "Reading the container's mounts", () => deps.runtime.mountedFolders()))
+          .find((c) => c.workloadId === id)
+          ?.sources.sort() ?? [];
       if (JSON.stringify(wanted) !== JSON.stringify(mounted)) return deployUnderLock(deps, actor, lease, id);
       for (const v of volumes) if (v.kind === "bind") await prepareBindFolder(v);
-      await runtimeCall(deps, "Starting the container", () => deps.runtime.start(containerRef(w)));
+      await runtimeCall(deps, "start", "Starting the container", () => deps.runtime.start(containerRef(w)));
       await deps.db.workload.update({ where: { id }, data: { desiredState: "running" } });
     }),
   );
@@ -386,25 +450,34 @@ export async function startWorkload(deps: WorkloadDeps, actor: Actor, id: string
 }
 
 export async function deleteWorkload(
-  deps: WorkloadDeps,
+  deps: EngineDeps,
   actor: Actor,
-  id: string,
-  opts: { deleteData: boolean; confirmName?: string },
+  input: { id: string; deleteData: boolean; confirmName?: string },
 ): Promise<{ deletedPaths: number }> {
+  const { id, ...opts } = input;
   const w = await loadWorkload(deps.db, id);
   const snapshots = await deps.db.snapshot.count({ where: { workloadId: id } });
   if ((await listJournals(deps.dataDir)).some((j) => j.intent?.workloadId === id)) {
-    throw conflict(`A restore of ${w.config.name} is still saving its undo copy; try again when it has finished`);
+    throw conflict(`A restore of ${w.config.name} is still saving its undo copy; try again when it has finished`, {
+      reason: "undo-copy-saving",
+      params: { name: w.config.name },
+    });
   }
   if (snapshots > 0) {
-    throw badRequest(`${w.config.name} has ${snapshots} snapshot(s); download what you want to keep and delete them first`);
+    throw badRequest(`${w.config.name} has ${snapshots} snapshot(s); download what you want to keep and delete them first`, {
+      reason: "workload-has-snapshots",
+      params: { name: w.config.name, count: snapshots },
+    });
   }
   if (opts.deleteData && opts.confirmName !== w.config.name) {
-    throw badRequest(`To delete the data too, confirm by typing the workload name (${w.config.name})`);
+    throw badRequest(`To delete the data too, confirm by typing the workload name (${w.config.name})`, {
+      reason: "delete-confirm-name",
+      params: { name: w.config.name },
+    });
   }
   return deps.locks.run(workloadLockKey(id), () =>
-    audited(deps, actor, "workload.delete", containerName(w), async () => {
-      await runtimeCall(deps, "Removing the container", () => deps.runtime.remove(containerRef(w)));
+    audited(deps, actor, { action: "workload.delete", target: containerName(w) }, async () => {
+      await runtimeCall(deps, "remove", "Removing the container", () => deps.runtime.remove(containerRef(w)));
       let deletedPaths = 0;
       if (opts.deleteData) {
         // Only folders that hold no other workload's data: a project-scoped volume may be shared.
@@ -413,7 +486,7 @@ export async function deleteWorkload(
         const otherPaths = (await otherBindClaims(deps, id)).map((c) => c.hostPath);
         for (const v of mine) {
           if (v.kind !== "bind" || otherPaths.some((o) => isInside(v.hostPath, o) || isInside(o, v.hostPath))) continue;
-          await fs.rm(v.hostPath, { recursive: true, force: true });
+          await removeTree(v.hostPath);
           deletedPaths++;
         }
       }
@@ -429,21 +502,27 @@ export async function deleteWorkload(
  * is, so the container holding the inner folder is removed (its workload is then refused at
  * deploy until its volumes no longer nest). Returns the workloads whose container went.
  */
-export async function removeNestedContainers(deps: WorkloadDeps, actor: Actor): Promise<string[]> {
+export async function removeNestedContainers(deps: EngineDeps, actor: Actor): Promise<string[]> {
   const mounts = (await deps.runtime.mountedFolders()).flatMap((c) => c.sources.map((source) => ({ workloadId: c.workloadId, source })));
   const inner = new Set<string>();
   for (const a of mounts) for (const b of mounts) if (a.source !== b.source && isInside(a.source, b.source)) inner.add(b.workloadId);
   for (const workloadId of inner) {
     deps.log.warn({ workloadId }, "removing a container whose bind mount lies inside another bind mount");
     await deps.runtime.remove({ name: "", workloadId });
-    await recordAudit(deps.db, actor, { action: "workload.container.removed", target: workloadId, outcome: "success", detail: { reason: "nested-bind" } });
+    await recordAudit(deps.db, actor, {
+      action: "workload.container.removed",
+      target: workloadId,
+      outcome: "success",
+      detail: { reason: "nested-bind" },
+    });
   }
   return [...inner];
 }
 
-export async function workloadLogs(deps: WorkloadDeps, id: string, tail = 200): Promise<string> {
+export async function workloadLogs(deps: EngineDeps, _viewer: Actor, input: { id: string; tail?: number }): Promise<string> {
+  const { id, tail = 200 } = input;
   const w = await loadWorkload(deps.db, id);
   const state = await safeInspect(deps.runtime, containerRef(w));
   if (state.state === "missing" || state.state === "unreachable") return "";
-  return runtimeCall(deps, "Reading the logs", () => deps.runtime.logs(containerRef(w), tail));
+  return runtimeCall(deps, "readLogs", "Reading the logs", () => deps.runtime.logs(containerRef(w), tail));
 }

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
+import { requirePageSession } from "~/app/(app)/page-session";
 import { WorkloadDetail } from "~/components/workloads/workload-detail";
 import { api, HydrateClient } from "~/trpc/server";
 
@@ -11,8 +11,7 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 }
 
 export default async function WorkloadPage({ params }: { params: Promise<{ id: string }> }) {
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
+  const me = await requirePageSession();
   const { id } = await params;
   // A missing workload is not dehydrated; the client shows "not found" from its own fetch.
   await Promise.all([
@@ -23,7 +22,7 @@ export default async function WorkloadPage({ params }: { params: Promise<{ id: s
   ]);
   return (
     <HydrateClient>
-      <WorkloadDetail id={id} isAdmin={me.role === "ADMIN"} />
+      <WorkloadDetail id={id} isAdmin={me.isAdmin} />
     </HydrateClient>
   );
 }

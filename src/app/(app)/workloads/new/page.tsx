@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
-import { PageHeader } from "~/components/empty-state";
-import { Alert } from "~/components/ui/alert";
+import { requirePageSession } from "~/app/(app)/page-session";
+import { AdminOnlyPage, PageHeader } from "~/components/empty-state";
 import { NewWorkload } from "~/components/workloads/edit-workload";
 import { api, HydrateClient } from "~/trpc/server";
 
@@ -18,17 +17,9 @@ export default async function NewWorkloadPage({
 }: {
   searchParams: Promise<{ project?: string | string[]; stage?: string | string[] }>;
 }) {
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
+  const me = await requirePageSession();
   const t = await getTranslations("workloadForm");
-  if (me.role !== "ADMIN") {
-    return (
-      <>
-        <PageHeader title={t("createTitle")} />
-        <Alert variant="info">{t("adminOnly")}</Alert>
-      </>
-    );
-  }
+  if (!me.isAdmin) return <AdminOnlyPage title={t("createTitle")} notice={t("adminOnly")} />;
   const query = await searchParams;
   await api.project.list.prefetch();
   return (

@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { getMeProcedure } from "./get-me";
 import { setLocaleProcedure } from "./set-locale";
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { deleteProject } from "../../../engine/workloads/projects";
-import { adminProcedure } from "../../procedures";
+import { deleteProject } from "~/server/engine/workloads/projects";
+import { adminProcedure } from "~/server/api/procedures";
 import { idSchema } from "../schemas";
 
 export const deleteProjectInput = z.object({ id: idSchema });
 
 export const deleteProjectProcedure = adminProcedure
   .input(deleteProjectInput)
-  .mutation(({ ctx, input }) => deleteProject(ctx.db, ctx.actor, input.id));
+  .mutation(({ ctx, input }) => deleteProject(ctx.deps, ctx.actor, input.id));

@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { createProjectProcedure } from "./create-project";
 import { deleteProjectProcedure } from "./delete-project";
 import { listProjectsProcedure } from "./list-projects";

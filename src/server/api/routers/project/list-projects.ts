@@ -1,4 +1,4 @@
-import { listProjects } from "../../../engine/workloads/projects";
-import { viewerProcedure } from "../../procedures";
+import { listProjects } from "~/server/engine/workloads/projects";
+import { viewerProcedure } from "~/server/api/procedures";
 
-export const listProjectsProcedure = viewerProcedure.query(({ ctx }) => listProjects(ctx.db));
+export const listProjectsProcedure = viewerProcedure.query(({ ctx }) => listProjects(ctx.deps, ctx.actor));

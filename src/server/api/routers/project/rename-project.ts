@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { renameProject } from "../../../engine/workloads/projects";
-import { adminProcedure } from "../../procedures";
+import { renameProject } from "~/server/engine/workloads/projects";
+import { adminProcedure } from "~/server/api/procedures";
 import { idSchema } from "../schemas";
 
 export const renameProjectInput = z.object({ id: idSchema, name: z.string().trim().min(1).max(100) });
 
 export const renameProjectProcedure = adminProcedure
   .input(renameProjectInput)
-  .mutation(({ ctx, input }) => renameProject(ctx.db, ctx.actor, input.id, input.name));
+  .mutation(({ ctx, input }) => renameProject(ctx.deps, ctx.actor, input));

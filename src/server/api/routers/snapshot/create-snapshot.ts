@@ -1,8 +1,7 @@
-import { createSnapshot } from "../../../engine/snapshots/capture";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { createSnapshot } from "~/server/engine/snapshots/capture";
+import { adminProcedure } from "~/server/api/procedures";
 import { createSnapshotInput } from "./schemas";
 
 export const createSnapshotProcedure = adminProcedure
   .input(createSnapshotInput)
-  .mutation(({ ctx, input }) => createSnapshot(engineDeps, ctx.actor, input));
+  .mutation(({ ctx, input }) => createSnapshot(ctx.deps, ctx.actor, input));

@@ -1,8 +1,7 @@
-import { deleteSnapshot } from "../../../engine/snapshots/snapshot-store";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { deleteSnapshot } from "~/server/engine/snapshots/snapshot-store";
+import { adminProcedure } from "~/server/api/procedures";
 import { snapshotIdInput } from "./schemas";
 
 export const deleteSnapshotProcedure = adminProcedure
   .input(snapshotIdInput)
-  .mutation(({ ctx, input }) => deleteSnapshot(ctx.db, engineDeps.dataDir, ctx.actor, input.id));
+  .mutation(({ ctx, input }) => deleteSnapshot(ctx.deps, ctx.actor, input.id));

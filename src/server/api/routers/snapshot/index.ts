@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { createSnapshotProcedure } from "./create-snapshot";
 import { deleteSnapshotProcedure } from "./delete-snapshot";
 import { getSnapshotProcedure } from "./get-snapshot";

@@ -1,7 +1,7 @@
-import { pinSnapshot } from "../../../engine/snapshots/snapshot-store";
-import { adminProcedure } from "../../procedures";
+import { pinSnapshot } from "~/server/engine/snapshots/snapshot-store";
+import { adminProcedure } from "~/server/api/procedures";
 import { pinSnapshotInput } from "./schemas";
 
 export const pinSnapshotProcedure = adminProcedure
   .input(pinSnapshotInput)
-  .mutation(({ ctx, input }) => pinSnapshot(ctx.db, ctx.actor, input.id, input.pinned));
+  .mutation(({ ctx, input }) => pinSnapshot(ctx.deps, ctx.actor, input));

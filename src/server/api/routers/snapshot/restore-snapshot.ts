@@ -1,8 +1,7 @@
-import { restoreSnapshot } from "../../../engine/restore/restore";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { restoreSnapshot } from "~/server/engine/restore/restore";
+import { adminProcedure } from "~/server/api/procedures";
 import { restoreSnapshotInput } from "./schemas";
 
 export const restoreSnapshotProcedure = adminProcedure
   .input(restoreSnapshotInput)
-  .mutation(({ ctx, input }) => restoreSnapshot(engineDeps, ctx.actor, input));
+  .mutation(({ ctx, input }) => restoreSnapshot(ctx.deps, ctx.actor, input));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VALIDATION_MESSAGES } from "~/shared/validation";
 import { idSchema } from "../schemas";
 
 export const snapshotIdInput = z.object({ id: idSchema });
@@ -6,7 +7,7 @@ export const workloadSnapshotsInput = z.object({ workloadId: idSchema });
 export const listSnapshotsInput = z.object({ workloadId: idSchema.optional() }).default({});
 export const createSnapshotInput = z.object({
   workloadId: idSchema,
-  label: z.string().trim().max(100, "Label must be at most 100 characters").optional(),
+  label: z.string().trim().max(100, VALIDATION_MESSAGES["label-too-long"]).optional(),
   quiesce: z.boolean().default(false),
 });
 export const restoreSnapshotInput = z.object({

@@ -1,8 +1,7 @@
-import { describeSnapshotCoverage } from "../../../engine/snapshots/coverage";
-import { engineDeps } from "../../../engine-deps";
-import { viewerProcedure } from "../../procedures";
+import { describeSnapshotCoverage } from "~/server/engine/snapshots/coverage";
+import { viewerProcedure } from "~/server/api/procedures";
 import { workloadSnapshotsInput } from "./schemas";
 
 export const snapshotableProcedure = viewerProcedure
   .input(workloadSnapshotsInput)
-  .query(({ input }) => describeSnapshotCoverage(engineDeps, input.workloadId));
+  .query(({ ctx, input }) => describeSnapshotCoverage(ctx.deps, ctx.actor, input.workloadId));

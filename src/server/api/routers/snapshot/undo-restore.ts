@@ -1,8 +1,7 @@
-import { undoRestore } from "../../../engine/restore/undo-restore";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { undoRestore } from "~/server/engine/restore/undo-restore";
+import { adminProcedure } from "~/server/api/procedures";
 import { undoRestoreInput } from "./schemas";
 
 export const undoRestoreProcedure = adminProcedure
   .input(undoRestoreInput)
-  .mutation(({ ctx, input }) => undoRestore(engineDeps, ctx.actor, input));
+  .mutation(({ ctx, input }) => undoRestore(ctx.deps, ctx.actor, input));

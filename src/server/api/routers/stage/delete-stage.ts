@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { deleteStage } from "../../../engine/workloads/projects";
-import { adminProcedure } from "../../procedures";
+import { deleteStage } from "~/server/engine/workloads/projects";
+import { adminProcedure } from "~/server/api/procedures";
 import { idSchema } from "../schemas";
 
 export const deleteStageInput = z.object({ id: idSchema });
 
 export const deleteStageProcedure = adminProcedure
   .input(deleteStageInput)
-  .mutation(({ ctx, input }) => deleteStage(ctx.db, ctx.actor, input.id));
+  .mutation(({ ctx, input }) => deleteStage(ctx.deps, ctx.actor, input.id));

@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { createStageProcedure } from "./create-stage";
 import { deleteStageProcedure } from "./delete-stage";
 import { listStagesProcedure } from "./list-stages";

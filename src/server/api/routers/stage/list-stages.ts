@@ -1,8 +1,10 @@
 import { z } from "zod";
-import { listStages } from "../../../engine/workloads/projects";
-import { viewerProcedure } from "../../procedures";
+import { listStages } from "~/server/engine/workloads/projects";
+import { viewerProcedure } from "~/server/api/procedures";
 import { idSchema } from "../schemas";
 
 export const listStagesInput = z.object({ projectId: idSchema });
 
-export const listStagesProcedure = viewerProcedure.input(listStagesInput).query(({ ctx, input }) => listStages(ctx.db, input.projectId));
+export const listStagesProcedure = viewerProcedure
+  .input(listStagesInput)
+  .query(({ ctx, input }) => listStages(ctx.deps, ctx.actor, input.projectId));

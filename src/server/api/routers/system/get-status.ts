@@ -1,8 +1,5 @@
-import { dockerEngine } from "../../../docker/instance";
-import { checkHealth } from "../../../engine/health";
-import { BERTH_VERSION } from "../../../version";
-import { viewerProcedure } from "../../procedures";
+import { checkHealth } from "~/server/engine/health";
+import { BERTH_VERSION } from "~/server/version";
+import { viewerProcedure } from "~/server/api/procedures";
 
-export const getStatusProcedure = viewerProcedure.query(({ ctx }) =>
-  checkHealth(ctx.db, () => dockerEngine.probe(), BERTH_VERSION),
-);
+export const getStatusProcedure = viewerProcedure.query(({ ctx }) => checkHealth(ctx.deps, BERTH_VERSION));

@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { getStatusProcedure } from "./get-status";
 
 export const systemRouter = router({ status: getStatusProcedure });

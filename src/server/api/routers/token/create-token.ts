@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { createApiToken, MAX_TOKEN_DAYS } from "../../../engine/api-tokens";
-import { adminProcedure } from "../../procedures";
+import { VALIDATION_MESSAGES } from "~/shared/validation";
+import { createApiToken, MAX_TOKEN_DAYS } from "~/server/engine/api-tokens";
+import { adminProcedure } from "~/server/api/procedures";
 import { roleSchema } from "../schemas";
 
 export const createTokenInput = z.object({
-  name: z.string().trim().min(1, "Token name is required").max(100),
+  name: z.string().trim().min(1, VALIDATION_MESSAGES["token-name-required"]).max(100),
   role: roleSchema,
   /** omitted: the token never expires */
   expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).optional(),
@@ -12,4 +13,4 @@ export const createTokenInput = z.object({
 
 export const createTokenProcedure = adminProcedure
   .input(createTokenInput)
-  .mutation(({ ctx, input }) => createApiToken(ctx.db, ctx.actor, input));
+  .mutation(({ ctx, input }) => createApiToken(ctx.deps, ctx.actor, input));

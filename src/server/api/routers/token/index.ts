@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { createTokenProcedure } from "./create-token";
 import { listTokensProcedure } from "./list-tokens";
 import { revokeTokenProcedure } from "./revoke-token";

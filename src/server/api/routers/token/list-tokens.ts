@@ -1,4 +1,4 @@
-import { listApiTokens } from "../../../engine/api-tokens";
-import { adminProcedure } from "../../procedures";
+import { listApiTokens } from "~/server/engine/api-tokens";
+import { adminProcedure } from "~/server/api/procedures";
 
-export const listTokensProcedure = adminProcedure.query(({ ctx }) => listApiTokens(ctx.db));
+export const listTokensProcedure = adminProcedure.query(({ ctx }) => listApiTokens(ctx.deps, ctx.actor));

@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { createUserProcedure } from "./create-user";
 import { deleteUserProcedure } from "./delete-user";
 import { listUsersProcedure } from "./list-users";

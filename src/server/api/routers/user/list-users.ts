@@ -1,4 +1,4 @@
-import { listUsers } from "../../../engine/users";
-import { adminProcedure } from "../../procedures";
+import { listUsers } from "~/server/engine/users";
+import { adminProcedure } from "~/server/api/procedures";
 
-export const listUsersProcedure = adminProcedure.query(({ ctx }) => listUsers(ctx.db));
+export const listUsersProcedure = adminProcedure.query(({ ctx }) => listUsers(ctx.deps, ctx.actor));

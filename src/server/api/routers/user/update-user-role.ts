@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { updateUserRole } from "../../../engine/users";
-import { adminProcedure } from "../../procedures";
+import { updateUserRole } from "~/server/engine/users";
+import { adminProcedure } from "~/server/api/procedures";
 import { idSchema, roleSchema } from "../schemas";
 
 export const updateUserRoleInput = z.object({ id: idSchema, role: roleSchema });
 
 export const updateUserRoleProcedure = adminProcedure
   .input(updateUserRoleInput)
-  .mutation(({ ctx, input }) => updateUserRole(ctx.db, ctx.actor, input.id, input.role));
+  .mutation(({ ctx, input }) => updateUserRole(ctx.deps, ctx.actor, input));

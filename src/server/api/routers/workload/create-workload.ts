@@ -1,8 +1,7 @@
-import { createWorkload } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { createWorkload } from "~/server/engine/workloads/workloads";
+import { adminProcedure } from "~/server/api/procedures";
 import { createWorkloadInput } from "./schemas";
 
 export const createWorkloadProcedure = adminProcedure
   .input(createWorkloadInput)
-  .mutation(({ ctx, input }) => createWorkload(engineDeps, ctx.actor, input));
+  .mutation(({ ctx, input }) => createWorkload(ctx.deps, ctx.actor, input));

@@ -1,8 +1,7 @@
-import { deleteWorkload } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { deleteWorkload } from "~/server/engine/workloads/workloads";
+import { adminProcedure } from "~/server/api/procedures";
 import { deleteWorkloadInput } from "./schemas";
 
 export const deleteWorkloadProcedure = adminProcedure
   .input(deleteWorkloadInput)
-  .mutation(({ ctx, input: { id, ...opts } }) => deleteWorkload(engineDeps, ctx.actor, id, opts));
+  .mutation(({ ctx, input }) => deleteWorkload(ctx.deps, ctx.actor, input));

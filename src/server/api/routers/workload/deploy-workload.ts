@@ -1,8 +1,7 @@
-import { deployWorkload } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { deployWorkload } from "~/server/engine/workloads/workloads";
+import { adminProcedure } from "~/server/api/procedures";
 import { workloadIdInput } from "./schemas";
 
 export const deployWorkloadProcedure = adminProcedure
   .input(workloadIdInput)
-  .mutation(({ ctx, input }) => deployWorkload(engineDeps, ctx.actor, input.id));
+  .mutation(({ ctx, input }) => deployWorkload(ctx.deps, ctx.actor, input.id));

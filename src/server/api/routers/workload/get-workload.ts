@@ -1,8 +1,7 @@
-import { getWorkload } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { viewerProcedure } from "../../procedures";
+import { getWorkload } from "~/server/engine/workloads/workloads";
+import { viewerProcedure } from "~/server/api/procedures";
 import { workloadIdInput } from "./schemas";
 
 export const getWorkloadProcedure = viewerProcedure
   .input(workloadIdInput)
-  .query(({ ctx, input }) => getWorkload(engineDeps, ctx.actor, input.id));
+  .query(({ ctx, input }) => getWorkload(ctx.deps, ctx.actor, input.id));

@@ -1,4 +1,4 @@
-import { router } from "../../procedures";
+import { router } from "~/server/api/procedures";
 import { createWorkloadProcedure } from "./create-workload";
 import { deleteWorkloadProcedure } from "./delete-workload";
 import { deployWorkloadProcedure } from "./deploy-workload";

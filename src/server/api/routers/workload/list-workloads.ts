@@ -1,5 +1,4 @@
-import { listWorkloads } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { viewerProcedure } from "../../procedures";
+import { listWorkloads } from "~/server/engine/workloads/workloads";
+import { viewerProcedure } from "~/server/api/procedures";
 
-export const listWorkloadsProcedure = viewerProcedure.query(({ ctx }) => listWorkloads(engineDeps, ctx.actor));
+export const listWorkloadsProcedure = viewerProcedure.query(({ ctx }) => listWorkloads(ctx.deps, ctx.actor));

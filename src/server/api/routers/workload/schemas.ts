@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { slugSchema, workloadSettingsSchema } from "../../../engine/workloads/workload-config";
+import { slugSchema, workloadSettingsSchema } from "~/server/engine/workloads/workload-config";
 import { idSchema } from "../schemas";
 
 export const workloadIdInput = z.object({ id: idSchema });

@@ -1,8 +1,7 @@
-import { startWorkload } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { startWorkload } from "~/server/engine/workloads/workloads";
+import { adminProcedure } from "~/server/api/procedures";
 import { workloadIdInput } from "./schemas";
 
 export const startWorkloadProcedure = adminProcedure
   .input(workloadIdInput)
-  .mutation(({ ctx, input }) => startWorkload(engineDeps, ctx.actor, input.id));
+  .mutation(({ ctx, input }) => startWorkload(ctx.deps, ctx.actor, input.id));

@@ -1,8 +1,7 @@
-import { stopWorkload } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { stopWorkload } from "~/server/engine/workloads/workloads";
+import { adminProcedure } from "~/server/api/procedures";
 import { workloadIdInput } from "./schemas";
 
 export const stopWorkloadProcedure = adminProcedure
   .input(workloadIdInput)
-  .mutation(({ ctx, input }) => stopWorkload(engineDeps, ctx.actor, input.id));
+  .mutation(({ ctx, input }) => stopWorkload(ctx.deps, ctx.actor, input.id));

@@ -1,8 +1,7 @@
-import { updateWorkload } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { adminProcedure } from "../../procedures";
+import { updateWorkload } from "~/server/engine/workloads/workloads";
+import { adminProcedure } from "~/server/api/procedures";
 import { updateWorkloadInput } from "./schemas";
 
 export const updateWorkloadProcedure = adminProcedure
   .input(updateWorkloadInput)
-  .mutation(({ ctx, input: { id, redeploy, ...settings } }) => updateWorkload(engineDeps, ctx.actor, id, settings, { redeploy }));
+  .mutation(({ ctx, input }) => updateWorkload(ctx.deps, ctx.actor, input));

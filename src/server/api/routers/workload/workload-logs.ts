@@ -1,8 +1,7 @@
-import { workloadLogs } from "../../../engine/workloads/workloads";
-import { engineDeps } from "../../../engine-deps";
-import { viewerProcedure } from "../../procedures";
+import { workloadLogs } from "~/server/engine/workloads/workloads";
+import { viewerProcedure } from "~/server/api/procedures";
 import { workloadLogsInput } from "./schemas";
 
 export const workloadLogsProcedure = viewerProcedure
   .input(workloadLogsInput)
-  .query(({ input }) => workloadLogs(engineDeps, input.id, input.tail));
+  .query(({ ctx, input }) => workloadLogs(ctx.deps, ctx.actor, input));

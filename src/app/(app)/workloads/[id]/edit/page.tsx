@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { getTranslations } from "next-intl/server";
-import { PageHeader } from "~/components/empty-state";
-import { Alert } from "~/components/ui/alert";
+import { requirePageSession } from "~/app/(app)/page-session";
+import { AdminOnlyPage, PageHeader } from "~/components/empty-state";
 import { EditWorkload } from "~/components/workloads/edit-workload";
 import { api, HydrateClient } from "~/trpc/server";
 
@@ -12,18 +11,10 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function EditWorkloadPage({ params }: { params: Promise<{ id: string }> }) {
-  const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
+  const me = await requirePageSession();
   const { id } = await params;
   const t = await getTranslations("workloadForm");
-  if (me.role !== "ADMIN") {
-    return (
-      <>
-        <PageHeader title={t("editTitle")} />
-        <Alert variant="info">{t("adminOnly")}</Alert>
-      </>
-    );
-  }
+  if (!me.isAdmin) return <AdminOnlyPage title={t("editTitle")} notice={t("adminOnly")} />;
   await Promise.all([api.workload.get.prefetch({ id }), api.project.list.prefetch()]);
   return (
     <HydrateClient>

@@ -1,6 +1,4 @@
 import type { NextRequest } from "next/server";
-import { env } from "~/env";
-import { engineDeps } from "~/server/engine-deps";
 import { badRequest } from "~/server/engine/errors";
 import { importSnapshot } from "~/server/engine/snapshots/import";
 import { errorResponse, requireRouteRole } from "~/server/http/route-auth";
@@ -30,19 +28,18 @@ function keepSpecialBits(req: NextRequest): boolean {
 }
 
 export async function POST(req: NextRequest, { params }: { params: Promise<{ id: string }> }) {
-  const actor = await requireRouteRole(req, "ADMIN", { mutation: true });
-  if (actor instanceof Response) return actor;
+  const caller = await requireRouteRole(req, "ADMIN", { mutation: true });
+  if (caller instanceof Response) return caller;
   const { id } = await params;
   try {
     const keep = keepSpecialBits(req);
     const upload = await uploadBody(req);
     const query = req.nextUrl.searchParams;
-    const result = await importSnapshot(engineDeps, actor, {
+    const result = await importSnapshot(caller.deps, caller.actor, {
       workloadId: id,
       body: upload.stream,
       label: upload.fields.label ?? query.get("label") ?? undefined,
       fileName: upload.fileName ?? query.get("filename") ?? undefined,
-      maxBytes: env.BERTH_IMPORT_MAX_BYTES,
       keepSpecialBits: keep,
     });
     return Response.json({ ...result, snapshot: { ...result.snapshot, size: Number(result.snapshot.size) } }, { status: 201 });

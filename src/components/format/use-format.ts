@@ -2,7 +2,7 @@
 
 import { useFormatter } from "next-intl";
 import { useCallback } from "react";
-import { scaleBytes, type SnapshotView } from "./options";
+import { scaleBytes } from "~/components/snapshots/options";
 
 /** Sizes in the user's language with SI units: "1.2 MB", "1,2 МБ". */
 export function useFormatBytes() {
@@ -50,11 +50,4 @@ export function useFormatMs() {
 export function useFormatPercent() {
   const format = useFormatter();
   return useCallback((fraction: number) => format.number(fraction, { style: "percent", maximumFractionDigits: 0 }), [format]);
-}
-
-/** How a snapshot is named in buttons and dialogs: its label, or when it was taken. */
-export function useSnapshotName() {
-  const format = useFormatter();
-  return (s: Pick<SnapshotView, "label" | "createdAt">) =>
-    s.label || format.dateTime(s.createdAt, { dateStyle: "medium", timeStyle: "short" });
 }

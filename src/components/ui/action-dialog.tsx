@@ -2,6 +2,8 @@
 
 import { useTranslations } from "next-intl";
 import type * as React from "react";
+import { useRef } from "react";
+import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import {
   Dialog,
@@ -15,10 +17,11 @@ import {
 } from "~/components/ui/dialog";
 
 /**
- * The one dialog shell of the snapshot screens (take, import, delete, restore, skipped
- * entries). While `busy` it cannot be closed — not by Esc, a click outside, × or Cancel —
- * because closing it would hide an operation that is still changing data on the server.
- * Without a trigger it is opened by its owner (`open`); closing returns focus to what had it.
+ * The one dialog shell of the app. While `busy` it cannot be closed — not by Esc, a click
+ * outside, × or Cancel — because closing it would hide an operation that is still changing
+ * data on the server. Without a trigger it is opened by its owner (`open`); closing returns
+ * focus to what had it, or calls `onTriggerGone` when the action took the trigger away
+ * (a deleted row's button).
  */
 export function ActionDialog({
   open,
@@ -29,6 +32,8 @@ export function ActionDialog({
   description,
   className,
   onCloseAutoFocus,
+  onTriggerGone,
+  onInteractOutside,
   children,
 }: {
   /** leave both undefined for a dialog that opens and closes by itself */
@@ -40,9 +45,12 @@ export function ActionDialog({
   description: React.ReactNode;
   className?: string;
   onCloseAutoFocus?: (event: Event) => void;
+  onTriggerGone?: () => void;
+  onInteractOutside?: (event: Event) => void;
   children: React.ReactNode;
 }) {
   const tc = useTranslations("common");
+  const triggerRef = useRef<HTMLButtonElement>(null);
   const block = (event: Event) => {
     if (busy) event.preventDefault();
   };
@@ -54,12 +62,25 @@ export function ActionDialog({
         onOpenChange?.(next);
       }}
     >
-      {trigger ? <DialogTrigger asChild>{trigger}</DialogTrigger> : null}
+      {trigger ? (
+        <DialogTrigger asChild ref={triggerRef}>
+          {trigger}
+        </DialogTrigger>
+      ) : null}
       <DialogContent
         closeLabel={tc("close")}
         className={className}
-        onCloseAutoFocus={onCloseAutoFocus}
-        onInteractOutside={block}
+        onCloseAutoFocus={(event) => {
+          onCloseAutoFocus?.(event);
+          if (onTriggerGone && !triggerRef.current?.isConnected) {
+            event.preventDefault();
+            onTriggerGone();
+          }
+        }}
+        onInteractOutside={(event) => {
+          block(event);
+          onInteractOutside?.(event);
+        }}
         onEscapeKeyDown={block}
       >
         <DialogHeader>
@@ -108,4 +129,13 @@ export function ConfirmFooter({
       </Button>
     </DialogFooter>
   );
+}
+
+/** A failed request's message in a dialog or form; nothing when there is none. */
+export function ErrorAlert({ message }: { message?: string | null }) {
+  return message ? (
+    <Alert variant="destructive" role="alert">
+      {message}
+    </Alert>
+  ) : null;
 }

@@ -1,0 +1,50 @@
+import type { Db } from "../db";
+import type { ContainerRuntime } from "./container-runtime";
+import type { KeyedLock } from "./keyed-lock";
+import type { OperationHub } from "./operations";
+import type { RestoreTasks } from "./restore/restore-tasks";
+import type { SecretBox } from "./secret-box";
+import type { SignInLimiter } from "./sign-in";
+
+/** What the engine is configured with; validated once (src/server/settings.ts). */
+export interface EngineSettings {
+  /** absolute */
+  dataDir: string;
+  dockerHost?: string;
+  /** the network new containers join (BERTH_DOCKER_NETWORK) */
+  dockerNetwork: string;
+  /** host folders a volume may name as an absolute source */
+  absoluteRoots: string[];
+  /** named volumes Berth did not create may be mounted */
+  allowForeignVolumes: boolean;
+  /** pre-restore snapshots kept per workload, newest first (pinned ones are kept besides) */
+  preRestoreKeep: number;
+  /** the largest import accepted, in bytes */
+  importMaxBytes: number;
+}
+
+/** Where the engine logs what it does not send to clients (host paths, Docker's text): pino's shape. */
+export interface EngineLogger {
+  info(detail: object, message: string): void;
+  warn(detail: object, message: string): void;
+  error(detail: object, message: string): void;
+}
+
+/**
+ * Everything an engine function works with, passed in as its first parameter
+ * (`fn(deps, actor, input)`); built in one place, src/server/create-engine-deps.ts. The
+ * state that must be one per process (locks, progress, running restores, the sign-in
+ * limiter) lives here too, never in a module's globals.
+ */
+export interface EngineDeps extends Readonly<Omit<EngineSettings, "dockerHost" | "dockerNetwork">> {
+  readonly db: Db;
+  /** the one container engine client */
+  readonly runtime: ContainerRuntime;
+  readonly locks: KeyedLock;
+  readonly operations: OperationHub;
+  readonly restores: RestoreTasks;
+  readonly signInLimiter: SignInLimiter;
+  /** seals secret env values at rest (secret-box.ts) */
+  readonly secrets: SecretBox;
+  readonly log: EngineLogger;
+}

@@ -1,0 +1,73 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { EngineDeps } from "../deps";
+import { badRequest, DomainError } from "../errors";
+import { getSnapshotRow, snapshotFilePath, type SnapshotManifestSummary } from "../snapshots/snapshot-store";
+import type { ResolvedVolume } from "../volumes";
+import { assertNoPendingRestore, loadWorkload, resolveWorkloadVolumes } from "../workloads/workloads";
+import { checkFreeSpace, undoCopyNeed } from "./free-space";
+
+export interface RestoreRequest {
+  workloadId: string;
+  snapshotId: string;
+  confirm: string;
+}
+
+// Allocation unit assumed when estimating the staged copy's size (ext4/xfs/tmpfs default).
+const BLOCK = 4096;
+
+type BindVolume = Extract<ResolvedVolume, { kind: "bind" }>;
+
+/**
+ * Pre-flight: everything that can refuse the restore from the row and the current config,
+ * before anything is read or touched. The stored manifest plans the staging; the archive
+ * itself is checked while it is staged (sha256, strict validation, the manifest's totals).
+ */
+export async function planRestore(deps: EngineDeps, request: RestoreRequest) {
+  const row = await getSnapshotRow(deps.db, request.snapshotId);
+  if (row.workloadId !== request.workloadId) {
+    throw badRequest("This snapshot belongs to another workload", { reason: "snapshot-other-workload" });
+  }
+  const workload = await loadWorkload(deps.db, request.workloadId);
+  if (workload.config.sourceKind !== "image") throw badRequest("Only image workloads can be restored", { reason: "restore-needs-image" });
+  await assertNoPendingRestore(deps, request.workloadId);
+  const file = snapshotFilePath(deps.dataDir, row);
+  if (
+    !(await fs.stat(file).then(
+      (st) => st.isFile(),
+      () => false,
+    ))
+  ) {
+    throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server", { reason: "snapshot-file-missing" });
+  }
+  const manifest = JSON.parse(row.manifest) as SnapshotManifestSummary;
+
+  // Map by target onto the CURRENT config; the manifest's scope/source are never used.
+  const current = await resolveWorkloadVolumes(deps, workload);
+  const mapped = manifest.volumes.map((mv) => ({ manifestVolume: mv, current: current.find((c) => c.target === mv.target) }));
+  const unmapped = mapped.filter((m) => m.current?.kind !== "bind" || m.current.readOnly).map((m) => m.manifestVolume.target);
+  if (unmapped.length > 0) {
+    const targets = unmapped.join(", ");
+    throw badRequest(`The snapshot has volumes this workload no longer has as writable binds: ${targets}; nothing was changed`, {
+      reason: "restore-unmapped",
+      params: { targets },
+    });
+  }
+  const volumes = mapped.map(({ manifestVolume: mv, current: c }) => ({
+    index: mv.index,
+    target: mv.target,
+    resolved: c as BindVolume,
+    live: (c as BindVolume).hostPath,
+    // An inode per file and the root, whole blocks per file: the reader stops any archive
+    // that holds more than its manifest declares.
+    staged: { bytes: mv.bytes + (mv.files + 1) * BLOCK, inodes: mv.files + 1 },
+  }));
+  const untouched = current.filter((c) => !volumes.some((v) => v.target === c.target)).map((c) => c.target);
+  await checkFreeSpace([
+    ...volumes.map((v) => ({ dir: path.dirname(v.live), ...v.staged, what: v.target })),
+    await undoCopyNeed(deps.dataDir, volumes),
+  ]);
+  return { row, workload, file, volumes, untouched, bytesTotal: manifest.volumes.reduce((sum, v) => sum + v.bytes, 0) };
+}
+
+export type RestorePlan = Awaited<ReturnType<typeof planRestore>>;

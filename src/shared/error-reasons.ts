@@ -1,0 +1,136 @@
+/**
+ * Why the engine refused or failed, as codes: a DomainError carries one with its params,
+ * the API sends both (tRPC `error.data.reason`/`params`, HTTP `error.reason`/`params`), and
+ * the UI shows `errors.<reason>` with the params (the English message stays for logs, the
+ * CLI and API clients). Each reason lists its params' names; a param `cause` holds another
+ * reason, whose own params sit beside it. Catalog messages use exactly these names.
+ */
+export const ERROR_REASONS = {
+  // generic
+  "not-found": ["entity"],
+  "sign-in-first": [],
+  "role-needed": ["role"],
+  "cross-site": [],
+  "invalid-credentials": [],
+  "auth-header-malformed": [],
+  "token-invalid": [],
+  "token-expired": ["at"],
+  "account-gone": [],
+  "session-ended": [],
+  "too-many-attempts": ["minutes"],
+  // failures without a domain reason (publicReason), by errno or Docker's answer
+  "docker-unreachable": [],
+  "docker-refused": [],
+  "disk-full": [],
+  "quota-exhausted": [],
+  "permission-denied": [],
+  "file-missing": [],
+  unexpected: [],
+  // users and tokens
+  "password-too-short": ["min"],
+  "user-exists": ["email"],
+  "last-admin": [],
+  "delete-self": [],
+  "locale-needs-user": [],
+  "token-name-required": [],
+  "token-expiry-range": ["max"],
+  // projects and stages
+  "project-exists": ["slug"],
+  "project-not-empty": ["slug", "count"],
+  "stage-exists": ["slug", "project"],
+  "stage-not-empty": ["slug", "count"],
+  "invalid-slug": [],
+  // workloads
+  "workload-exists": ["name", "project", "stage"],
+  "env-duplicate": ["key"],
+  "env-needs-value": ["key"],
+  "host-port-duplicate": ["port"],
+  "volume-invalid": ["target", "detail"],
+  "volume-clash": ["detail"],
+  "volume-restoring": ["target"],
+  "foreign-volume": ["target", "name"],
+  "restore-unfinished": [],
+  "action-failed": ["action", "cause"],
+  "undo-copy-saving": ["name"],
+  "workload-has-snapshots": ["name", "count"],
+  "delete-confirm-name": ["name"],
+  "container-name-taken": ["name"],
+  "image-pull-failed": ["image"],
+  "secret-unreadable": [],
+  "secret-other-key": [],
+  // snapshots
+  "nothing-to-snapshot": ["targets"],
+  "no-volumes": [],
+  "snapshot-stop-failed": ["cause"],
+  "snapshot-restart-failed": ["cause"],
+  "snapshot-failed": [],
+  "snapshot-source-changed": [],
+  "files-kept-changing": [],
+  "snapshot-disk-full": [],
+  "snapshot-quota-exhausted": [],
+  "snapshot-permission-denied": [],
+  "snapshot-file-missing": [],
+  "snapshot-file-name-invalid": [],
+  "archive-invalid": ["detail"],
+  "archive-too-large": [],
+  "import-too-large": ["max"],
+  "upload-empty": [],
+  "upload-no-file": [],
+  "upload-cancelled": [],
+  "upload-interrupted": [],
+  "upload-malformed": [],
+  // restores and undo
+  "snapshot-other-workload": [],
+  "restore-needs-image": [],
+  "restore-unmapped": ["targets"],
+  // kind: volumes | undoCopy | both (what must fit on that filesystem); targets: the volumes'
+  "not-enough-space": ["kind", "targets", "needed", "free"],
+  "not-enough-inodes": ["kind", "targets", "needed", "free"],
+  "staging-no-space": [],
+  "restore-confirm": [],
+  "restore-running": [],
+  "restore-folders-in-use": [],
+  "restore-volumes-changed": [],
+  "folder-appeared": ["target"],
+  "folder-changed": ["target"],
+  "volume-folder-missing": ["target"],
+  "checksum-mismatch": [],
+  "restore-stop-failed": ["name", "cause"],
+  "restore-finish-failed": ["cause"],
+  "restore-rollback-failed": [],
+  "restore-disk-filled": [],
+  "restore-failed": [],
+  "undo-confirm": [],
+  "undo-not-latest": [],
+  "restore-still-running": [],
+  "undo-nothing-changed": [],
+  "undo-done-already": [],
+  "undo-copy-being-saved": [],
+  "undo-no-copy": [],
+  "undo-copy-just-saved": [],
+  "undo-volumes-changed": [],
+  "undo-data-replaced": [],
+  "undo-interrupted": [],
+  "undo-failed": ["cause"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ErrorReason = keyof typeof ERROR_REASONS;
+export type ErrorParams = Record<string, string | number>;
+export const isErrorReason = (reason: unknown): reason is ErrorReason => typeof reason === "string" && Object.hasOwn(ERROR_REASONS, reason);
+
+/** What `notFound()` names, an ICU select value inside `errors.not-found` (so no hyphens). */
+export const ENTITIES = ["user", "apiToken", "project", "stage", "workload", "snapshot", "restoreRun"] as const;
+export type Entity = (typeof ENTITIES)[number];
+
+/** What `action-failed` names: the container operation that failed (an ICU select value). */
+export const CONTAINER_ACTIONS = ["prepareVolume", "pullImage", "start", "stop", "readMounts", "remove", "readLogs"] as const;
+export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
+
+type ParamsOf<R extends ErrorReason> = { [K in (typeof ERROR_REASONS)[R][number]]: K extends "cause" ? ErrorReason | "" : string | number };
+
+/** A reason with the params it needs (none for reasons without params). */
+export type Because = {
+  [R in ErrorReason]: (typeof ERROR_REASONS)[R] extends readonly []
+    ? { reason: R; params?: undefined }
+    : { reason: R; params: ParamsOf<R> & ErrorParams };
+}[ErrorReason];

@@ -1,0 +1,158 @@
+// An in-memory ContainerRuntime for fast tests of the engine's workload rules: it keeps what
+// the Docker adapter (src/server/docker/container-runtime.ts) would leave in the engine, and
+// answers the same way, with no engine at all. The real-engine tests cover the adapter itself.
+import {
+  type ContainerMount,
+  type ContainerRef,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  containerNameTaken,
+  imagePullFailed,
+  type RuntimeStatus,
+} from "~/server/engine/container-runtime";
+
+export interface MemoryContainer {
+  id: string;
+  name: string;
+  /** the berth.workload label; undefined for a container Berth did not create */
+  workloadId?: string;
+  image: string;
+  env: Record<string, string>;
+  mounts: ContainerMount[];
+  state: "running" | "exited";
+  exitCode: number;
+  logs: string;
+}
+
+type Method = Exclude<keyof ContainerRuntime, "probe">;
+
+/** What dockerode rejects with when the socket does not answer (publicMessage and unreachableReason read `syscall`). */
+export const connectError = () =>
+  Object.assign(new Error("connect ECONNREFUSED /var/run/docker.sock"), { code: "ECONNREFUSED", syscall: "connect" });
+
+export class MemoryRuntime implements ContainerRuntime {
+  readonly containers: MemoryContainer[] = [];
+  /** images on this "host"; nothing can be pulled */
+  readonly images = new Set<string>();
+  /** named volumes and their labels */
+  readonly volumes = new Map<string, Record<string, string>>();
+  /** while false, every call rejects with connectError() and probe() says unreachable */
+  reachable = true;
+  private readonly failures = new Map<Method, Error>();
+  private nextId = 0;
+
+  constructor(images: string[] = []) {
+    for (const image of images) this.images.add(image);
+  }
+
+  /** The next call of `method` rejects with `error`, then the runtime behaves again. */
+  failNext(method: Method, error: Error = connectError()): void {
+    this.failures.set(method, error);
+  }
+
+  /** A container someone else started under `name` (no berth.workload label). */
+  addForeignContainer(name: string): MemoryContainer {
+    return this.add({ name, image: "other", env: {}, mounts: [] });
+  }
+
+  /** Containers Berth created for the workload (found by label, as the adapter does). */
+  owned(workloadId: string): MemoryContainer[] {
+    return this.containers.filter((c) => c.workloadId === workloadId);
+  }
+
+  private enter(method: Method): void {
+    if (!this.reachable) throw connectError();
+    const failure = this.failures.get(method);
+    if (failure) {
+      this.failures.delete(method);
+      throw failure;
+    }
+  }
+
+  private current(ref: ContainerRef): MemoryContainer | undefined {
+    const list = this.owned(ref.workloadId);
+    return list.find((c) => c.name === ref.name) ?? list[0];
+  }
+
+  async probe(): Promise<RuntimeStatus> {
+    if (!this.reachable) return { reachable: false, reason: "the memory runtime is down" };
+    return { reachable: true, version: "memory", apiVersion: "1.0" };
+  }
+
+  async ensureImage(image: string): Promise<void> {
+    this.enter("ensureImage");
+    if (!this.images.has(image)) throw imagePullFailed(image);
+  }
+
+  async recreate(spec: ContainerSpec): Promise<{ id: string }> {
+    this.enter("recreate");
+    const holder = this.containers.find((c) => c.name === spec.name);
+    if (holder && holder.workloadId !== spec.workloadId) throw containerNameTaken(spec.name);
+    this.drop(spec.workloadId);
+    const { id } = this.add({ name: spec.name, workloadId: spec.workloadId, image: spec.image, env: spec.env, mounts: spec.mounts });
+    return { id };
+  }
+
+  async start(ref: ContainerRef): Promise<void> {
+    this.enter("start");
+    const c = this.current(ref);
+    if (!c) throw new Error("the workload has no container (deploy it)");
+    c.state = "running";
+  }
+
+  async stop(ref: ContainerRef): Promise<void> {
+    this.enter("stop");
+    for (const c of this.owned(ref.workloadId)) c.state = "exited";
+  }
+
+  async remove(ref: ContainerRef): Promise<void> {
+    this.enter("remove");
+    this.drop(ref.workloadId);
+  }
+
+  async inspect(ref: ContainerRef): Promise<ContainerState> {
+    this.enter("inspect");
+    const c = this.current(ref);
+    if (!c) return { state: "missing" };
+    return c.state === "running"
+      ? { state: "running", startedAt: "2026-01-01T00:00:00Z" }
+      : { state: "exited", exitCode: c.exitCode, finishedAt: "2026-01-01T00:00:00Z" };
+  }
+
+  async logs(ref: ContainerRef, tail: number): Promise<string> {
+    this.enter("logs");
+    const lines = (this.current(ref)?.logs ?? "").split(/(?<=\n)/);
+    return lines.slice(-tail).join("");
+  }
+
+  async mountedFolders(): Promise<{ workloadId: string; sources: string[] }[]> {
+    this.enter("mountedFolders");
+    return this.containers.flatMap((c) =>
+      c.workloadId === undefined
+        ? []
+        : [{ workloadId: c.workloadId, sources: c.mounts.filter((m) => m.type === "bind").map((m) => m.source) }],
+    );
+  }
+
+  async volumeLabels(name: string): Promise<Record<string, string> | null> {
+    this.enter("volumeLabels");
+    return this.volumes.get(name) ?? null;
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    this.enter("createVolume");
+    this.volumes.set(name, labels);
+  }
+
+  /** A new, running container. */
+  private add(c: Pick<MemoryContainer, "name" | "workloadId" | "image" | "env" | "mounts">): MemoryContainer {
+    const container: MemoryContainer = { ...c, id: `c${++this.nextId}`, state: "running", exitCode: 0, logs: "" };
+    this.containers.push(container);
+    return container;
+  }
+
+  private drop(workloadId: string): void {
+    for (const c of this.owned(workloadId)) this.containers.splice(this.containers.indexOf(c), 1);
+  }
+}
