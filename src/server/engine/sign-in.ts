@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, type RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "../db";
 import type { EngineDeps } from "./deps";
 import { systemActor } from "./actor";
@@ -53,14 +53,22 @@ function tooMany(ms: number): DomainError {
   );
 }
 
+/**
+ * A limiter's "no points left" answer. Not `instanceof RateLimiterRes`: the limiter lives in the
+ * process's one EngineDeps, built by whichever of the server's two bundles loaded first, so
+ * its answers may come from the other bundle's copy of the class.
+ */
+const isRefusal = (r: unknown): r is RateLimiterRes =>
+  typeof r === "object" && r !== null && !(r instanceof Error) && typeof (r as RateLimiterRes).msBeforeNext === "number";
+
 async function takePoints(limiter: SignInLimiter, keys: readonly [string, string]): Promise<void> {
   const limiters = [limiter.account, limiter.address] as const;
   const taken = await Promise.allSettled(limiters.map((l, i) => l.consume(keys[i]!)));
   const refused = taken.flatMap((t) => (t.status === "rejected" ? [t.reason as unknown] : []));
   if (!refused.length) return;
   await Promise.all(taken.map((t, i) => (t.status === "fulfilled" ? limiters[i]!.reward(keys[i]!, 1) : null)));
-  const over = refused.filter((r): r is RateLimiterRes => r instanceof RateLimiterRes);
-  if (over.length < refused.length) throw refused.find((r) => !(r instanceof RateLimiterRes));
+  const over = refused.filter(isRefusal);
+  if (over.length < refused.length) throw refused.find((r) => !isRefusal(r));
   throw tooMany(Math.max(...over.map((r) => r.msBeforeNext)));
 }
 
