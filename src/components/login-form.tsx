@@ -8,7 +8,7 @@ import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
-import { decodeSignInError } from "~/shared/sign-in-error";
+import { decodeReason } from "~/shared/encoded-reason";
 
 export function LoginForm() {
   const t = useTranslations("login");
@@ -17,9 +17,9 @@ export function LoginForm() {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  // The server sends a reason code (shared/sign-in-error.ts); next-auth's own failure is "CredentialsSignin".
+  // The server sends a reason code (shared/encoded-reason.ts); next-auth's own failure is "CredentialsSignin".
   function translateError(text: string): string {
-    const error = decodeSignInError(text);
+    const error = decodeReason(text);
     if (text === "CredentialsSignin" || error?.reason === "invalid-credentials") return t("errors.invalid");
     if (error?.reason === "too-many-attempts") return t("errors.tooMany", { minutes: Number(error.params?.minutes ?? 1) });
     return t("errors.unknown");

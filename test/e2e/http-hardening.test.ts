@@ -54,7 +54,7 @@ async function signIn(from: string, email: string, password: string, forwardedFo
   return error ?? "ok";
 }
 
-// The reason code the login form translates (src/shared/sign-in-error.ts).
+// The reason code the login form translates (src/shared/encoded-reason.ts).
 const INVALID = JSON.stringify({ reason: "invalid-credentials" });
 const LIMITED = /^\{"reason":"too-many-attempts","params":\{"minutes":\d+\}\}$/;
 

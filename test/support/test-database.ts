@@ -1,5 +1,5 @@
-// A real, migrated SQLite database in a fresh data dir, for tests that need no Docker engine:
-// the same `prisma migrate deploy` that `npm start` runs (as test/support/integration-env.ts does).
+// A real, migrated SQLite database in a fresh data dir, made with the same `prisma migrate deploy`
+// that `npm start` runs: for the integration setup (integration-env.ts) and tests without Docker.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -16,14 +16,22 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-db-"));
+/**
+ * A fresh data dir with a migrated database, named by the environment (BERTH_DATA_DIR,
+ * DATABASE_URL) as the server reads it: db.ts builds the process-wide client (and narrows its
+ * data dir) when first imported, so it must never reach ./data.
+ */
+export function migrateFreshDataDir(prefix: string): { dataDir: string; url: string } {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const url = `file:${path.join(dataDir, "berth.db")}`;
-  // db.ts builds the process-wide client (and narrows its data dir) when first imported: point
-  // it here, never at ./data.
   process.env.BERTH_DATA_DIR = dataDir;
   process.env.DATABASE_URL = url;
   execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, stdio: "pipe", env: process.env });
+  return { dataDir, url };
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const { dataDir, url } = migrateFreshDataDir("berth-db-");
   const { createDb } = await import("~/server/db");
   const db = createDb(url);
   return {

@@ -6,7 +6,7 @@ import { DomainError } from "../engine/errors";
 import { signIn } from "../engine/sign-in";
 import { currentSessionVersion, endSessions } from "../engine/users";
 import { logger } from "../logger";
-import { encodeSignInError } from "~/shared/sign-in-error";
+import { encodeReason } from "~/shared/encoded-reason";
 import { clientAddress } from "./client-address";
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
@@ -37,10 +37,9 @@ export const authOptions: NextAuthOptions = {
           return { id: user.id, email: user.email, name: user.name, role: user.role };
         } catch (error) {
           // next-auth passes the message on as `error`: a reason code the form translates.
-          if (error instanceof DomainError && error.reason)
-            throw new Error(encodeSignInError({ reason: error.reason, params: error.params }));
+          if (error instanceof DomainError && error.reason) throw new Error(encodeReason({ reason: error.reason, params: error.params }));
           logger.error({ err: error }, "sign-in failed");
-          throw new Error(encodeSignInError({ reason: "unexpected" }));
+          throw new Error(encodeReason({ reason: "unexpected" }));
         }
       },
     }),

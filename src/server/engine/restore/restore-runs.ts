@@ -1,4 +1,5 @@
 import type { Db } from "~/server/db";
+import { decodeReason, encodeReason } from "~/shared/encoded-reason";
 import { isErrorReason, type ErrorParams, type ErrorReason } from "~/shared/error-reasons";
 import type { Actor } from "../actor";
 import type { EngineDeps } from "../deps";
@@ -26,22 +27,13 @@ const parsePhases = (json: string): PhaseTime[] => {
  * the English message (for API clients), as JSON; a failure without a reason is its message.
  */
 export const failureDetail = (failure: { message: string; reason?: ErrorReason; params?: ErrorParams }) =>
-  failure.reason ? JSON.stringify({ reason: failure.reason, params: failure.params ?? {}, message: failure.message }) : failure.message;
-
-/** Params as the catalogs take them: string and number values only. */
-const onlyValues = (params: unknown): ErrorParams =>
-  Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => typeof v === "string" || typeof v === "number")) as ErrorParams;
+  failure.reason ? encodeReason({ reason: failure.reason, params: failure.params ?? {}, message: failure.message }) : failure.message;
 
 /** `detail` as clients get it: a code ("redeploy-failed"…) or English text, plus the failure's reason and params. */
 function parseDetail(detail: string | null): { detail: string | null; detailReason: ErrorReason | null; detailParams: ErrorParams } {
-  if (detail?.startsWith("{")) {
-    try {
-      const { reason, params, message } = JSON.parse(detail) as { reason?: unknown; params?: unknown; message?: unknown };
-      if (isErrorReason(reason) && typeof message === "string")
-        return { detail: message, detailReason: reason, detailParams: onlyValues(params) };
-    } catch {
-      // an English sentence that happens to start with "{"
-    }
+  const failure = detail === null ? null : decodeReason(detail);
+  if (failure && isErrorReason(failure.reason) && failure.message !== undefined) {
+    return { detail: failure.message, detailReason: failure.reason, detailParams: failure.params ?? {} };
   }
   return { detail, detailReason: null, detailParams: {} };
 }
