@@ -4,6 +4,9 @@ import { env } from "~/env";
 import type { EngineDeps } from "../engine/deps";
 import type { Actor } from "../engine/actor";
 import { authenticateApiToken, type AuthProblem } from "../engine/api-tokens";
+import { DomainError } from "../engine/errors";
+import type { Role } from "~/generated/prisma/enums";
+import { roleAtLeast } from "~/shared/roles";
 
 export type RequestAuth =
   | { via: "token"; actor: Actor }
@@ -55,4 +58,28 @@ export function isSameOrigin(headers: Headers): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Who may act with `role`, or why not: 401 when nobody (or an ended session, a bad token) sent
+ * the request, 403 for too weak a role or a cookie mutation from another site. The tRPC role
+ * middleware and the route handlers both ask here.
+ */
+export function checkAccess(
+  auth: RequestAuth,
+  role: Role,
+  request: { mutation: boolean; headers: Headers },
+): { actor: Actor } | { refusal: DomainError } {
+  if (!auth.actor) {
+    if (auth.via === "none" && auth.problem) return { refusal: new DomainError("UNAUTHORIZED", auth.problem.message, auth.problem) };
+    return { refusal: new DomainError("UNAUTHORIZED", "Sign in first", { reason: "sign-in-first" }) };
+  }
+  if (!roleAtLeast(auth.actor.role, role)) {
+    const message = `This action needs the ${role.toLowerCase()} role`;
+    return { refusal: new DomainError("FORBIDDEN", message, { reason: "role-needed", params: { role } }) };
+  }
+  if (request.mutation && auth.via === "cookie" && !isSameOrigin(request.headers)) {
+    return { refusal: new DomainError("FORBIDDEN", "Cross-site request refused", { reason: "cross-site" }) };
+  }
+  return { actor: auth.actor };
 }

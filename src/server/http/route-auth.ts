@@ -1,7 +1,6 @@
 import type { Role } from "~/generated/prisma/enums";
 import type { ErrorParams, ErrorReason } from "~/shared/error-reasons";
-import { roleAtLeast } from "~/shared/roles";
-import { authenticateRequest, isSameOrigin } from "../auth/request-actor";
+import { authenticateRequest, checkAccess } from "../auth/request-actor";
 import type { EngineDeps } from "../engine/deps";
 import { engineDeps } from "../engine-deps";
 import type { Actor } from "../engine/actor";
@@ -26,17 +25,9 @@ export async function requireRouteRole(
 ): Promise<{ deps: EngineDeps; actor: Actor } | Response> {
   const deps = engineDeps;
   const auth = await authenticateRequest(deps, req.headers);
-  if (!auth.actor) {
-    if (auth.via === "none" && auth.problem) return jsonError(401, "UNAUTHORIZED", auth.problem.message, auth.problem);
-    return jsonError(401, "UNAUTHORIZED", "Sign in first", { reason: "sign-in-first" });
-  }
-  if (!roleAtLeast(auth.actor.role, role)) {
-    return jsonError(403, "FORBIDDEN", `This action needs the ${role.toLowerCase()} role`, { reason: "role-needed", params: { role } });
-  }
-  if (opts.mutation && auth.via === "cookie" && !isSameOrigin(req.headers)) {
-    return jsonError(403, "FORBIDDEN", "Cross-site request refused", { reason: "cross-site" });
-  }
-  return { deps, actor: auth.actor };
+  const access = checkAccess(auth, role, { mutation: opts.mutation, headers: req.headers });
+  if ("refusal" in access) return errorResponse(access.refusal, {});
+  return { deps, actor: access.actor };
 }
 
 /** DomainErrors keep their message; anything else is logged and answered generically. */
