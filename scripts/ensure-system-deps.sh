@@ -13,6 +13,7 @@
 #   libarchive-tools  bsdtar: snapshot downloads must open with it, not only with GNU tar
 #   7zip            7zz: the same, with 7-Zip
 #   git             restored git repositories are also checked with the host's git fsck
+#   restic          restic: the retention rule is compared with restic's own forget
 # Idempotent and fast when everything is present (no apt call at all). Debian/Ubuntu only.
 set -euo pipefail
 
@@ -64,6 +65,7 @@ check_all() {
   have bsdtar || need libarchive-tools bsdtar
   have 7zz || need 7zip 7zz
   have git || need git git
+  have restic || need restic restic
 }
 
 check_all

@@ -104,9 +104,12 @@ program
   .action(async () => {
     // Refused while the server (or a recover) holds the data dir: it would keep the old key.
     const report = await withDeps(rotateSecretKey, { lockDataDir: true });
-    console.log(`new secret key in place; re-sealed the secrets of ${report.resealed} workload(s)`);
-    for (const u of report.unreadable)
-      console.error(`berth: workload ${u.workloadId}: ${u.key} was sealed with an unknown key; enter it again`);
+    console.log(`new secret key in place; re-sealed the secrets of ${report.resealed} workload(s) and alert target(s)`);
+    for (const u of report.unreadable) {
+      if ("alertTargetId" in u)
+        console.error(`berth: alert target ${u.alertTargetId}: its URL was sealed with an unknown key; enter it again`);
+      else console.error(`berth: workload ${u.workloadId}: ${u.key} was sealed with an unknown key; enter it again`);
+    }
   });
 
 program

@@ -1,10 +1,13 @@
 import type { Db } from "./db";
+import { AlertDeliveries } from "./engine/alerts/alert-deliveries";
+import { systemClock } from "./engine/clock";
 import { createDockerClient } from "./docker/client";
 import { createDockerRuntime } from "./docker/container-runtime";
 import type { EngineDeps, EngineSettings } from "./engine/deps";
 import { KeyedLock } from "./engine/keyed-lock";
 import { OperationHub } from "./engine/operations";
 import { RestoreTasks } from "./engine/restore/restore-tasks";
+import { ScheduleTasks } from "./engine/schedules/schedule-tasks";
 import { createSignInLimiter } from "./engine/sign-in";
 import { logger } from "./logger";
 import { lazySecretBox } from "./secret-key";
@@ -15,14 +18,17 @@ import { lazySecretBox } from "./secret-key";
  * the bench's children and the tests; `overrides` puts a fake at a seam a test is not testing.
  */
 export function createEngineDeps(db: Db, settings: EngineSettings, overrides: Partial<EngineDeps> = {}): EngineDeps {
-  const { dockerHost, dockerNetwork, ...rest } = settings;
+  const { dockerHost, dockerNetwork, maxConcurrentCaptures, ...rest } = settings;
   return {
     ...rest,
     db,
+    clock: systemClock,
     runtime: overrides.runtime ?? createDockerRuntime(createDockerClient(dockerHost), { networkMode: dockerNetwork }),
     locks: new KeyedLock(),
     operations: new OperationHub(),
     restores: new RestoreTasks(),
+    schedules: new ScheduleTasks(maxConcurrentCaptures),
+    alerts: new AlertDeliveries(),
     signInLimiter: createSignInLimiter(),
     secrets: lazySecretBox(settings.dataDir),
     log: logger,

@@ -36,6 +36,12 @@ export const engineEnvShape = {
     .default(50 * 1024 ** 3),
   // Pre-restore snapshots (undo copies) kept per workload, newest first; pinned ones are always kept.
   BERTH_PRE_RESTORE_KEEP: z.coerce.number().int().min(1).max(1000).default(3),
+  // Scheduled captures at once; the others wait in order. Captures read whole volumes: one at a time spares the disk.
+  BERTH_MAX_CONCURRENT_CAPTURES: z.coerce.number().int().min(1).max(64).default(1),
+  // A scheduled run starts up to this many seconds after its time, at random, so runs sharing a minute spread out.
+  BERTH_SCHEDULE_JITTER_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  // The snapshot filesystem counts as nearly full below this much free space, in percent (dashboard, alert).
+  BERTH_DISK_LOW_PERCENT: z.coerce.number().min(0).max(100).default(10),
 };
 
 export class InvalidConfigurationError extends Error {
@@ -65,5 +71,8 @@ export function engineSettingsFromEnv(source: Record<string, string | undefined>
     allowForeignVolumes: e.BERTH_ALLOW_FOREIGN_VOLUMES,
     importMaxBytes: e.BERTH_IMPORT_MAX_BYTES,
     preRestoreKeep: e.BERTH_PRE_RESTORE_KEEP,
+    maxConcurrentCaptures: e.BERTH_MAX_CONCURRENT_CAPTURES,
+    scheduleJitterMs: e.BERTH_SCHEDULE_JITTER_SECONDS * 1000,
+    diskLowPercent: e.BERTH_DISK_LOW_PERCENT,
   };
 }

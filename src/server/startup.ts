@@ -3,6 +3,7 @@ import { lockDataDir } from "./data-dir-lock";
 import { systemActor } from "./engine/actor";
 import { recoverAtStart } from "./engine/restore/recovery";
 import { seedFirstAdmin } from "./engine/users";
+import { Scheduler } from "./engine/schedules/scheduler";
 import { resealSecrets } from "./engine/workloads/reseal-secrets";
 import { removeNestedContainers } from "./engine/workloads/workloads";
 import { engineDeps } from "./engine-deps";
@@ -25,9 +26,9 @@ async function startupTasks(): Promise<void> {
   logger.info({ keyId: engineDeps.secrets.keyId }, "secret key loaded");
   // Secret env values still in clear (stored before sealing existed) are sealed now.
   const sealed = await resealSecrets(engineDeps);
-  if (sealed.resealed > 0) logger.info({ workloads: sealed.resealed }, "sealed secret env values stored in clear");
+  if (sealed.resealed > 0) logger.info({ rows: sealed.resealed }, "sealed secret values stored in clear or with the previous key");
   if (sealed.unreadable.length > 0)
-    logger.error({ unreadable: sealed.unreadable }, "secret env values sealed with another secret key cannot be read");
+    logger.error({ unreadable: sealed.unreadable }, "secret values sealed with another secret key cannot be read");
   // Containers of an older version whose binds nest would escape to the host at their next restart.
   await removeNestedContainers(engineDeps, systemActor("berth:startup")).catch((error: unknown) =>
     logger.warn({ err: error }, "could not check the containers' bind mounts (Docker unreachable?)"),
@@ -45,4 +46,7 @@ async function startupTasks(): Promise<void> {
         "or run: npx berth user add --email you@example.com --role admin",
     );
   }
+  // Last, on recovered data: a run a stop cut short is marked interrupted, a run missed while the
+  // server was down is made up (once), and the schedules run from now on.
+  await new Scheduler(engineDeps).start();
 }

@@ -112,6 +112,20 @@ export const ERROR_REASONS = {
   "undo-data-replaced": [],
   "undo-interrupted": [],
   "undo-failed": ["cause"],
+  // schedules and retention
+  // problem: fields | pattern (src/shared/schedules.ts cronProblem)
+  "schedule-cron-invalid": ["problem"],
+  "schedule-timezone-invalid": ["timezone"],
+  "schedule-run-active": [],
+  "schedule-run-interrupted": [],
+  "prune-failed": [],
+  "disk-low": ["free", "percent"],
+  // alerts
+  "alert-url-invalid": [],
+  "alert-delivery-failed": ["status"],
+  "alert-delivery-redirected": ["status"],
+  "alert-delivery-timeout": ["seconds"],
+  "alert-delivery-unreachable": [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ErrorReason = keyof typeof ERROR_REASONS;
@@ -119,7 +133,7 @@ export type ErrorParams = Record<string, string | number>;
 export const isErrorReason = (reason: unknown): reason is ErrorReason => typeof reason === "string" && Object.hasOwn(ERROR_REASONS, reason);
 
 /** What `notFound()` names, an ICU select value inside `errors.not-found` (so no hyphens). */
-export const ENTITIES = ["user", "apiToken", "project", "stage", "workload", "snapshot", "restoreRun"] as const;
+export const ENTITIES = ["user", "apiToken", "project", "stage", "workload", "snapshot", "restoreRun", "schedule", "alertTarget"] as const;
 export type Entity = (typeof ENTITIES)[number];
 
 /** What `action-failed` names: the container operation that failed (an ICU select value). */

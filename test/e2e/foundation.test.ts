@@ -63,6 +63,9 @@ describe("foundation UI", () => {
   it("signs in and lands on the workloads page with an honest empty state", async () => {
     await page.getByLabel("Password").fill(app.admin.password);
     await page.getByRole("button", { name: "Sign in" }).click();
+    // Signing in lands on the dashboard; the workloads page is one click away.
+    await page.waitForURL((url) => url.pathname === "/");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workloads" }).click();
     await page.waitForURL("**/workloads");
     await page.getByRole("heading", { level: 1, name: "Workloads" }).waitFor();
     await page.getByText("No workloads yet.").waitFor();
@@ -226,7 +229,7 @@ describe("user management", () => {
       const page = await admin.newPage();
       await page.goto("/login");
       await signIn(page, app.admin.password);
-      await page.waitForURL("**/workloads");
+      await page.waitForURL((url) => url.pathname === "/");
       await page.goto("/settings?tab=users");
       await page.getByRole("heading", { name: "Users", level: 2 }).waitFor();
 
@@ -257,10 +260,10 @@ describe("user management", () => {
       await vpage.getByLabel("Email").fill("viewer@berth.test");
       await vpage.getByLabel("Password").fill("viewer-password-1");
       await vpage.getByRole("button", { name: "Sign in" }).click();
-      await vpage.waitForURL("**/workloads");
+      await vpage.waitForURL((url) => url.pathname === "/");
       await vpage.getByRole("banner").getByText("Viewer", { exact: true }).waitFor();
       await vpage.goto("/settings?tab=tokens");
-      await vpage.getByText("Managing users and API tokens requires the admin role.").waitFor();
+      await vpage.getByText("Managing users, API tokens and alert targets requires the admin role.").waitFor();
       await vpage.getByRole("heading", { name: "Account" }).waitFor();
       expect(await vpage.getByRole("link", { name: "API tokens" }).count()).toBe(0);
       expect(await vpage.getByRole("heading", { name: "API tokens" }).count()).toBe(0);
@@ -300,7 +303,7 @@ describe("docker banner", () => {
       await page.getByLabel("Email").fill(down.admin.email);
       await page.getByLabel("Password").fill(down.admin.password);
       await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL("**/workloads");
+      await page.waitForURL((url) => url.pathname === "/");
       await page.getByRole("alert").filter({ hasText: "Docker engine unreachable" }).waitFor();
       await screenshot(page, "foundation-17-docker-unreachable");
     } finally {
@@ -343,7 +346,7 @@ describe("saved language and dark mode", () => {
       await page.getByRole("heading", { name: "Sign in" }).waitFor();
       await screenshot(page, "foundation-11-login-dark");
       await signIn(page, app.admin.password);
-      await page.waitForURL("**/workloads");
+      await page.waitForURL((url) => url.pathname === "/");
       // No cookie in this context: Russian comes from me.setLocale in the first session.
       await page.getByRole("navigation", { name: "Главное меню" }).getByRole("link", { name: "Настройки" }).waitFor();
       await page.goto("/settings?tab=tokens");

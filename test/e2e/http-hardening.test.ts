@@ -142,7 +142,9 @@ describe("security headers", () => {
     await page.getByLabel("Email").fill(app.admin.email);
     await page.getByLabel("Password").fill(app.admin.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL("**/workloads");
+    await page.waitForURL((url) => url.pathname === "/");
+    await page.getByRole("heading", { level: 1, name: "Dashboard" }).waitFor();
+    await page.goto("/workloads");
     await page.getByRole("heading", { level: 1, name: "Workloads" }).waitFor();
     await page.goto("/settings");
     await page.getByRole("heading", { level: 1 }).waitFor();

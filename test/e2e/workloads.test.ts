@@ -34,7 +34,9 @@ async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/workloads");
+  // Signing in lands on the dashboard; these tests start from the workloads page.
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.goto("/workloads");
 }
 
 /** workload.list as the signed-in browser sees it (same cookies). */

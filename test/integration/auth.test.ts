@@ -117,12 +117,12 @@ describe("role matrix", () => {
     },
   };
 
-  it("covers every account and system procedure (workloads.test.ts covers the rest)", () => {
+  it("covers every account and system procedure (workloads, snapshots and schedules tests cover the rest)", () => {
     const mine = allProcedurePaths().filter((p) => /^(me|user|token|system)\./.test(p));
     expect(Object.keys(entries).sort()).toEqual(mine);
     const others = allProcedurePaths().filter((p) => !mine.includes(p));
     expect(
-      others.every((p) => /^(workload|project|stage|snapshot)\./.test(p)),
+      others.every((p) => /^(workload|project|stage|snapshot|schedule|retention|dashboard|alertTarget)\./.test(p)),
       `unowned procedures: ${others}`,
     ).toBe(true);
   });

@@ -9,6 +9,7 @@ import { createDockerClient } from "~/server/docker/client";
 import { db } from "~/server/db";
 import { databaseUrl } from "~/server/database-url";
 import { engineDeps } from "~/server/engine-deps";
+import { createAlertTarget } from "~/server/engine/alerts/alert-targets";
 import { createSecretBox } from "~/server/engine/secret-box";
 import { resealSecrets } from "~/server/engine/workloads/reseal-secrets";
 import { deployWorkload, getWorkload, updateWorkload } from "~/server/engine/workloads/workloads";
@@ -141,5 +142,19 @@ describe("secret env values at rest", () => {
     const deployed = await deployWorkload(rotated, testActor, w.id);
     expect(await containerEnvOf(deployed.containerName)).toContain(`K=${secret}`);
     expect(path.dirname(keyFile)).toBe(engineDeps.dataDir);
+  });
+
+  it("re-seals alert target URLs too when the key rotates", async () => {
+    const before = { ...engineDeps, secrets: loadSecretBox(engineDeps.dataDir) };
+    const url = `https://hooks.example.com/services/${randomBytes(12).toString("hex")}`;
+    const target = await createAlertTarget(before, testActor, { name: "rotate", format: "json", url, events: ["schedule-failed"] });
+    const sealedBefore = (await db.alertTarget.findUniqueOrThrow({ where: { id: target.id } })).urlSealed;
+
+    await rotateSecretKey(before);
+    const after = loadSecretBox(engineDeps.dataDir);
+    const sealedAfter = (await db.alertTarget.findUniqueOrThrow({ where: { id: target.id } })).urlSealed;
+    expect(sealedAfter).not.toBe(sealedBefore);
+    expect(after.open(sealedAfter)).toBe(url);
+    expect(() => before.secrets.open(sealedAfter)).toThrow(/sealed with another secret key/);
   });
 });

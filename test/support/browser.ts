@@ -39,13 +39,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Signs in through the login form and waits for the workloads page it lands on. */
+/** Signs in through the login form and waits for the dashboard it lands on. */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto("/login");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/workloads");
+  await page.waitForURL((url) => url.pathname === "/");
 }
 
 export type TrpcCall = <T>(procedure: string, input: unknown) => Promise<T>;

@@ -10,11 +10,13 @@ import { describe, expect, it } from "vitest";
 import { Role } from "~/generated/prisma/enums";
 import { CONTAINER_STATES, RESTART_POLICIES, UNREACHABLE_REASONS, VOLUME_SCOPES } from "~/components/workloads/options";
 import { RESTORE_STEP_STATES, RESTORE_STEPS } from "~/components/snapshots/options";
+import { ALERT_EVENTS, ALERT_FORMATS } from "~/shared/alerts";
 import { COVERAGE_SKIP_REASONS, SKIPPED_ENTRY_TYPES } from "~/shared/coverage";
 import { CONTAINER_ACTIONS, ENTITIES, ERROR_REASONS } from "~/shared/error-reasons";
 import { LOCALES as APP_LOCALES } from "~/shared/locales";
 import { OPERATION_KINDS, OPERATION_PHASES } from "~/shared/operations";
 import { RESTORE_OUTCOMES, RESTORE_RUN_DETAILS } from "~/shared/restore";
+import { KEEP_RULES } from "~/shared/retention";
 import { ROLES } from "~/shared/roles";
 import { SNAPSHOT_KINDS } from "~/shared/snapshot-kinds";
 import { VALIDATION_MESSAGES, ZOD_ISSUE_CODES } from "~/shared/validation";
@@ -226,6 +228,11 @@ const DYNAMIC_FAMILIES: Record<string, readonly string[]> = {
   "restoreHistory.phases.": RESTORE_STEPS,
   "restoreHistory.details.": RESTORE_RUN_DETAILS,
   "workloads.unreachableReasons.": UNREACHABLE_REASONS,
+  "retention.rules.": KEEP_RULES,
+  "retention.fields.": KEEP_RULES,
+  "alerts.events.": ALERT_EVENTS,
+  "alerts.formats.": ALERT_FORMATS,
+  "alerts.formatHints.": ALERT_FORMATS,
 };
 
 const usages = listFiles(path.join(root, "src"), /\.tsx$/).flatMap((file) => scanSource(file, fs.readFileSync(file, "utf8")));

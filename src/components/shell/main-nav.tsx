@@ -9,6 +9,7 @@ export function MainNav() {
   const t = useTranslations("shell");
   const pathname = usePathname();
   const items = [
+    { href: "/", label: t("nav.dashboard") },
     { href: "/workloads", label: t("nav.workloads") },
     { href: "/projects", label: t("nav.projects") },
     { href: "/snapshots", label: t("nav.snapshots") },
@@ -18,7 +19,8 @@ export function MainNav() {
     <nav aria-label={t("navLabel")}>
       <ul className="flex flex-wrap items-center gap-1">
         {items.map((item) => {
-          const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
+          // The dashboard is "/": every path starts with it, so it is active only on itself.
+          const active = item.href === "/" ? pathname === "/" : pathname === item.href || pathname.startsWith(`${item.href}/`);
           return (
             <li key={item.href}>
               <Link

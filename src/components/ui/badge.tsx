@@ -8,6 +8,7 @@ const badgeVariants = cva("inline-flex items-center rounded-full border px-2 py-
       default: "border-transparent bg-info-soft text-info-soft-foreground",
       secondary: "border-transparent bg-secondary text-secondary-foreground",
       success: "border-transparent bg-success-soft text-success-soft-foreground",
+      warning: "border-warning-border bg-warning-soft text-warning-soft-foreground",
       destructive: "border-transparent bg-destructive-soft text-destructive-soft-foreground",
       outline: "border-border text-foreground",
     },

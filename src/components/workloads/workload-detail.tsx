@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { RetentionPanel } from "~/components/retention/retention-panel";
+import { SchedulesPanel } from "~/components/schedules/schedules-panel";
 import { SnapshotCoverageCard } from "~/components/snapshots/coverage-panel";
 import { RestoreHistoryCard } from "~/components/snapshots/restore-history";
 import { WorkloadSnapshotsCard } from "~/components/snapshots/workload-snapshots-panel";
@@ -112,6 +114,8 @@ export function WorkloadDetail({ id, isAdmin }: { id: string; isAdmin: boolean }
       <VolumesCard workload={w} isAdmin={isAdmin} />
       <SnapshotCoverageCard workloadId={w.id} statusKey={w.status.state} />
       <WorkloadSnapshotsCard workload={w} isAdmin={isAdmin} />
+      <SchedulesPanel workloadId={w.id} isAdmin={isAdmin} />
+      <RetentionPanel workloadId={w.id} isAdmin={isAdmin} />
       <RestoreHistoryCard workload={w} isAdmin={isAdmin} />
       <LogsPanel workloadId={w.id} status={w.status} />
     </div>

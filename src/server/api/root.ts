@@ -1,6 +1,10 @@
 import { createCallerFactory, router } from "./procedures";
+import { alertTargetRouter } from "./routers/alert-target";
+import { dashboardRouter } from "./routers/dashboard";
 import { meRouter } from "./routers/me";
 import { projectRouter } from "./routers/project";
+import { retentionRouter } from "./routers/retention";
+import { scheduleRouter } from "./routers/schedule";
 import { snapshotRouter } from "./routers/snapshot";
 import { stageRouter } from "./routers/stage";
 import { workloadRouter } from "./routers/workload";
@@ -17,6 +21,10 @@ export const appRouter = router({
   stage: stageRouter,
   workload: workloadRouter,
   snapshot: snapshotRouter,
+  schedule: scheduleRouter,
+  retention: retentionRouter,
+  dashboard: dashboardRouter,
+  alertTarget: alertTargetRouter,
 });
 
 export type AppRouter = typeof appRouter;

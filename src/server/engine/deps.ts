@@ -1,8 +1,11 @@
 import type { Db } from "../db";
+import type { AlertDeliveries } from "./alerts/alert-deliveries";
+import type { Clock } from "./clock";
 import type { ContainerRuntime } from "./container-runtime";
 import type { KeyedLock } from "./keyed-lock";
 import type { OperationHub } from "./operations";
 import type { RestoreTasks } from "./restore/restore-tasks";
+import type { ScheduleTasks } from "./schedules/schedule-tasks";
 import type { SecretBox } from "./secret-box";
 import type { SignInLimiter } from "./sign-in";
 
@@ -21,6 +24,12 @@ export interface EngineSettings {
   preRestoreKeep: number;
   /** the largest import accepted, in bytes */
   importMaxBytes: number;
+  /** scheduled captures running at once; more wait their turn in order (BERTH_MAX_CONCURRENT_CAPTURES) */
+  maxConcurrentCaptures: number;
+  /** a scheduled run starts up to this long after its due time, at random: runs sharing a minute spread out */
+  scheduleJitterMs: number;
+  /** the snapshot filesystem's free space, in percent, below which it counts as nearly full (alert, dashboard) */
+  diskLowPercent: number;
 }
 
 /** Where the engine logs what it does not send to clients (host paths, Docker's text): pino's shape. */
@@ -36,13 +45,19 @@ export interface EngineLogger {
  * state that must be one per process (locks, progress, running restores, the sign-in
  * limiter) lives here too, never in a module's globals.
  */
-export interface EngineDeps extends Readonly<Omit<EngineSettings, "dockerHost" | "dockerNetwork">> {
+export interface EngineDeps extends Readonly<Omit<EngineSettings, "dockerHost" | "dockerNetwork" | "maxConcurrentCaptures">> {
   readonly db: Db;
+  /** now, and timers (the scheduler's); a test's own clock moves by hand */
+  readonly clock: Clock;
   /** the one container engine client */
   readonly runtime: ContainerRuntime;
   readonly locks: KeyedLock;
   readonly operations: OperationHub;
   readonly restores: RestoreTasks;
+  /** scheduled runs queued or running, and the capture slots they share */
+  readonly schedules: ScheduleTasks;
+  /** alert deliveries in flight and how they retry */
+  readonly alerts: AlertDeliveries;
   readonly signInLimiter: SignInLimiter;
   /** seals secret env values at rest (secret-box.ts) */
   readonly secrets: SecretBox;

@@ -48,7 +48,9 @@ const ENTITY_NAMES: Record<Entity, string> = {
   stage: "Stage",
   workload: "Workload",
   snapshot: "Snapshot",
+  schedule: "Schedule",
   restoreRun: "Restore run",
+  alertTarget: "Alert target",
 };
 
 export const badRequest = (message: string, because?: Because) => new DomainError("BAD_REQUEST", message, because);

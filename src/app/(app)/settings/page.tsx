@@ -4,6 +4,7 @@ import { getTranslations } from "next-intl/server";
 import { requirePageSession } from "~/app/(app)/page-session";
 import { PageHeader } from "~/components/empty-state";
 import { AccountSection } from "~/components/settings/account-section";
+import { AlertTargetsSection } from "~/components/settings/alert-targets-section";
 import { TokensSection } from "~/components/settings/tokens-section";
 import { UsersSection } from "~/components/settings/users-section";
 import { Alert } from "~/components/ui/alert";
@@ -15,7 +16,7 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: t("title") };
 }
 
-const ADMIN_TABS = ["users", "tokens", "account"] as const;
+const ADMIN_TABS = ["users", "tokens", "alerts", "account"] as const;
 type Tab = (typeof ADMIN_TABS)[number];
 
 export default async function SettingsPage({ searchParams }: { searchParams: Promise<{ tab?: string | string[] }> }) {
@@ -27,9 +28,15 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
 
   if (tab === "users") await api.user.list.prefetch();
   if (tab === "tokens") await api.token.list.prefetch();
+  if (tab === "alerts") await api.alertTarget.list.prefetch();
 
   const t = await getTranslations("settings");
-  const tabLabels: Record<Tab, string> = { users: t("tabs.users"), tokens: t("tabs.tokens"), account: t("tabs.account") };
+  const tabLabels: Record<Tab, string> = {
+    users: t("tabs.users"),
+    tokens: t("tabs.tokens"),
+    alerts: t("tabs.alerts"),
+    account: t("tabs.account"),
+  };
   return (
     <HydrateClient>
       <PageHeader title={t("title")} />
@@ -62,6 +69,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       ) : null}
       {tab === "users" ? <UsersSection currentUserId={me.user.id} /> : null}
       {tab === "tokens" ? <TokensSection /> : null}
+      {tab === "alerts" ? <AlertTargetsSection /> : null}
       {tab === "account" ? <AccountSection email={me.user.email} name={me.user.name} role={me.role} /> : null}
     </HydrateClient>
   );

@@ -30,7 +30,7 @@ export const failureDetail = (failure: { message: string; reason?: ErrorReason; 
   failure.reason ? encodeReason({ reason: failure.reason, params: failure.params ?? {}, message: failure.message }) : failure.message;
 
 /** `detail` as clients get it: a code ("redeploy-failed"…) or English text, plus the failure's reason and params. */
-function parseDetail(detail: string | null): { detail: string | null; detailReason: ErrorReason | null; detailParams: ErrorParams } {
+export function parseDetail(detail: string | null): { detail: string | null; detailReason: ErrorReason | null; detailParams: ErrorParams } {
   const failure = detail === null ? null : decodeReason(detail);
   if (failure && isErrorReason(failure.reason) && failure.message !== undefined) {
     return { detail: failure.message, detailReason: failure.reason, detailParams: failure.params ?? {} };

@@ -7,6 +7,7 @@ import type { Actor } from "../actor";
 import { ArchiveRejectedError } from "../archive/errors";
 import { extractSnapshotArchive } from "../archive/extractor";
 import { audited } from "../audit";
+import { notifyAlert } from "../alerts/notify";
 import { badRequest, conflict, DomainError } from "../errors";
 import type { LockLease } from "../keyed-lock";
 import type { OperationHandle } from "../operations";
@@ -76,17 +77,40 @@ export async function restoreSnapshot(deps: EngineDeps, actor: Actor, request: R
   try {
     const plan = await planRestore(deps, request);
     const entry = { action: auditAction(plan.row.kind), target: request.snapshotId, detail: { workloadId: request.workloadId } };
-    return await audited(
-      deps,
-      actor,
-      entry,
-      () => runRestore(deps, actor, request, plan),
-      (result) => ({
-        detail: { restoreRunId: result.restoreRunId, downtimeMs: result.downtimeMs },
-      }),
+    return await alertingOutcome(deps, request.workloadId, () =>
+      audited(
+        deps,
+        actor,
+        entry,
+        () => runRestore(deps, actor, request, plan),
+        (result) => ({
+          detail: { restoreRunId: result.restoreRunId, downtimeMs: result.downtimeMs },
+        }),
+      ),
     );
   } finally {
     deps.restores.release(request.workloadId);
+  }
+}
+
+/** Tells the alert targets how a restore ended (failures; successes for those that asked). */
+async function alertingOutcome(deps: EngineDeps, workloadId: string, restore: () => Promise<RestoreResult>): Promise<RestoreResult> {
+  const workload = await deps.db.workload.findUnique({ where: { id: workloadId }, select: { id: true, name: true } });
+  const about = { workload: workload ?? undefined, at: new Date() };
+  try {
+    const result = await restore();
+    notifyAlert(deps, { ...about, event: "restore-succeeded", runId: result.restoreRunId, message: "Snapshot restored" });
+    return result;
+  } catch (error) {
+    const failure = publicFailure(error);
+    notifyAlert(deps, {
+      ...about,
+      event: "restore-failed",
+      message: `Restore failed: ${failure.message}`,
+      reason: failure.reason ?? "unexpected",
+      params: failure.params,
+    });
+    throw error;
   }
 }
 

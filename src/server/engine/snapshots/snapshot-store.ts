@@ -165,7 +165,7 @@ export async function deleteSnapshot(deps: EngineDeps, actor: Actor, id: string)
   return { fileWasMissing };
 }
 
-/** A pinned snapshot is never pruned automatically (pre-restore retention; schedules' retention). */
+/** A pinned snapshot is never pruned automatically (pre-restore retention, the workload's retention policy). */
 export async function pinSnapshot(deps: EngineDeps, actor: Actor, input: { id: string; pinned: boolean }): Promise<SnapshotView> {
   const { db } = deps;
   const { id, pinned } = input;

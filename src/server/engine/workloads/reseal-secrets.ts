@@ -4,10 +4,10 @@ import { sealedKeyId } from "../secret-box";
 import { sealEnvVar, storedEnvVarSchema, type StoredEnvVar } from "./workload-config";
 
 export interface ResealReport {
-  /** workloads whose stored env changed */
+  /** rows whose stored secrets changed: workloads' env, alert targets' URLs */
   resealed: number;
-  /** secret values no key of the box opens (another key, or damaged): left as they are, deploying them fails clearly */
-  unreadable: { workloadId: string; key: string }[];
+  /** secret values no key of the box opens (another key, or damaged): left as they are, using them fails clearly */
+  unreadable: ({ workloadId: string; key: string } | { alertTargetId: string })[];
 }
 
 /**
@@ -42,6 +42,20 @@ export async function resealSecrets(deps: Pick<EngineDeps, "db" | "secrets">): P
       });
       if (!changed) continue;
       await tx.workload.update({ where: { id: row.id }, data: { env: JSON.stringify(next) } });
+      report.resealed++;
+    }
+    // Alert target URLs (they may hold a webhook's secret) are always sealed.
+    for (const row of await tx.alertTarget.findMany({ select: { id: true, urlSealed: true } })) {
+      if (sealedKeyId(row.urlSealed) === secrets.keyId) continue;
+      let plain: string;
+      try {
+        plain = secrets.open(row.urlSealed);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        report.unreadable.push({ alertTargetId: row.id });
+        continue;
+      }
+      await tx.alertTarget.update({ where: { id: row.id }, data: { urlSealed: secrets.seal(plain) } });
       report.resealed++;
     }
   });

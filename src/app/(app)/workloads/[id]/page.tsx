@@ -19,6 +19,8 @@ export default async function WorkloadPage({ params }: { params: Promise<{ id: s
     api.snapshot.snapshotable.prefetch({ workloadId: id }),
     api.snapshot.list.prefetch({ workloadId: id }),
     api.snapshot.restoreRuns.prefetch({ workloadId: id }),
+    api.schedule.list.prefetch({ workloadId: id }),
+    api.retention.get.prefetch({ workloadId: id }),
   ]);
   return (
     <HydrateClient>

@@ -1,0 +1,5 @@
+import type { RouterOutputs } from "~/trpc/react";
+
+export type DashboardOverview = RouterOutputs["dashboard"]["overview"];
+export type DashboardWorkload = DashboardOverview["workloads"][number];
+export type DashboardFailure = DashboardOverview["recentFailures"][number];

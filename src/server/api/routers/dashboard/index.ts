@@ -1,0 +1,4 @@
+import { router } from "~/server/api/procedures";
+import { overviewProcedure } from "./overview";
+
+export const dashboardRouter = router({ overview: overviewProcedure });
