@@ -1,3 +1,5 @@
+import type { AlertEvent } from "~/shared/alerts";
+
 export interface AlertDeliveryOptions {
   /** the waits before each retry, in order; a delivery is tried once more than there are delays */
   retryDelaysMs: number[];
@@ -14,6 +16,8 @@ export class AlertDeliveries {
   readonly retryDelaysMs: readonly number[];
   readonly timeoutMs: number;
   private readonly inFlight = new Set<Promise<void>>();
+  /** lasting conditions already told (the disk nearly full): told again only after they cleared */
+  readonly standing = new Set<AlertEvent>();
 
   constructor(options: AlertDeliveryOptions = { retryDelaysMs: [2_000, 10_000, 60_000], timeoutMs: 10_000 }) {
     this.retryDelaysMs = [...options.retryDelaysMs];

@@ -11,8 +11,6 @@ export class ScheduleTasks {
   private readonly startedDue = new Map<string, number>();
   private readonly waiting: (() => void)[] = [];
   private slotsTaken = 0;
-  /** the last disk check found the snapshot disk nearly full (and alerted) */
-  diskLowNotified = false;
   /** set by the running scheduler; a no-op where none runs (CLI) */
   wake: () => void = () => {};
 

@@ -27,7 +27,7 @@ export async function snapshotDisk(deps: Pick<EngineDeps, "dataDir" | "diskLowPe
 export async function checkSnapshotDisk(deps: EngineDeps): Promise<void> {
   const disk = await snapshotDisk(deps).catch(() => null);
   if (!disk) return;
-  if (disk.low && !deps.schedules.diskLowNotified) {
+  if (disk.low && !deps.alerts.standing.has("disk-low")) {
     const percent = Math.round((disk.freeBytes / disk.totalBytes) * 1000) / 10;
     notifyAlert(deps, {
       event: "disk-low",
@@ -37,5 +37,6 @@ export async function checkSnapshotDisk(deps: EngineDeps): Promise<void> {
       at: new Date(),
     });
   }
-  deps.schedules.diskLowNotified = disk.low;
+  if (disk.low) deps.alerts.standing.add("disk-low");
+  else deps.alerts.standing.delete("disk-low");
 }
