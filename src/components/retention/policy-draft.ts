@@ -35,12 +35,3 @@ export function readDraft(draft: PolicyDraft): { policy: RetentionPolicy | null;
 /** The rules a policy uses, in KEEP_RULES order, with their counts. */
 export const activeRules = (policy: RetentionPolicy): { rule: KeepRule; count: number }[] =>
   KEEP_RULES.filter((rule) => policy[rule] > 0).map((rule) => ({ rule, count: policy[rule] }));
-
-/** The browser's own zone, the default for a new policy. */
-export const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-
-/** The zones the browser knows, for the time zone field's suggestions (UTC first: not every engine lists it). */
-export function knownTimeZones(): string[] {
-  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  return ["UTC", ...zones.filter((zone) => zone !== "UTC")];
-}

@@ -7,13 +7,12 @@ import { Button } from "~/components/ui/button";
 import { Checkbox } from "~/components/ui/checkbox";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
+import { browserTimeZone, TimeZoneInput } from "~/components/ui/time-zone-input";
 import { describeError } from "~/components/ui/trpc-error";
 import { KEEP_MAX, KEEP_RULES, type RetentionPolicy } from "~/shared/retention";
 import { api } from "~/trpc/react";
-import { browserTimeZone, defaultDraft, draftOf, knownTimeZones, type PolicyDraft, readDraft } from "./policy-draft";
+import { defaultDraft, draftOf, type PolicyDraft, readDraft } from "./policy-draft";
 import { RetentionPreview } from "./retention-preview";
-
-const ZONES_LIST_ID = "retention-time-zones";
 
 /**
  * Edits a workload's policy in place: the counts, the time zone and whether manual and
@@ -33,7 +32,6 @@ export function RetentionForm({
   const tc = useTranslations("common");
   // Mounted only once Edit is pressed: the browser's zone and zone list never meet server rendering.
   const [draft, setDraft] = useState<PolicyDraft>(() => (current ? draftOf(current) : defaultDraft(browserTimeZone())));
-  const [zones] = useState(knownTimeZones);
   // The zone's problem waits for the field to be left (or a save): "Europe/Ber" is not wrong yet, only unfinished.
   const [zoneChecked, setZoneChecked] = useState(false);
   const { policy, problems } = readDraft(draft);
@@ -95,38 +93,21 @@ export function RetentionForm({
         error={zoneChecked && problems.timezone ? t("problems.timezone") : undefined}
       >
         {(p) => (
-          <>
-            <Input
-              {...p}
-              list={ZONES_LIST_ID}
-              autoComplete="off"
-              spellCheck={false}
-              required
-              maxLength={64}
-              className="max-w-sm"
-              value={draft.timezone}
-              onChange={(e) => set({ timezone: e.target.value })}
-              onBlur={() => setZoneChecked(true)}
-            />
-            <datalist id={ZONES_LIST_ID}>
-              {zones.map((zone) => (
-                <option key={zone} value={zone} />
-              ))}
-            </datalist>
-          </>
+          <TimeZoneInput
+            {...p}
+            className="max-w-sm"
+            value={draft.timezone}
+            onChange={(timezone) => set({ timezone })}
+            onBlur={() => setZoneChecked(true)}
+          />
         )}
       </FormField>
-      <div className="flex flex-col gap-1">
-        <Checkbox
-          label={t("fields.includeManual")}
-          aria-describedby="retention-include-manual-hint"
-          checked={draft.includeManual}
-          onChange={(e) => set({ includeManual: e.target.checked })}
-        />
-        <p id="retention-include-manual-hint" className="text-xs text-muted-foreground">
-          {t("fields.includeManualHint")}
-        </p>
-      </div>
+      <Checkbox
+        label={t("fields.includeManual")}
+        checked={draft.includeManual}
+        onChange={(e) => set({ includeManual: e.target.checked })}
+        hint={t("fields.includeManualHint")}
+      />
       <RetentionPreview workloadId={workloadId} policy={policy} />
       <ErrorAlert message={error ? t("saveFailed", { message: error.message || t("saveFailedUnknown") }) : null} />
       <p className="text-xs text-muted-foreground">{t("saveNote")}</p>

@@ -2,11 +2,12 @@
 
 import { useFormatter, useTranslations } from "next-intl";
 import type * as React from "react";
-import { useId, useMemo, useState } from "react";
+import { useState } from "react";
 import { Checkbox } from "~/components/ui/checkbox";
 import { FormDialog } from "~/components/ui/form-dialog";
 import { FormField } from "~/components/ui/form-field";
 import { Input } from "~/components/ui/input";
+import { browserTimeZone, TimeZoneInput } from "~/components/ui/time-zone-input";
 import { ChoiceSelect } from "~/components/ui/select";
 import { describeError, reasonText, type Translator } from "~/components/ui/trpc-error";
 import { useRequestDialog } from "~/components/ui/use-request-dialog";
@@ -38,8 +39,6 @@ interface Draft {
   enabled: boolean;
 }
 
-const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-
 function draftOf(schedule: ScheduleView | undefined): Draft {
   if (!schedule)
     return {
@@ -48,7 +47,7 @@ function draftOf(schedule: ScheduleView | undefined): Draft {
       hour: "3",
       weekday: 1,
       cron: "0 3 * * *",
-      timezone: browserZone(),
+      timezone: browserTimeZone(),
       quiesce: false,
       enabled: true,
     };
@@ -69,12 +68,6 @@ function draftOf(schedule: ScheduleView | undefined): Draft {
 function draftCron(d: Draft): string {
   if (d.preset === "custom") return d.cron;
   return presetCron(d.preset, { minute: Number(d.minute), hour: Number(d.hour), weekday: d.weekday });
-}
-
-// Every zone the browser knows, for the time zone field's suggestions.
-function knownZones(): string[] {
-  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  return zones.includes("UTC") ? zones : ["UTC", ...zones];
 }
 
 /**
@@ -153,28 +146,8 @@ export function ScheduleDialog({
         {(p) => <TimeZoneInput {...p} value={draft.timezone} onChange={(timezone) => set({ timezone })} />}
       </FormField>
       <Preview cron={cron} timezone={draft.timezone} />
-      <div className="flex flex-col gap-1.5">
-        <Checkbox
-          label={t("quiesce")}
-          checked={draft.quiesce}
-          onChange={(e) => set({ quiesce: e.target.checked })}
-          aria-describedby="schedule-quiesce-hint"
-        />
-        <p id="schedule-quiesce-hint" className="pl-6 text-xs text-muted-foreground">
-          {t("quiesceHint")}
-        </p>
-      </div>
-      <div className="flex flex-col gap-1.5">
-        <Checkbox
-          label={t("enabled")}
-          checked={draft.enabled}
-          onChange={(e) => set({ enabled: e.target.checked })}
-          aria-describedby="schedule-enabled-hint"
-        />
-        <p id="schedule-enabled-hint" className="pl-6 text-xs text-muted-foreground">
-          {t("enabledHint")}
-        </p>
-      </div>
+      <Checkbox label={t("quiesce")} checked={draft.quiesce} onChange={(e) => set({ quiesce: e.target.checked })} hint={t("quiesceHint")} />
+      <Checkbox label={t("enabled")} checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} hint={t("enabledHint")} />
       {schedule ? null : <RetentionNote workloadId={workloadId} />}
     </FormDialog>
   );
@@ -232,40 +205,6 @@ function TimeFields({ draft, set }: { draft: Draft; set: (patch: Partial<Draft>)
       )}
       <NumberField id="schedule-minute" label={t("minute")} max={59} value={draft.minute} onChange={(minute) => set({ minute })} />
     </div>
-  );
-}
-
-function TimeZoneInput({
-  value,
-  onChange,
-  ...field
-}: {
-  id: string;
-  "aria-invalid"?: true;
-  "aria-describedby"?: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  const listId = useId();
-  const zones = useMemo(knownZones, []);
-  return (
-    <>
-      <Input
-        {...field}
-        required
-        autoComplete="off"
-        spellCheck={false}
-        list={listId}
-        maxLength={64}
-        value={value}
-        onChange={(e) => onChange(e.target.value.trim())}
-      />
-      <datalist id={listId}>
-        {zones.map((zone) => (
-          <option key={zone} value={zone} />
-        ))}
-      </datalist>
-    </>
   );
 }
 

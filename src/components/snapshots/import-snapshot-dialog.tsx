@@ -176,18 +176,13 @@ export function ImportSnapshotDialog({
           {file && state.step === "form" ? (
             <p className="-mt-2 text-xs text-muted-foreground">{t("fileChosen", { name: file.name, size: bytes(file.size) })}</p>
           ) : null}
-          <div className="flex flex-col gap-1.5">
-            <Checkbox
-              label={t("keepSpecialBits")}
-              checked={keepSpecialBits}
-              disabled={active}
-              onChange={(e) => setKeepSpecialBits(e.target.checked)}
-              aria-describedby="import-keep-special-bits-hint"
-            />
-            <p id="import-keep-special-bits-hint" className="pl-6 text-xs text-muted-foreground">
-              {t("keepSpecialBitsHint")}
-            </p>
-          </div>
+          <Checkbox
+            label={t("keepSpecialBits")}
+            checked={keepSpecialBits}
+            disabled={active}
+            onChange={(e) => setKeepSpecialBits(e.target.checked)}
+            hint={t("keepSpecialBitsHint")}
+          />
           {state.step === "uploading" ? (
             <div className="flex flex-col gap-1.5">
               <div className="flex flex-wrap justify-between gap-x-4 text-sm">

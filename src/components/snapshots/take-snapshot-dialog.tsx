@@ -78,17 +78,12 @@ export function TakeSnapshotDialog({
         <FormField id="snapshot-label" label={t("label")} hint={t("labelHint", { max: LABEL_MAX_LENGTH })}>
           {(p) => <Input {...p} autoComplete="off" maxLength={LABEL_MAX_LENGTH} value={label} onChange={(e) => setLabel(e.target.value)} />}
         </FormField>
-        <div className="flex flex-col gap-1.5">
-          <Checkbox
-            label={t("quiesce")}
-            checked={quiesce}
-            onChange={(e) => setQuiesce(e.target.checked)}
-            aria-describedby="snapshot-quiesce-hint"
-          />
-          <p id="snapshot-quiesce-hint" className="pl-6 text-xs text-muted-foreground">
-            {running ? t("quiesceHintRunning") : t("quiesceHintStopped")}
-          </p>
-        </div>
+        <Checkbox
+          label={t("quiesce")}
+          checked={quiesce}
+          onChange={(e) => setQuiesce(e.target.checked)}
+          hint={running ? t("quiesceHintRunning") : t("quiesceHintStopped")}
+        />
         <ConfirmFooter disabled={pending || disabled} confirmLabel={t("confirm")} />
       </form>
     </ActionDialog>
