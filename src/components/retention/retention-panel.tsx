@@ -3,6 +3,7 @@
 import { useTranslations } from "next-intl";
 import { useEffect, useId, useRef, useState } from "react";
 import { Alert } from "~/components/ui/alert";
+import { DismissibleAlert } from "~/components/ui/dismissible-alert";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { describeError } from "~/components/ui/trpc-error";
@@ -19,7 +20,7 @@ type Notice = { type: "saved" } | { type: "applied"; result: ApplyResult };
  */
 export function RetentionPanel({ workloadId, isAdmin }: { workloadId: string; isAdmin: boolean }) {
   const t = useTranslations("retention");
-  const tc = useTranslations("common");
+  const _tc = useTranslations("common");
   const titleId = useId();
   const policy = api.retention.get.useQuery({ workloadId });
   const [editing, setEditing] = useState(false);
@@ -64,24 +65,19 @@ export function RetentionPanel({ workloadId, isAdmin }: { workloadId: string; is
       </CardHeader>
       <CardContent className="flex flex-col gap-3">
         {notice ? (
-          <Alert
+          <DismissibleAlert
             variant={notice.type === "applied" && notice.result.skipped ? "warning" : "success"}
             role="status"
-            className="flex flex-wrap items-start justify-between gap-2"
+            onDismiss={() => setNotice(null)}
           >
-            <span>
-              {notice.type === "saved"
-                ? t("saved")
-                : notice.result.skipped === "restore-running"
-                  ? t("skippedRestoreRunning")
-                  : notice.result.skipped === "no-policy"
-                    ? t("skippedNoPolicy")
-                    : t("applied", { count: notice.result.removed.length })}
-            </span>
-            <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => setNotice(null)}>
-              {tc("dismiss")}
-            </Button>
-          </Alert>
+            {notice.type === "saved"
+              ? t("saved")
+              : notice.result.skipped === "restore-running"
+                ? t("skippedRestoreRunning")
+                : notice.result.skipped === "no-policy"
+                  ? t("skippedNoPolicy")
+                  : t("applied", { count: notice.result.removed.length })}
+          </DismissibleAlert>
         ) : null}
         {policy.isPending ? (
           <p className="text-sm text-muted-foreground">{t("loading")}</p>

@@ -2,8 +2,8 @@
 
 import { useTranslations } from "next-intl";
 import { useFormatBytes } from "~/components/format/use-format";
-import { Alert } from "~/components/ui/alert";
-import { Button, RowButton } from "~/components/ui/button";
+import { DismissibleAlert } from "~/components/ui/dismissible-alert";
+import { RowButton } from "~/components/ui/button";
 import { ConfirmDialog } from "~/components/ui/form-dialog";
 import { describeError } from "~/components/ui/trpc-error";
 import { useRequestDialog } from "~/components/ui/use-request-dialog";
@@ -65,20 +65,10 @@ export function DeleteSnapshotDialog({
 /** What the list says after a delete: a plain note, or that the file was already gone. */
 export function DeletedNotice({ deleted, onDismiss }: { deleted: DeletedSnapshot; onDismiss: () => void }) {
   const t = useTranslations("snapshotDelete");
-  const tc = useTranslations("common");
   return (
-    <Alert
-      variant={deleted.fileWasMissing ? "warning" : "success"}
-      role="status"
-      className="flex flex-wrap items-start justify-between gap-2"
-    >
-      <span>
-        {t("deleted", { name: deleted.name })}
-        {deleted.fileWasMissing ? ` ${t("fileWasMissing")}` : null}
-      </span>
-      <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={onDismiss}>
-        {tc("dismiss")}
-      </Button>
-    </Alert>
+    <DismissibleAlert variant={deleted.fileWasMissing ? "warning" : "success"} role="status" onDismiss={onDismiss}>
+      {t("deleted", { name: deleted.name })}
+      {deleted.fileWasMissing ? ` ${t("fileWasMissing")}` : null}
+    </DismissibleAlert>
   );
 }

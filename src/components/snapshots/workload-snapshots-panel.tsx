@@ -4,7 +4,7 @@ import { useTranslations } from "next-intl";
 import { useId, useRef, useState } from "react";
 import { useFormatBytes } from "~/components/format/use-format";
 import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
+import { DismissibleAlert } from "~/components/ui/dismissible-alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { describeError, firstFieldError, operationErrorText, type Translator } from "~/components/ui/trpc-error";
 import type { WorkloadView } from "~/components/workloads/options";
@@ -33,7 +33,7 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
   const tw = useTranslations("workloads");
   const tp = useTranslations("snapshotProgress");
   const root = useTranslations() as unknown as Translator;
-  const tc = useTranslations("common");
+  const _tc = useTranslations("common");
   const bytes = useFormatBytes();
   const snapshotName = useSnapshotName();
   const titleId = useId();
@@ -125,48 +125,35 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
           <OperationProgress key={o.event.operationId} operation={o} />
         ))}
         {notice?.type === "captured" ? (
-          <Alert variant="success" role="status" className="flex flex-wrap items-start justify-between gap-2">
-            <span>
-              {t("captured", { name: snapshotName(notice.snapshot), size: bytes(notice.snapshot.size) })}
-              {notice.snapshot.capturedLive ? ` ${t("capturedLive")}` : null}
-            </span>
-            <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => setNotice(null)}>
-              {tc("dismiss")}
-            </Button>
-          </Alert>
+          <DismissibleAlert variant="success" role="status" onDismiss={() => setNotice(null)}>
+            {t("captured", { name: snapshotName(notice.snapshot), size: bytes(notice.snapshot.size) })}
+            {notice.snapshot.capturedLive ? ` ${t("capturedLive")}` : null}
+          </DismissibleAlert>
         ) : null}
         {notice?.type === "captureFailed" ? (
-          <Alert variant="destructive" role="alert" className="flex flex-wrap items-start justify-between gap-2">
-            <span className="break-words">{t("captureFailed", { message: notice.message })}</span>
-            <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => setNotice(null)}>
-              {tc("dismiss")}
-            </Button>
-          </Alert>
+          <DismissibleAlert variant="destructive" role="alert" onDismiss={() => setNotice(null)}>
+            {t("captureFailed", { message: notice.message })}
+          </DismissibleAlert>
         ) : null}
         {notice?.type === "deleted" ? <DeletedNotice deleted={notice.deleted} onDismiss={() => setNotice(null)} /> : null}
         {foreign ? (
-          <Alert
+          <DismissibleAlert
             variant={foreign.event.error ? (foreign.savingUndoCopy ? "warning" : "destructive") : "info"}
             role={foreign.event.error ? "alert" : "status"}
-            className="flex flex-wrap items-start justify-between gap-2"
+            onDismiss={() => progress.dismiss(foreign.event.operationId)}
           >
-            <span className="break-words">
-              {foreign.event.error
-                ? foreign.savingUndoCopy
-                  ? tp("otherUndoCopyFailed", { message: operationErrorText(root, foreign.event) })
-                  : tp("otherFailed", { kind: foreign.event.kind, message: operationErrorText(root, foreign.event) })
-                : tp("otherFinished", { kind: foreign.event.kind })}
-            </span>
-            <Button variant="ghost" size="sm" className="-my-1 h-7" onClick={() => progress.dismiss(foreign.event.operationId)}>
-              {tc("dismiss")}
-            </Button>
-          </Alert>
+            {foreign.event.error
+              ? foreign.savingUndoCopy
+                ? tp("otherUndoCopyFailed", { message: operationErrorText(root, foreign.event) })
+                : tp("otherFailed", { kind: foreign.event.kind, message: operationErrorText(root, foreign.event) })
+              : tp("otherFinished", { kind: foreign.event.kind })}
+          </DismissibleAlert>
         ) : null}
         {list.isPending ? (
           <p className="text-sm text-muted-foreground">{t("loading")}</p>
         ) : !list.data ? (
           <Alert variant="destructive" role="alert">
-            {t("loadFailed", { message: list.error?.message ?? "" })}
+            {t("loadFailed", { message: describeError(list.error)?.message ?? "" })}
           </Alert>
         ) : list.data.length === 0 ? (
           <p className="text-sm text-muted-foreground">{isAdmin ? t("emptyAdmin") : t("empty")}</p>
