@@ -144,6 +144,16 @@ describe("scheduled runs on the real engine", () => {
     expect(later.safety).toBe("stale");
     expect(later.missedDueAt!.getTime()).toBeGreaterThan(snapshot.createdAt.getTime());
   });
+
+  it("does not call a workload stale for due times before its schedule was set", async () => {
+    const w = await withData();
+    await createSnapshot(engineDeps, testActor, { workloadId: w.id });
+    const at = (minutes: number) => ({ ...engineDeps, clock: { ...engineDeps.clock, now: () => new Date(Date.now() + minutes * 60_000) } });
+    // Two days later an hourly schedule is added: the 47 hours it did not exist for are no missed runs.
+    await upsertSchedule(at(48 * 60), testActor, { workloadId: w.id, cron: "0 * * * *" });
+    const row = (await dashboardOverview(at(48 * 60 + 10), testActor)).workloads.find((x) => x.id === w.id)!;
+    expect(row).toMatchObject({ safety: "ok", missedDueAt: null });
+  });
 });
 
 describe("disk alerts", () => {

@@ -8,6 +8,7 @@ import { createEngineDeps } from "~/server/create-engine-deps";
 import { systemActor } from "~/server/engine/actor";
 import type { EngineDeps } from "~/server/engine/deps";
 import { pruneWorkload, setRetention } from "~/server/engine/retention/retention";
+import type { Db } from "~/server/db";
 import type { Clock } from "~/server/engine/clock";
 import { startScheduleRun } from "~/server/engine/schedules/schedule-run";
 import { Scheduler } from "~/server/engine/schedules/scheduler";
@@ -382,5 +383,29 @@ describe("retention after scheduled runs", () => {
     deps.restores.release(w.id);
     expect((await pruneWorkload(deps, admin, w.id)).removed).toHaveLength(1);
     expect(await database.db.snapshot.count({ where: { workloadId: w.id } })).toBe(1);
+  });
+
+  it("keeps a snapshot pinned after the policy was read, and its file", async () => {
+    const clock = new TestClock(Date.now());
+    const plain = newDeps(clock);
+    const w = await makeWorkload(plain);
+    await setRetention(plain, admin, { workloadId: w.id, policy: keepOnly({ keepLast: 1, includeManual: true }) });
+    const old = await createSnapshot(plain, admin, { workloadId: w.id });
+    await createSnapshot(plain, admin, { workloadId: w.id });
+    // An admin pins the old snapshot just after pruning has read the workload's snapshots.
+    const db = database.db.$extends({
+      query: {
+        snapshot: {
+          async findMany({ args, query }) {
+            const rows = await query(args);
+            await database.db.snapshot.update({ where: { id: old.id }, data: { pinned: true } });
+            return rows;
+          },
+        },
+      },
+    }) as unknown as Db;
+    expect(await pruneWorkload({ ...plain, db }, admin, w.id)).toEqual({ removed: [] });
+    expect(await database.db.snapshot.findUnique({ where: { id: old.id } })).toMatchObject({ pinned: true });
+    await expect(fs.stat(path.join(plain.dataDir, "snapshots", w.id, `${old.id}.tar.gz`))).resolves.toBeTruthy();
   });
 });
