@@ -14,6 +14,9 @@
 #   7zip            7zz: the same, with 7-Zip
 #   git             restored git repositories are also checked with the host's git fsck
 #   restic          restic: the retention rule is compared with restic's own forget
+#   openssh-server  /usr/sbin/sshd + ssh-keygen: SFTP storage targets are tested against a real sshd that the
+#                   harness starts on a loopback port with its own keys and config (test/support/sftp-server.ts);
+#                   the package's own service is never started (policy-rc.d denies it during the install)
 # Idempotent and fast when everything is present (no apt call at all). Debian/Ubuntu only.
 set -euo pipefail
 
@@ -66,6 +69,8 @@ check_all() {
   have 7zz || need 7zip 7zz
   have git || need git git
   have restic || need restic restic
+  [ -x /usr/sbin/sshd ] || need openssh-server /usr/sbin/sshd
+  have ssh-keygen || need openssh-server ssh-keygen
 }
 
 check_all
@@ -90,8 +95,21 @@ if ! have apt-get; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# No package may start a system service (openssh-server would start the system sshd): deny it the way
+# Debian's policy-rc.d protocol allows, for the length of the install, unless a policy is already in place.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Not started now, and not at the next boot either: a system sshd would offer root logins on port 22.
+if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ -d /run/systemd/system ] && have systemctl; then
+  systemctl disable --quiet ssh.service ssh.socket 2>/dev/null || true
+fi
 
 # Report what was installed, then make sure it actually fixed everything.
 for pkg in "${missing[@]}"; do log "installed $pkg (${reason[$pkg]})"; done

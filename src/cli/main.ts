@@ -104,10 +104,12 @@ program
   .action(async () => {
     // Refused while the server (or a recover) holds the data dir: it would keep the old key.
     const report = await withDeps(rotateSecretKey, { lockDataDir: true });
-    console.log(`new secret key in place; re-sealed the secrets of ${report.resealed} workload(s) and alert target(s)`);
+    console.log(`new secret key in place; re-sealed the secrets of ${report.resealed} workload(s), alert target(s) and storage target(s)`);
     for (const u of report.unreadable) {
       if ("alertTargetId" in u)
         console.error(`berth: alert target ${u.alertTargetId}: its URL was sealed with an unknown key; enter it again`);
+      else if ("storageTargetId" in u)
+        console.error(`berth: storage target ${u.storageTargetId}: its password or key was sealed with an unknown key; enter it again`);
       else console.error(`berth: workload ${u.workloadId}: ${u.key} was sealed with an unknown key; enter it again`);
     }
   });

@@ -8,6 +8,7 @@ import { KeyedLock } from "./engine/keyed-lock";
 import { OperationHub } from "./engine/operations";
 import { RestoreTasks } from "./engine/restore/restore-tasks";
 import { ScheduleTasks } from "./engine/schedules/schedule-tasks";
+import { CopyTasks } from "./engine/storage/copy-tasks";
 import { createSignInLimiter } from "./engine/sign-in";
 import { logger } from "./logger";
 import { lazySecretBox } from "./secret-key";
@@ -18,7 +19,7 @@ import { lazySecretBox } from "./secret-key";
  * the bench's children and the tests; `overrides` puts a fake at a seam a test is not testing.
  */
 export function createEngineDeps(db: Db, settings: EngineSettings, overrides: Partial<EngineDeps> = {}): EngineDeps {
-  const { dockerHost, dockerNetwork, maxConcurrentCaptures, ...rest } = settings;
+  const { dockerHost, dockerNetwork, maxConcurrentCaptures, verifyIntervalMs, ...rest } = settings;
   return {
     ...rest,
     db,
@@ -29,6 +30,7 @@ export function createEngineDeps(db: Db, settings: EngineSettings, overrides: Pa
     restores: new RestoreTasks(),
     schedules: new ScheduleTasks(maxConcurrentCaptures),
     alerts: new AlertDeliveries(),
+    copies: new CopyTasks({ verifyIntervalMs }),
     signInLimiter: createSignInLimiter(),
     secrets: lazySecretBox(settings.dataDir),
     log: logger,

@@ -42,6 +42,14 @@ export const engineEnvShape = {
   BERTH_SCHEDULE_JITTER_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   // The snapshot filesystem counts as nearly full below this much free space, in percent (dashboard, alert).
   BERTH_DISK_LOW_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  // Each workload's newest snapshot and its off-host copies are verified again this often, in hours; 0 turns it off.
+  BERTH_VERIFY_INTERVAL_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
+  // A test restore's check command is tried until it succeeds for this long: a database in the sandbox needs time to start.
+  BERTH_TEST_RESTORE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(90),
 };
 
 export class InvalidConfigurationError extends Error {
@@ -74,5 +82,7 @@ export function engineSettingsFromEnv(source: Record<string, string | undefined>
     maxConcurrentCaptures: e.BERTH_MAX_CONCURRENT_CAPTURES,
     scheduleJitterMs: e.BERTH_SCHEDULE_JITTER_SECONDS * 1000,
     diskLowPercent: e.BERTH_DISK_LOW_PERCENT,
+    verifyIntervalMs: e.BERTH_VERIFY_INTERVAL_HOURS * 3600_000,
+    testRestoreCheckMs: e.BERTH_TEST_RESTORE_CHECK_SECONDS * 1000,
   };
 }

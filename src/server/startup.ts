@@ -4,6 +4,8 @@ import { systemActor } from "./engine/actor";
 import { recoverAtStart } from "./engine/restore/recovery";
 import { seedFirstAdmin } from "./engine/users";
 import { Scheduler } from "./engine/schedules/scheduler";
+import { CopyWorker } from "./engine/storage/copy-worker";
+import { recoverTestRestores } from "./engine/verify/test-restore";
 import { resealSecrets } from "./engine/workloads/reseal-secrets";
 import { removeNestedContainers } from "./engine/workloads/workloads";
 import { engineDeps } from "./engine-deps";
@@ -37,6 +39,10 @@ async function startupTasks(): Promise<void> {
   // of cut-short writes go, lost files are flagged; undo copies not saved yet are resumed.
   const recovered = await recoverAtStart(engineDeps, systemActor("berth:recovery"));
   for (const r of recovered) logger.warn(r, "recovered an interrupted restore");
+  // A test restore a stop cut short: its throwaway container and sandbox go, its record says so.
+  const tests = await recoverTestRestores(engineDeps);
+  if (tests.interrupted > 0 || tests.containers > 0 || tests.folders > 0)
+    logger.warn(tests, "cleaned up test restores cut short by a stop");
 
   const seeded = await seedFirstAdmin(engineDeps, { email: env.BERTH_ADMIN_EMAIL, password: env.BERTH_ADMIN_PASSWORD });
   if (seeded === "created") logger.info({ email: env.BERTH_ADMIN_EMAIL }, "created the first admin from BERTH_ADMIN_EMAIL");
@@ -49,4 +55,6 @@ async function startupTasks(): Promise<void> {
   // Last, on recovered data: a run a stop cut short is marked interrupted, a run missed while the
   // server was down is made up (once), and the schedules run from now on.
   await new Scheduler(engineDeps).start();
+  // Off-host copies a stop cut short resume; new snapshots are copied, and verified on their interval.
+  await new CopyWorker(engineDeps).start();
 }

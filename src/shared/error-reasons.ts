@@ -126,6 +126,36 @@ export const ERROR_REASONS = {
   "alert-delivery-redirected": ["status"],
   "alert-delivery-timeout": ["seconds"],
   "alert-delivery-unreachable": [],
+  // off-host copies, verification, test restores
+  // problem: TARGET_FOLDER_PROBLEMS (src/shared/storage.ts)
+  "target-folder-invalid": ["problem"],
+  "target-kind-fixed": [],
+  "remote-name-invalid": [],
+  "target-host-invalid": [],
+  "target-credentials-required": [],
+  "target-key-invalid": [],
+  "target-unreachable": ["detail"],
+  "target-auth-failed": [],
+  "target-host-key-mismatch": ["expected", "actual"],
+  "target-io-failed": ["detail"],
+  "target-space-full": [],
+  "target-disabled": [],
+  "target-in-use": [],
+  "copy-not-found-remote": [],
+  "copy-checksum-mismatch": [],
+  "copy-size-mismatch": [],
+  "copy-for-other-workload": [],
+  "snapshot-exists": [],
+  "no-copy-targets": [],
+  "verify-checksum-mismatch": [],
+  "test-restore-running": [],
+  "test-command-invalid": ["max"],
+  "test-restore-check-failed": ["exitCode"],
+  "test-restore-check-timeout": ["seconds"],
+  "test-restore-container-exited": ["exitCode"],
+  "test-restore-start-failed": ["cause"],
+  "test-restore-failed": [],
+  "test-restore-interrupted": [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ErrorReason = keyof typeof ERROR_REASONS;
@@ -133,7 +163,20 @@ export type ErrorParams = Record<string, string | number>;
 export const isErrorReason = (reason: unknown): reason is ErrorReason => typeof reason === "string" && Object.hasOwn(ERROR_REASONS, reason);
 
 /** What `notFound()` names, an ICU select value inside `errors.not-found` (so no hyphens). */
-export const ENTITIES = ["user", "apiToken", "project", "stage", "workload", "snapshot", "restoreRun", "schedule", "alertTarget"] as const;
+export const ENTITIES = [
+  "user",
+  "apiToken",
+  "project",
+  "stage",
+  "workload",
+  "snapshot",
+  "restoreRun",
+  "schedule",
+  "alertTarget",
+  "storageTarget",
+  "snapshotCopy",
+  "testRestore",
+] as const;
 export type Entity = (typeof ENTITIES)[number];
 
 /** What `action-failed` names: the container operation that failed (an ICU select value). */

@@ -1,7 +1,7 @@
 import { isOneOf } from "./codes";
 
 /** Long-running operations of the progress stream, translated as `snapshotProgress.kinds.<kind>`. */
-export const OPERATION_KINDS = ["capture", "import", "restore"] as const;
+export const OPERATION_KINDS = ["capture", "import", "restore", "copy", "verify", "fetch", "test-restore"] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /**
@@ -21,6 +21,11 @@ export const OPERATION_PHASES = [
   "swapping",
   "saving-undo-copy",
   "removing-old-data",
+  "copying",
+  "verifying",
+  "downloading",
+  "extracting",
+  "checking",
   "done",
   "failed",
 ] as const;

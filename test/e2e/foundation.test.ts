@@ -263,7 +263,7 @@ describe("user management", () => {
       await vpage.waitForURL((url) => url.pathname === "/");
       await vpage.getByRole("banner").getByText("Viewer", { exact: true }).waitFor();
       await vpage.goto("/settings?tab=tokens");
-      await vpage.getByText("Managing users, API tokens and alert targets requires the admin role.").waitFor();
+      await vpage.getByText("Managing users, API tokens, alert targets and storage targets requires the admin role.").waitFor();
       await vpage.getByRole("heading", { name: "Account" }).waitFor();
       expect(await vpage.getByRole("link", { name: "API tokens" }).count()).toBe(0);
       expect(await vpage.getByRole("heading", { name: "API tokens" }).count()).toBe(0);

@@ -122,7 +122,7 @@ describe("role matrix", () => {
     expect(Object.keys(entries).sort()).toEqual(mine);
     const others = allProcedurePaths().filter((p) => !mine.includes(p));
     expect(
-      others.every((p) => /^(workload|project|stage|snapshot|schedule|retention|dashboard|alertTarget)\./.test(p)),
+      others.every((p) => /^(workload|project|stage|snapshot|schedule|retention|dashboard|alertTarget|storageTarget)\./.test(p)),
       `unowned procedures: ${others}`,
     ).toBe(true);
   });

@@ -14,6 +14,7 @@ import { createSecretBox } from "~/server/engine/secret-box";
 import { resealSecrets } from "~/server/engine/workloads/reseal-secrets";
 import { deployWorkload, getWorkload, updateWorkload } from "~/server/engine/workloads/workloads";
 import { loadSecretBox, rotateSecretKey, secretKeyFile } from "~/server/secret-key";
+import { createStorageTarget } from "~/server/engine/storage/storage-targets";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { makeWorkload, testActor } from "../support/workload-fixtures";
 
@@ -155,6 +156,29 @@ describe("secret env values at rest", () => {
     const sealedAfter = (await db.alertTarget.findUniqueOrThrow({ where: { id: target.id } })).urlSealed;
     expect(sealedAfter).not.toBe(sealedBefore);
     expect(after.open(sealedAfter)).toBe(url);
+    expect(() => before.secrets.open(sealedAfter)).toThrow(/sealed with another secret key/);
+  });
+
+  it("re-seals storage targets' passwords and keys too when the key rotates, and never stores them in clear", async () => {
+    const before = { ...engineDeps, secrets: loadSecretBox(engineDeps.dataDir) };
+    const password = `pw-${randomBytes(12).toString("hex")}`;
+    const target = await createStorageTarget(before, testActor, {
+      kind: "sftp",
+      name: "rotate",
+      host: "backup.example.com",
+      port: 22,
+      username: "berth",
+      folder: "/backups",
+      password,
+    });
+    const sealedBefore = (await db.storageTarget.findUniqueOrThrow({ where: { id: target.id } })).secretSealed!;
+    expect(sealedBefore).not.toContain(password);
+
+    await rotateSecretKey(before);
+    const after = loadSecretBox(engineDeps.dataDir);
+    const sealedAfter = (await db.storageTarget.findUniqueOrThrow({ where: { id: target.id } })).secretSealed!;
+    expect(sealedAfter).not.toBe(sealedBefore);
+    expect(JSON.parse(after.open(sealedAfter))).toEqual({ password });
     expect(() => before.secrets.open(sealedAfter)).toThrow(/sealed with another secret key/);
   });
 });

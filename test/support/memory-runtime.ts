@@ -8,8 +8,10 @@ import {
   type ContainerSpec,
   type ContainerState,
   containerNameTaken,
+  type ExecResult,
   imagePullFailed,
   type RuntimeStatus,
+  type SandboxSpec,
 } from "~/server/engine/container-runtime";
 
 export interface MemoryContainer {
@@ -17,6 +19,8 @@ export interface MemoryContainer {
   name: string;
   /** the berth.workload label; undefined for a container Berth did not create */
   workloadId?: string;
+  /** the berth.test-restore label: a test restore's sandbox */
+  testRestoreId?: string;
   image: string;
   env: Record<string, string>;
   mounts: ContainerMount[];
@@ -39,6 +43,8 @@ export class MemoryRuntime implements ContainerRuntime {
   readonly volumes = new Map<string, Record<string, string>>();
   /** while false, every call rejects with connectError() and probe() says unreachable */
   reachable = true;
+  /** What `exec` in a sandbox answers; a test sets it (the default: exit 0, no output). */
+  execAnswer: (container: MemoryContainer, argv: string[]) => ExecResult = () => ({ exitCode: 0, output: "" });
   private readonly failures = new Map<Method, Error>();
   private nextId = 0;
 
@@ -145,8 +151,56 @@ export class MemoryRuntime implements ContainerRuntime {
     this.volumes.set(name, labels);
   }
 
+  async runSandbox(spec: SandboxSpec): Promise<void> {
+    this.enter("runSandbox");
+    if (this.containers.some((c) => c.name === spec.name)) throw containerNameTaken(spec.name);
+    const { testRestoreId, name, image, env, mounts } = spec;
+    this.add({ name, testRestoreId, image, env, mounts });
+  }
+
+  async exec(name: string, argv: string[]): Promise<ExecResult> {
+    this.enter("exec");
+    const c = this.sandbox(name);
+    // What Docker answers (409) for a stopped container.
+    if (c?.state !== "running") throw new Error(`container ${name} is not running`);
+    return this.execAnswer(c, argv);
+  }
+
+  async sandboxState(name: string): Promise<ContainerState> {
+    this.enter("sandboxState");
+    const c = this.sandbox(name);
+    if (!c) return { state: "missing" };
+    return c.state === "running"
+      ? { state: "running", startedAt: "2026-01-01T00:00:00Z" }
+      : { state: "exited", exitCode: c.exitCode, finishedAt: "2026-01-01T00:00:00Z" };
+  }
+
+  async sandboxLogs(name: string, tail: number): Promise<string> {
+    this.enter("sandboxLogs");
+    return (this.sandbox(name)?.logs ?? "")
+      .split(/(?<=\n)/)
+      .slice(-tail)
+      .join("");
+  }
+
+  async removeSandbox(name: string): Promise<void> {
+    this.enter("removeSandbox");
+    const c = this.sandbox(name);
+    if (c) this.containers.splice(this.containers.indexOf(c), 1);
+  }
+
+  async listSandboxes(): Promise<string[]> {
+    this.enter("listSandboxes");
+    return this.containers.flatMap((c) => (c.testRestoreId === undefined ? [] : [c.testRestoreId]));
+  }
+
+  /** Found by name and label, as the adapter does: a workload's container of that name is not a sandbox. */
+  private sandbox(name: string): MemoryContainer | undefined {
+    return this.containers.find((c) => c.name === name && c.testRestoreId !== undefined);
+  }
+
   /** A new, running container. */
-  private add(c: Pick<MemoryContainer, "name" | "workloadId" | "image" | "env" | "mounts">): MemoryContainer {
+  private add(c: Pick<MemoryContainer, "name" | "workloadId" | "testRestoreId" | "image" | "env" | "mounts">): MemoryContainer {
     const container: MemoryContainer = { ...c, id: `c${++this.nextId}`, state: "running", exitCode: 0, logs: "" };
     this.containers.push(container);
     return container;

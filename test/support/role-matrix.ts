@@ -20,6 +20,16 @@ const allowed: Record<IdentityName, "VIEWER" | "ADMIN" | null> = {
 
 export const allProcedurePaths = () => Object.keys(appRouter._def.procedures).sort();
 
+/** The snapshot procedures of off-host copies, verification and test restores: covered by test/integration/off-host-sftp.test.ts. */
+export const OFF_HOST_SNAPSHOT_PROCEDURES = [
+  "snapshot.copies",
+  "snapshot.copy",
+  "snapshot.fetchCopy",
+  "snapshot.verify",
+  "snapshot.testRestore",
+  "snapshot.testRestores",
+];
+
 async function call(headers: Record<string, string>, path: string, input: unknown) {
   const caller = await callerFor(headers);
   // A procedure by its dotted path: the caller's type has no index signature to walk.

@@ -9,7 +9,6 @@ import { systemActor } from "~/server/engine/actor";
 import type { EngineDeps } from "~/server/engine/deps";
 import { pruneWorkload, setRetention } from "~/server/engine/retention/retention";
 import type { Db } from "~/server/db";
-import type { Clock } from "~/server/engine/clock";
 import { startScheduleRun } from "~/server/engine/schedules/schedule-run";
 import { Scheduler } from "~/server/engine/schedules/scheduler";
 import { listSchedules, runScheduleNow, upsertSchedule } from "~/server/engine/schedules/schedules";
@@ -21,44 +20,12 @@ import { engineSettingsFromEnv } from "~/server/settings";
 import { MemoryRuntime } from "../support/memory-runtime";
 import { keepOnly } from "../support/retention-fixtures";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { TestClock } from "../support/test-clock";
 
 const IMAGE = "berth-test/app:1";
 const admin = systemActor("scheduler-test");
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** Time that moves only when the test says; timers fire in order as it passes them. */
-class TestClock implements Clock {
-  private timers: { at: number; fire: () => void; seq: number }[] = [];
-  private seq = 0;
-  constructor(private t: number) {}
-  now = () => new Date(this.t);
-  setTimer = (fire: () => void, ms: number) => {
-    const timer = { at: this.t + ms, fire, seq: this.seq++ };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((x) => x !== timer);
-    };
-  };
-  /**
-   * Moves to `to`, firing each timer at its time; after each, `settle` lets the scheduler finish
-   * what it started (its runs: `settled`, or only its look for due runs: `looked`).
-   */
-  async advanceTo(to: Date, settle: () => Promise<void>) {
-    for (;;) {
-      const next = Math.min(...this.timers.map((x) => x.at));
-      if (!(next <= to.getTime())) break;
-      // Every timer of that instant fires before settling: a run may wait for another's.
-      const firing = this.timers.filter((x) => x.at === next).sort((a, b) => a.seq - b.seq);
-      this.timers = this.timers.filter((x) => !firing.includes(x));
-      this.t = Math.max(this.t, next);
-      for (const timer of firing) timer.fire();
-      await settle();
-    }
-    this.t = to.getTime();
-    await settle();
-  }
-}
 
 let database: TestDatabase;
 let runtime: MemoryRuntime;

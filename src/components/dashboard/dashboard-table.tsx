@@ -12,7 +12,10 @@ import type { DashboardOverview, DashboardWorkload } from "./types";
 
 const SAFETY_BADGE = { ok: "success", stale: "warning", unscheduled: "warning", none: "destructive" } as const;
 
-/** A row per workload: how safe its data is, its last good snapshot, next and last run, disk use; admins run now. */
+/**
+ * A row per workload: how safe its data is, its last good snapshot, next and last run, its copies
+ * off the host, its last verification and test restore, disk use; admins run now.
+ */
 export function DashboardTable({ overview, isAdmin }: { overview: DashboardOverview; isAdmin: boolean }) {
   const t = useTranslations("dashboard");
   return (
@@ -24,6 +27,9 @@ export function DashboardTable({ overview, isAdmin }: { overview: DashboardOverv
           t("columns.lastGood"),
           t("columns.nextRun"),
           t("columns.lastRun"),
+          t("columns.offHost"),
+          t("columns.lastVerified"),
+          t("columns.lastTestRestore"),
           { label: t("columns.usage"), className: "text-right" },
         ]}
         actionsLabel={isAdmin ? t("columns.actions") : undefined}
@@ -75,6 +81,15 @@ function WorkloadRow({ workload: w, now, isAdmin }: { workload: DashboardWorkloa
       <TableCell>
         <RunOutcome run={w.lastRun} />
       </TableCell>
+      <TableCell data-testid="dashboard-off-host">
+        <OffHost workload={w} now={now} />
+      </TableCell>
+      <TableCell data-testid="dashboard-last-verified">
+        <LastCheck check={w.lastVerified} now={now} />
+      </TableCell>
+      <TableCell data-testid="dashboard-last-test-restore">
+        <LastCheck check={w.lastTestRestore} now={now} />
+      </TableCell>
       <TableCell className="text-right whitespace-nowrap tabular-nums">
         {t("usage", { count: w.snapshots, size: bytes(w.snapshotBytes) })}
       </TableCell>
@@ -108,6 +123,49 @@ function SafetyBadge({ workload: w }: { workload: DashboardWorkload }) {
           {t("missed", { due: format.dateTime(w.missedDueAt, { dateStyle: "medium", timeStyle: "short" }) })}
         </span>
       ) : null}
+    </span>
+  );
+}
+
+/** Copies off the host: how many targets, the newest snapshot copied, and copies failing or waiting. */
+function OffHost({ workload: w, now }: { workload: DashboardWorkload; now: Date }) {
+  const t = useTranslations("dashboard.offHost");
+  const { targets, lastCopiedAt, failing, pending } = w.offHost;
+  if (targets === 0 && failing === 0 && pending === 0 && !lastCopiedAt) {
+    return <span className="text-muted-foreground">{t("none")}</span>;
+  }
+  return (
+    <span className="inline-flex flex-col items-start gap-0.5 text-sm">
+      <span className="whitespace-nowrap">{t("targets", { count: targets })}</span>
+      <span className="text-xs whitespace-nowrap text-muted-foreground">
+        {lastCopiedAt ? (
+          <>
+            {t("copied")} <RelativeTime value={lastCopiedAt} now={now} />
+          </>
+        ) : (
+          t("notCopied")
+        )}
+      </span>
+      {failing > 0 ? <Badge variant="destructive">{t("failing", { count: failing })}</Badge> : null}
+      {pending > 0 ? <span className="text-xs whitespace-nowrap text-muted-foreground">{t("pending", { count: pending })}</span> : null}
+    </span>
+  );
+}
+
+const CHECK_BADGE = { passed: "success", failed: "destructive", interrupted: "warning" } as const;
+
+/** A verification's or a test restore's outcome and how long ago; "Never" before the first. */
+function LastCheck({ check, now }: { check: { at: Date; outcome: string } | null; now: Date }) {
+  const t = useTranslations("dashboard");
+  const labels = { passed: t("checkOutcomes.passed"), failed: t("checkOutcomes.failed"), interrupted: t("checkOutcomes.interrupted") };
+  if (!check) return <span className="text-muted-foreground">{t("never")}</span>;
+  const outcome = check.outcome === "passed" || check.outcome === "failed" || check.outcome === "interrupted" ? check.outcome : null;
+  return (
+    <span className="inline-flex flex-col items-start gap-0.5" data-outcome={check.outcome}>
+      <Badge variant={outcome ? CHECK_BADGE[outcome] : "secondary"}>{outcome ? labels[outcome] : check.outcome}</Badge>
+      <span className="text-xs whitespace-nowrap text-muted-foreground">
+        <RelativeTime value={check.at} now={now} />
+      </span>
     </span>
   );
 }

@@ -9,12 +9,22 @@ import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/component
 import { reasonText, type Translator } from "~/components/ui/trpc-error";
 import type { DashboardFailure } from "./types";
 
-/** Failed scheduled runs, prunes and restores of the last days, newest first, with why in the UI's language. */
+/**
+ * Failed scheduled runs, prunes, restores, off-host copies, verifications and test restores of
+ * the last days, newest first, with why in the UI's language.
+ */
 export function RecentFailures({ failures }: { failures: readonly DashboardFailure[] }) {
   const t = useTranslations("dashboard.failures");
   const root = useTranslations() as unknown as Translator;
   const titleId = useId();
-  const kinds = { schedule: t("kinds.schedule"), prune: t("kinds.prune"), restore: t("kinds.restore") };
+  const kinds: Record<DashboardFailure["kind"], string> = {
+    schedule: t("kinds.schedule"),
+    prune: t("kinds.prune"),
+    restore: t("kinds.restore"),
+    copy: t("kinds.copy"),
+    verify: t("kinds.verify"),
+    "test-restore": t("kinds.test-restore"),
+  };
   return (
     <Card role="region" aria-labelledby={titleId} data-testid="dashboard-failures">
       <CardHeader>

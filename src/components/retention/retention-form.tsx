@@ -4,14 +4,12 @@ import { useTranslations } from "next-intl";
 import { useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "~/components/ui/action-dialog";
 import { Button } from "~/components/ui/button";
-import { Checkbox } from "~/components/ui/checkbox";
-import { FormField } from "~/components/ui/form-field";
-import { Input } from "~/components/ui/input";
-import { browserTimeZone, TimeZoneInput } from "~/components/ui/time-zone-input";
+import { browserTimeZone } from "~/components/ui/time-zone-input";
 import { describeError } from "~/components/ui/trpc-error";
-import { KEEP_MAX, KEEP_RULES, type RetentionPolicy } from "~/shared/retention";
+import type { RetentionPolicy } from "~/shared/retention";
 import { api } from "~/trpc/react";
 import { defaultDraft, draftOf, type PolicyDraft, readDraft } from "./policy-draft";
+import { PolicyFields } from "./policy-fields";
 import { RetentionPreview } from "./retention-preview";
 
 /**
@@ -61,52 +59,15 @@ export function RetentionForm({
       <h3 id="retention-form-title" ref={title} tabIndex={-1} className="text-sm font-semibold focus:outline-none">
         {current ? t("editTitle") : t("createTitle")}
       </h3>
-      <p className="text-sm text-muted-foreground">{t("fields.rulesHint")}</p>
-      <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
-        {KEEP_RULES.map((rule) => (
-          <FormField
-            key={rule}
-            id={`retention-${rule}`}
-            label={t(`fields.${rule}`)}
-            error={problems[rule] ? t("problems.count", { max: KEEP_MAX }) : undefined}
-          >
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                inputMode="numeric"
-                min={0}
-                max={KEEP_MAX}
-                step={1}
-                required
-                value={draft[rule]}
-                onChange={(e) => set({ [rule]: e.target.value })}
-              />
-            )}
-          </FormField>
-        ))}
-      </div>
-      <FormField
-        id="retention-timezone"
-        label={t("fields.timezone")}
-        hint={t("fields.timezoneHint")}
-        error={zoneChecked && problems.timezone ? t("problems.timezone") : undefined}
-      >
-        {(p) => (
-          <TimeZoneInput
-            {...p}
-            className="max-w-sm"
-            value={draft.timezone}
-            onChange={(timezone) => set({ timezone })}
-            onBlur={() => setZoneChecked(true)}
-          />
-        )}
-      </FormField>
-      <Checkbox
-        label={t("fields.includeManual")}
-        checked={draft.includeManual}
-        onChange={(e) => set({ includeManual: e.target.checked })}
-        hint={t("fields.includeManualHint")}
+      <PolicyFields
+        prefix="retention"
+        wide
+        draft={draft}
+        problems={problems}
+        zoneError={zoneChecked && problems.timezone ? t("problems.timezone") : undefined}
+        includeManualHint={t("fields.includeManualHint")}
+        onChange={set}
+        onZoneBlur={() => setZoneChecked(true)}
       />
       <RetentionPreview workloadId={workloadId} policy={policy} />
       <ErrorAlert message={error ? t("saveFailed", { message: error.message || t("saveFailedUnknown") }) : null} />

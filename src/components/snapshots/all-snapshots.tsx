@@ -77,6 +77,7 @@ export function AllSnapshots({ isAdmin }: { isAdmin: boolean }) {
           <WorkloadGroupCard
             key={group.workloadId}
             group={group}
+            now={new Date(snapshots.dataUpdatedAt)}
             isAdmin={isAdmin}
             onDeleted={setDeleted}
             focusAfterDelete={() => summaryRef.current?.focus()}
@@ -89,11 +90,13 @@ export function AllSnapshots({ isAdmin }: { isAdmin: boolean }) {
 
 function WorkloadGroupCard({
   group,
+  now,
   isAdmin,
   onDeleted,
   focusAfterDelete,
 }: {
   group: WorkloadGroup;
+  now: Date;
   isAdmin: boolean;
   onDeleted: (deleted: DeletedSnapshot) => void;
   focusAfterDelete: () => void;
@@ -137,11 +140,13 @@ function WorkloadGroupCard({
       <CardContent>
         <SnapshotsTable
           snapshots={group.snapshots}
+          workloadId={group.workloadId}
           workload={w}
           undoCopyId={undoCopyId}
           isAdmin={isAdmin}
           onDeleted={onDeleted}
           focusAfterDelete={focusAfterDelete}
+          now={now}
         />
       </CardContent>
     </Card>

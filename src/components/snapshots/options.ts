@@ -15,11 +15,16 @@ export { isOperationPhase, OPERATION_KINDS, OPERATION_PHASES } from "~/shared/op
 export { isRestoreOutcome, isRestoreRunDetail, RESTORE_OUTCOMES, RESTORE_RUN_DETAILS } from "~/shared/restore";
 export { isSnapshotKind, SNAPSHOT_KINDS } from "~/shared/snapshot-kinds";
 
+// Off-host work and checks count bytes only while they move or read data (not while a test
+// restore's container starts or its check runs).
+const CHECK_KINDS: ReadonlySet<string> = new Set(["copy", "verify", "fetch", "test-restore"]);
+const CHECK_BYTE_PHASES: ReadonlySet<string> = new Set(["copying", "verifying", "downloading", "validating", "extracting"]);
+
 /** Phases whose events count bytes (the others show an indeterminate bar, not a stale count). */
 export const measuresBytes = (event: Pick<OperationEvent, "kind" | "phase" | "bytesDone">) =>
   event.kind === "restore"
     ? event.phase === "staging" || event.phase === "saving-undo-copy"
-    : !(event.phase === "validating" && event.bytesDone === 0);
+    : !(event.phase === "validating" && event.bytesDone === 0) && (!CHECK_KINDS.has(event.kind) || CHECK_BYTE_PHASES.has(event.phase));
 
 export const LABEL_MAX_LENGTH = 100;
 

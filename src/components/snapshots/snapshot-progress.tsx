@@ -45,20 +45,28 @@ export function trackEvent(old: TrackedOperation | null | undefined, event: Oper
   };
 }
 
-// Restores started from this browser tab, per workload. Their progress and outcome show in
-// the restore dialog that started them, so the snapshot panel must not also report them as
-// work "started elsewhere". Module state on purpose: it is per tab, like the dialogs.
-const ownRestores = new Map<string, number>();
-export function markOwnRestore(workloadId: string, active: boolean) {
-  const count = (ownRestores.get(workloadId) ?? 0) + (active ? 1 : -1);
-  if (count > 0) ownRestores.set(workloadId, count);
-  else ownRestores.delete(workloadId);
+// Restores and test restores started from this browser tab, per workload and kind. Their
+// progress and outcome show in the dialog that started them, so the snapshot panel must not
+// also report them as work "started elsewhere". Module state on purpose: it is per tab, like the dialogs.
+const ownOperations = new Map<string, number>();
+export function markOwnOperation(workloadId: string, kind: OperationEvent["kind"], active: boolean) {
+  const key = `${kind}:${workloadId}`;
+  const count = (ownOperations.get(key) ?? 0) + (active ? 1 : -1);
+  if (count > 0) ownOperations.set(key, count);
+  else ownOperations.delete(key);
 }
-export const isOwnRestore = (workloadId: string) => ownRestores.has(workloadId);
+export const isOwnOperation = (workloadId: string, kind: OperationEvent["kind"]) => ownOperations.has(`${kind}:${workloadId}`);
+export const markOwnRestore = (workloadId: string, active: boolean) => markOwnOperation(workloadId, "restore", active);
+export const isOwnRestore = (workloadId: string) => isOwnOperation(workloadId, "restore");
+
+/** Work that changes the snapshot list: when another tab or the CLI finishes one, the panel says so. */
+const NOTICE_KINDS: ReadonlySet<OperationEvent["kind"]> = new Set(["capture", "import", "restore"]);
+/** Background work shown by the off-host panel (components/off-host), never in the snapshot panel. */
+export const OFF_HOST_KINDS: ReadonlySet<OperationEvent["kind"]> = new Set(["copy", "fetch"]);
 
 /**
- * The workload's captures, imports and restores as they run, from the server-sent progress
- * stream. An operation that had already ended before this page subscribed is ignored (the
+ * The workload's captures, imports, restores, verifications and test restores as they run,
+ * from the server-sent progress stream. An operation that had already ended before this page subscribed is ignored (the
  * server replays recent outcomes to late subscribers); one that ends while watched refreshes
  * the snapshot list (and after a restore, the restore history), so work started elsewhere
  * (another tab, the CLI) shows up too. A restore ends when its undo copy is saved, after
@@ -70,6 +78,19 @@ export function useOperationProgress(workloadId: string, isOwn: (kind: Operation
   const seen = useRef(new Set<string>());
   const isOwnRef = useRef(isOwn);
   isOwnRef.current = isOwn;
+
+  // What an ended operation changed. Copies and fetches are the off-host panel's (it refreshes the copies).
+  const refreshAfter = (kind: OperationEvent["kind"]) => {
+    if (kind === "test-restore") return utils.snapshot.testRestores.invalidate({ workloadId });
+    if (OFF_HOST_KINDS.has(kind)) return null;
+    return Promise.all([
+      utils.snapshot.list.invalidate(),
+      // A verification re-reads the copies; a capture or an import queues new ones.
+      utils.snapshot.copies.invalidate({ workloadId }),
+      kind === "verify" ? null : utils.workload.get.invalidate({ id: workloadId }),
+      kind === "restore" ? utils.snapshot.restoreRuns.invalidate({ workloadId }) : null,
+    ]);
+  };
 
   api.snapshot.progress.useSubscription(
     { workloadId },
@@ -87,13 +108,7 @@ export function useOperationProgress(workloadId: string, isOwn: (kind: Operation
           for (const o of finished.slice(KEEP_FINISHED)) next.delete(o.event.operationId);
           return next;
         });
-        if (event.done) {
-          void Promise.all([
-            utils.snapshot.list.invalidate(),
-            utils.workload.get.invalidate({ id: workloadId }),
-            event.kind === "restore" ? utils.snapshot.restoreRuns.invalidate({ workloadId }) : null,
-          ]);
-        }
+        if (event.done) void refreshAfter(event.kind);
       },
     },
   );
@@ -101,8 +116,9 @@ export function useOperationProgress(workloadId: string, isOwn: (kind: Operation
   const all = [...operations.values()];
   return {
     running: all.filter((o) => !o.event.done).sort((a, b) => a.event.startedAt - b.event.startedAt),
-    /** the latest outcome of an operation started elsewhere */
-    lastForeignOutcome: all.filter((o) => o.event.done && !o.own).sort((a, b) => b.updatedAt - a.updatedAt)[0] ?? null,
+    /** the latest outcome of a capture, import or restore started elsewhere */
+    lastForeignOutcome:
+      all.filter((o) => o.event.done && !o.own && NOTICE_KINDS.has(o.event.kind)).sort((a, b) => b.updatedAt - a.updatedAt)[0] ?? null,
     dismiss: (operationId: string) =>
       setOperations((previous) => {
         const next = new Map(previous);
@@ -190,7 +206,7 @@ export function OperationProgress({ operation }: { operation: TrackedOperation }
           <span className="font-normal text-muted-foreground">
             {" · "}
             {phaseLabel(event.phase, event.attempt)}
-            {event.volume ? (
+            {event.volume && measured ? (
               <>
                 {" · "}
                 <code className="font-mono text-xs">{event.volume}</code>

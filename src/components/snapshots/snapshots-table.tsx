@@ -2,6 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { type CopyView, copiesBySnapshot } from "~/components/off-host/options";
 import { DateTime } from "~/components/format/date-time";
 import { useFormatBytes } from "~/components/format/use-format";
 import { ActionDialog } from "~/components/ui/action-dialog";
@@ -10,11 +11,15 @@ import { Button, buttonVariants, RowButton } from "~/components/ui/button";
 import { DialogClose, DialogFooter } from "~/components/ui/dialog";
 import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import type { WorkloadView } from "~/components/workloads/options";
+import { api } from "~/trpc/react";
 import { type DeletedSnapshot, DeleteSnapshotDialog } from "./delete-snapshot-dialog";
 import { downloadUrl, isSkippedEntryType, isSnapshotKind, type SnapshotView, skippedCount } from "./options";
 import { PinIcon, PinSnapshotButton } from "./pin-snapshot-button";
 import { RestoreDialog } from "./restore-dialog";
+import { CopiesBadge, VerificationBadge } from "./snapshot-checks";
+import { SnapshotChecksMenu } from "./snapshot-checks-menu";
 import { useSnapshotName } from "./snapshot-name";
+import { type Verified, VerifiedNotice } from "./verify-snapshot";
 
 export function KindBadge({ kind }: { kind: string }) {
   const t = useTranslations("snapshots");
@@ -29,17 +34,21 @@ export function KindBadge({ kind }: { kind: string }) {
 /**
  * Snapshots newest first: label and the volumes inside, kind, size, when and by whom, and
  * what to know about it (pinned, the copy Undo restores, taken while running, entries
- * skipped). Admins get restore (when the workload is known), pin, the download link and delete.
+ * skipped, the last verification, its copies off the host). Admins get restore and test
+ * restore (when the workload is known), verify, pin, the download link and delete.
  */
 export function SnapshotsTable({
   snapshots,
+  workloadId,
   workload,
   undoCopyId,
   isAdmin,
   onDeleted,
   focusAfterDelete,
+  now,
 }: {
   snapshots: SnapshotView[];
+  workloadId: string;
   /** the snapshots' workload, when known: admins can then restore them */
   workload: WorkloadView | undefined;
   /** the pre-restore snapshot the restore history's Undo would restore */
@@ -47,13 +56,20 @@ export function SnapshotsTable({
   isAdmin: boolean;
   onDeleted: (deleted: DeletedSnapshot) => void;
   focusAfterDelete: () => void;
+  /** when the list was read (the server's time on the first render): "verified 2 h ago" counts from it */
+  now: Date;
 }) {
   const t = useTranslations("snapshots");
   // One restore dialog for the table, outside the rows: a restore can prune the row it started from.
   const [restoring, setRestoring] = useState<SnapshotView | null>(null);
   const [restoreOpen, setRestoreOpen] = useState(false);
+  const [verified, setVerified] = useState<Verified | null>(null);
+  // One query for the whole table, grouped here.
+  const copies = api.snapshot.copies.useQuery({ workloadId });
+  const copiesOf = copiesBySnapshot(copies.data ?? []);
   return (
     <>
+      {verified ? <VerifiedNotice verified={verified} onDismiss={() => setVerified(null)} /> : null}
       <Table>
         <TableColumns
           columns={[
@@ -80,6 +96,9 @@ export function SnapshotsTable({
               isAdmin={isAdmin}
               onDeleted={onDeleted}
               focusAfterDelete={focusAfterDelete}
+              copies={copiesOf.get(s.id)}
+              now={now}
+              onVerified={setVerified}
             />
           ))}
         </TableBody>
@@ -106,6 +125,9 @@ function SnapshotRow({
   isAdmin,
   onDeleted,
   focusAfterDelete,
+  copies,
+  now,
+  onVerified,
 }: {
   snapshot: SnapshotView;
   canRestore: boolean;
@@ -114,6 +136,9 @@ function SnapshotRow({
   isAdmin: boolean;
   onDeleted: (deleted: DeletedSnapshot) => void;
   focusAfterDelete: () => void;
+  copies: CopyView[] | undefined;
+  now: Date;
+  onVerified: (verified: Verified) => void;
 }) {
   const t = useTranslations("snapshots");
   const tr = useTranslations("restoreDialog");
@@ -124,7 +149,7 @@ function SnapshotRow({
   const keepsSpecialBits = s.kind === "imported" && s.keepSpecialBits === true;
   return (
     <TableRow>
-      <TableCell className="max-w-[18rem] min-w-[9rem]">
+      <TableCell className="max-w-[18rem] min-w-[7rem]">
         <div className="flex flex-col gap-0.5">
           {s.label ? (
             <span className="font-medium break-words">{s.label}</span>
@@ -148,49 +173,63 @@ function SnapshotRow({
       <TableCell className="min-w-[7rem]">
         <DateTime value={s.createdAt} />
       </TableCell>
-      <TableCell className="break-words">{s.createdBy}</TableCell>
+      <TableCell className="break-words">
+        <BreakableName name={s.createdBy} />
+      </TableCell>
       <TableCell>
+        {/* Its badges may wrap, so that the row's buttons keep their line when space is short. */}
         <div className="flex flex-wrap items-center gap-1.5">
           {s.pinned ? (
-            <Badge variant="secondary" className="gap-1" title={t("pinnedHint")}>
+            <Badge variant="secondary" className="whitespace-normal gap-1" title={t("pinnedHint")}>
               <PinIcon filled />
               {t("pinned")}
             </Badge>
           ) : null}
           {isUndoCopy ? (
-            <Badge variant="success" title={t("undoCopyHint")}>
+            <Badge className="whitespace-normal" variant="success" title={t("undoCopyHint")}>
               {t("undoCopy")}
             </Badge>
           ) : null}
           {s.fileMissing ? (
-            <Badge variant="destructive" title={t("fileMissingHint")}>
+            <Badge className="whitespace-normal" variant="destructive" title={t("fileMissingHint")}>
               {t("fileMissing")}
             </Badge>
           ) : null}
           {s.capturedLive ? (
-            <Badge variant="outline" className="border-warning-border" title={t("capturedLiveHint")}>
+            <Badge variant="outline" className="whitespace-normal border-warning-border" title={t("capturedLiveHint")}>
               {t("capturedLive")}
             </Badge>
           ) : null}
           {keepsSpecialBits ? (
-            <Badge variant="outline" className="border-warning-border" title={t("keepsSpecialBitsHint")}>
+            <Badge variant="outline" className="whitespace-normal border-warning-border" title={t("keepsSpecialBitsHint")}>
               {t("keepsSpecialBits")}
             </Badge>
           ) : null}
           {skipped > 0 ? <SkippedEntriesDialog snapshot={s} name={name} count={skipped} /> : null}
-          {!s.pinned && !isUndoCopy && !s.fileMissing && !s.capturedLive && !keepsSpecialBits && skipped === 0 ? (
+          <VerificationBadge snapshot={s} now={now} />
+          <CopiesBadge copies={copies} />
+          {!s.pinned &&
+          !isUndoCopy &&
+          !s.fileMissing &&
+          !s.capturedLive &&
+          !keepsSpecialBits &&
+          skipped === 0 &&
+          !s.verifiedAt &&
+          !copies?.length ? (
             <span className="text-muted-foreground">{t("noNotes")}</span>
           ) : null}
         </div>
       </TableCell>
       {isAdmin ? (
         <TableCell className="text-right">
-          <div className="flex flex-wrap justify-end gap-2">
+          {/* One line of buttons: on a narrow screen the table scrolls sideways instead. */}
+          <div className="flex flex-nowrap items-start justify-end gap-2">
             {canRestore && !s.fileMissing ? (
               <RowButton label={tr("openName", { name })} onClick={onRestore}>
                 {tr("open")}
               </RowButton>
             ) : null}
+            <SnapshotChecksMenu snapshot={s} name={name} canTestRestore={canRestore && !s.fileMissing} onVerified={onVerified} />
             <PinSnapshotButton snapshot={s} name={name} />
             {s.fileMissing ? null : (
               <a
@@ -252,5 +291,21 @@ function SkippedEntriesDialog({ snapshot: s, name, count }: { snapshot: Snapshot
         </DialogClose>
       </DialogFooter>
     </ActionDialog>
+  );
+}
+
+/** A user or token name that may break after "@" or ":" (an email in a narrow column), never inside a word. */
+function BreakableName({ name }: { name: string }) {
+  const parts = name.split(/(?<=[@:])/);
+  return (
+    <>
+      {parts.map((part, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string, in order.
+        <span key={i}>
+          {i > 0 ? <wbr /> : null}
+          {part}
+        </span>
+      ))}
+    </>
   );
 }

@@ -15,7 +15,7 @@ import { ImportSnapshotDialog } from "./import-snapshot-dialog";
 import { isUndoCopyPhase, type SnapshotView, totalSize } from "./options";
 import { useUndoCopyId } from "./restore-history";
 import { useSnapshotName } from "./snapshot-name";
-import { isOwnRestore, OperationProgress, useOperationProgress } from "./snapshot-progress";
+import { isOwnOperation, isOwnRestore, OFF_HOST_KINDS, OperationProgress, useOperationProgress } from "./snapshot-progress";
 import { SnapshotsTable } from "./snapshots-table";
 import { TakeSnapshotDialog } from "./take-snapshot-dialog";
 
@@ -44,9 +44,12 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
   const undoCopyId = useUndoCopyId(workload.id);
   const [notice, setNotice] = useState<Notice | null>(null);
 
-  // Operations this tab starts: their outcome is shown from the request's own answer.
+  // Operations this tab starts: their outcome is shown from the request's own answer (a test
+  // restore in its dialog). Copies and fetches are background work the off-host panel shows.
   const own = useRef({ capture: false, import: false });
-  const progress = useOperationProgress(workload.id, (kind) => (kind === "restore" ? isOwnRestore(workload.id) : own.current[kind]));
+  const progress = useOperationProgress(workload.id, (kind) =>
+    kind === "capture" || kind === "import" ? own.current[kind] : isOwnOperation(workload.id, kind),
+  );
 
   const capture = api.snapshot.create.useMutation({
     onMutate: () => {
@@ -68,8 +71,12 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
   // answered, even if the stream's last event has not arrived (yet). An own restore shows
   // here once its request answered: its undo copy is saved in the background, and its
   // dialog may be closed by then.
+  // A verification is never marked as this tab's: it shows here wherever it started (the Check
+  // button only spins). Copies and fetches show in the off-host panel.
   const running = progress.running.filter(
-    (o) => !o.own || (o.event.kind === "capture" && capture.isPending) || (o.event.kind === "restore" && !isOwnRestore(workload.id)),
+    (o) =>
+      !OFF_HOST_KINDS.has(o.event.kind) &&
+      (!o.own || (o.event.kind === "capture" && capture.isPending) || (o.event.kind === "restore" && !isOwnRestore(workload.id))),
   );
   const ownImport = progress.running.find((o) => o.own && o.event.kind === "import") ?? null;
   // A restore saving its undo copy no longer holds the workload: only the part before blocks.
@@ -160,11 +167,13 @@ export function WorkloadSnapshotsCard({ workload, isAdmin }: { workload: Workloa
         ) : (
           <SnapshotsTable
             snapshots={list.data}
+            workloadId={workload.id}
             workload={workload}
             undoCopyId={undoCopyId}
             isAdmin={isAdmin}
             onDeleted={(deleted) => setNotice({ type: "deleted", deleted })}
             focusAfterDelete={() => headingRef.current?.focus()}
+            now={new Date(list.dataUpdatedAt)}
           />
         )}
       </CardContent>

@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { OffHostPanel } from "~/components/off-host/off-host-panel";
+import { TestRestoresCard } from "~/components/off-host/test-restores-card";
 import { RetentionPanel } from "~/components/retention/retention-panel";
 import { SchedulesPanel } from "~/components/schedules/schedules-panel";
 import { SnapshotCoverageCard } from "~/components/snapshots/coverage-panel";
@@ -114,6 +116,8 @@ export function WorkloadDetail({ id, isAdmin }: { id: string; isAdmin: boolean }
       <VolumesCard workload={w} isAdmin={isAdmin} />
       <SnapshotCoverageCard workloadId={w.id} statusKey={w.status.state} />
       <WorkloadSnapshotsCard workload={w} isAdmin={isAdmin} />
+      <OffHostPanel workloadId={w.id} isAdmin={isAdmin} />
+      <TestRestoresCard workloadId={w.id} />
       <SchedulesPanel workloadId={w.id} isAdmin={isAdmin} />
       <RetentionPanel workloadId={w.id} isAdmin={isAdmin} />
       <RestoreHistoryCard workload={w} isAdmin={isAdmin} />

@@ -7,6 +7,7 @@ import { retentionRouter } from "./routers/retention";
 import { scheduleRouter } from "./routers/schedule";
 import { snapshotRouter } from "./routers/snapshot";
 import { stageRouter } from "./routers/stage";
+import { storageTargetRouter } from "./routers/storage-target";
 import { workloadRouter } from "./routers/workload";
 import { systemRouter } from "./routers/system";
 import { tokenRouter } from "./routers/token";
@@ -25,6 +26,7 @@ export const appRouter = router({
   retention: retentionRouter,
   dashboard: dashboardRouter,
   alertTarget: alertTargetRouter,
+  storageTarget: storageTargetRouter,
 });
 
 export type AppRouter = typeof appRouter;

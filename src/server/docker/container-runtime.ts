@@ -1,16 +1,25 @@
+import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import {
+  type ContainerMount,
   type ContainerRef,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
   containerNameTaken,
+  EXEC_OUTPUT_MAX,
+  type ExecResult,
   imagePullFailed,
   OWNER_LABEL,
+  SANDBOX_LABEL,
 } from "~/server/engine/container-runtime";
 import { unreachableReason } from "~/server/engine/public-error";
 import { logger } from "~/server/logger";
 import { checkDockerEngine } from "./client";
+
+/** A test restore's sandbox: at most this many processes and this much memory. */
+export const SANDBOX_PIDS_LIMIT = 512;
+export const SANDBOX_MEMORY_BYTES = 1024 ** 3;
 
 const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
 const isNotModified = (error: unknown) => (error as { statusCode?: number }).statusCode === 304;
@@ -31,6 +40,44 @@ function demuxLogs(buffer: Buffer): string {
     offset += 8 + size;
   }
   return offset === 0 ? buffer.toString("utf8") : Buffer.concat(parts).toString("utf8");
+}
+
+/** Structured mounts: no `src:dst:opts` string a source or target could inject options into. */
+const mountsOf = (mounts: ContainerMount[]) =>
+  mounts.map((m) =>
+    m.type === "bind"
+      ? {
+          Type: "bind" as const,
+          Source: m.source,
+          Target: m.target,
+          ReadOnly: m.readOnly,
+          BindOptions: { Propagation: "rprivate" as const },
+        }
+      : { Type: "volume" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly },
+  );
+
+function stateOf(s: Docker.ContainerInspectInfo["State"]): ContainerState {
+  if (s.Running) return { state: "running", startedAt: s.StartedAt };
+  if (s.Status === "exited") return { state: "exited", exitCode: s.ExitCode, finishedAt: s.FinishedAt };
+  return { state: s.Status as "created" | "paused" | "restarting" | "removing" | "dead" };
+}
+
+/** Keeps the last EXEC_OUTPUT_MAX bytes written to it: a chatty check cannot fill the memory. */
+function outputTail() {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > 2 * EXEC_OUTPUT_MAX) {
+        chunks = [Buffer.concat(chunks).subarray(-EXEC_OUTPUT_MAX)];
+        size = chunks[0]!.length;
+      }
+      callback();
+    },
+  });
+  return { sink, text: () => Buffer.concat(chunks).subarray(-EXEC_OUTPUT_MAX).toString("utf8") };
 }
 
 export function createDockerRuntime(docker: Docker, opts: { networkMode: string }): ContainerRuntime {
@@ -68,6 +115,64 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
         if (!isNotFound(error)) throw new Error(engineMessage(error));
       }
     }
+  }
+
+  /** The sandbox named `name`, or null when there is none or the container of that name is not a sandbox. */
+  async function sandbox(name: string): Promise<Docker.ContainerInspectInfo | null> {
+    const info = await docker
+      .getContainer(name)
+      .inspect()
+      .catch((error: unknown) => {
+        if (isNotFound(error)) return null;
+        throw new Error(engineMessage(error), { cause: error });
+      });
+    return info?.Config.Labels?.[SANDBOX_LABEL] ? info : null;
+  }
+
+  /** The container's last `tail` lines of stdout and stderr; "" when it has gone meanwhile. */
+  async function logTail(id: string, tail: number): Promise<string> {
+    try {
+      const options = { stdout: true, stderr: true, tail, follow: false, timestamps: false } as const;
+      const buffer = (await docker.getContainer(id).logs(options)) as unknown as Buffer;
+      return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
+    } catch (error) {
+      if (isNotFound(error)) return "";
+      throw new Error(engineMessage(error), { cause: error });
+    }
+  }
+
+  /** Waits for the exec's stream to end (true) or `timeoutMs` to pass (false). */
+  function streamEnd(stream: NodeJS.ReadableStream, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      stream.once("end", done);
+      stream.once("close", done);
+      stream.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  async function execIn(id: string, argv: string[], timeoutMs: number): Promise<ExecResult> {
+    const ex = await docker.getContainer(id).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    const stream = await ex.start({ hijack: true, stdin: false });
+    const out = outputTail();
+    docker.modem.demuxStream(stream, out.sink, out.sink);
+    const ended = await streamEnd(stream, timeoutMs).finally(() => stream.destroy());
+    // A process still running past the timeout is left to die with its container.
+    if (!ended) return { exitCode: null, output: out.text() };
+    // The exit code is recorded a moment after the output's stream closes.
+    for (let i = 0; i < 40; i++) {
+      const state = await ex.inspect();
+      if (!state.Running && state.ExitCode !== null) return { exitCode: state.ExitCode, output: out.text() };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { exitCode: null, output: out.text() };
   }
 
   return {
@@ -112,18 +217,7 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
           Labels: { ...spec.labels, [OWNER_LABEL]: spec.workloadId },
           ExposedPorts: exposed,
           HostConfig: {
-            // Structured mounts: no `src:dst:opts` string a source or target could inject options into.
-            Mounts: spec.mounts.map((m) =>
-              m.type === "bind"
-                ? {
-                    Type: "bind" as const,
-                    Source: m.source,
-                    Target: m.target,
-                    ReadOnly: m.readOnly,
-                    BindOptions: { Propagation: "rprivate" as const },
-                  }
-                : { Type: "volume" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly },
-            ),
+            Mounts: mountsOf(spec.mounts),
             PortBindings: bindings,
             RestartPolicy: { Name: spec.restartPolicy === "no" ? "" : spec.restartPolicy },
             NetworkMode: opts.networkMode,
@@ -162,10 +256,7 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
       try {
         const c = await current(ref);
         if (!c) return { state: "missing" };
-        const s = (await docker.getContainer(c.Id).inspect()).State;
-        if (s.Running) return { state: "running", startedAt: s.StartedAt };
-        if (s.Status === "exited") return { state: "exited", exitCode: s.ExitCode, finishedAt: s.FinishedAt };
-        return { state: s.Status as "created" | "paused" | "restarting" | "removing" | "dead" };
+        return stateOf((await docker.getContainer(c.Id).inspect()).State);
       } catch (error) {
         if (isNotFound(error)) return { state: "missing" };
         // Docker's text names host paths (its socket): clients get a code, the log the text.
@@ -176,15 +267,7 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
 
     async logs(ref, tail) {
       const c = await current(ref);
-      if (!c) return "";
-      try {
-        const options = { stdout: true, stderr: true, tail, follow: false, timestamps: false } as const;
-        const buffer = (await docker.getContainer(c.Id).logs(options)) as unknown as Buffer;
-        return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
-      } catch (error) {
-        if (isNotFound(error)) return "";
-        throw new Error(engineMessage(error));
-      }
+      return c ? logTail(c.Id, tail) : "";
     },
 
     async mountedFolders() {
@@ -214,6 +297,79 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
         await docker.createVolume({ Name: name, Labels: labels });
       } catch (error) {
         throw new Error(engineMessage(error));
+      }
+    },
+
+    async runSandbox(spec) {
+      const holder = await docker
+        .getContainer(spec.name)
+        .inspect()
+        .catch((error: unknown) => {
+          if (isNotFound(error)) return null;
+          throw new Error(engineMessage(error), { cause: error });
+        });
+      if (holder) throw containerNameTaken(spec.name);
+      try {
+        const created = await docker.createContainer({
+          name: spec.name,
+          Image: spec.image,
+          Cmd: spec.command.length > 0 ? spec.command : undefined,
+          Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+          // Not the owner label: nothing that manages workloads (deploy, start, the boot checks) sees a sandbox.
+          Labels: { [SANDBOX_LABEL]: spec.testRestoreId },
+          HostConfig: {
+            Mounts: mountsOf(spec.mounts),
+            // A restored copy of live data must not reach the services the live workload talks to.
+            NetworkMode: "none",
+            RestartPolicy: { Name: "" },
+            // A check runs beside the live workloads: it gains no privileges and cannot starve the host.
+            SecurityOpt: ["no-new-privileges"],
+            PidsLimit: SANDBOX_PIDS_LIMIT,
+            Memory: SANDBOX_MEMORY_BYTES,
+          },
+        });
+        await created.start();
+      } catch (error) {
+        throw new Error(engineMessage(error), { cause: error });
+      }
+    },
+
+    async exec(name, argv, opts) {
+      const info = await sandbox(name);
+      if (!info) throw new Error(`there is no sandbox container named ${name}`);
+      try {
+        return await execIn(info.Id, argv, opts.timeoutMs);
+      } catch (error) {
+        throw new Error(engineMessage(error), { cause: error });
+      }
+    },
+
+    async sandboxState(name) {
+      const info = await sandbox(name);
+      return info ? stateOf(info.State) : { state: "missing" };
+    },
+
+    async sandboxLogs(name, tail) {
+      const info = await sandbox(name);
+      return info ? logTail(info.Id, tail) : "";
+    },
+
+    async removeSandbox(name) {
+      const info = await sandbox(name);
+      if (!info) return;
+      try {
+        await docker.getContainer(info.Id).remove({ force: true });
+      } catch (error) {
+        if (!isNotFound(error)) throw new Error(engineMessage(error), { cause: error });
+      }
+    },
+
+    async listSandboxes() {
+      try {
+        const list = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL] } });
+        return list.map((c) => c.Labels[SANDBOX_LABEL] ?? "").filter((id) => id !== "");
+      } catch (error) {
+        throw new Error(engineMessage(error), { cause: error });
       }
     },
   };

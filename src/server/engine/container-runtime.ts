@@ -43,6 +43,31 @@ export type RuntimeStatus = { reachable: true; version: string; apiVersion: stri
 
 export const OWNER_LABEL = "berth.workload";
 export const MANAGED_VOLUME_LABEL = "berth.managed";
+/** Marks a test restore's throwaway container (value: the test restore's id); it never has OWNER_LABEL. */
+export const SANDBOX_LABEL = "berth.test-restore";
+
+/**
+ * A test restore's throwaway container: no network ("none" whatever BERTH_DOCKER_NETWORK
+ * says), no published ports, no restart policy, no new privileges, a limit on its processes
+ * and memory, labelled SANDBOX_LABEL=testRestoreId only.
+ */
+export interface SandboxSpec {
+  testRestoreId: string;
+  name: string;
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  mounts: ContainerMount[];
+}
+
+/** A command run in a sandbox; `exitCode` is null when it had not finished within its timeout. */
+export interface ExecResult {
+  exitCode: number | null;
+  /** stdout and stderr as they came, its last EXEC_OUTPUT_MAX bytes */
+  output: string;
+}
+
+export const EXEC_OUTPUT_MAX = 64 * 1024;
 
 /** What every runtime throws when `recreate` finds its name held by a container that is not the workload's. */
 export const containerNameTaken = (name: string) =>
@@ -83,4 +108,17 @@ export interface ContainerRuntime {
   /** A named volume's labels, or null when it does not exist. */
   volumeLabels(name: string): Promise<Record<string, string> | null>;
   createVolume(name: string, labels: Record<string, string>): Promise<void>;
+
+  // Test restores' sandboxes. Every call below finds its container by name AND SANDBOX_LABEL:
+  // a container without the label (a workload's, someone else's) is never run in or removed.
+  /** Creates and starts the sandbox; refuses (containerNameTaken) a name held by another container. */
+  runSandbox(spec: SandboxSpec): Promise<void>;
+  /** Runs `argv` in the running sandbox, as its image's user. */
+  exec(name: string, argv: string[], opts: { timeoutMs: number }): Promise<ExecResult>;
+  sandboxState(name: string): Promise<ContainerState>;
+  sandboxLogs(name: string, tail: number): Promise<string>;
+  /** Removes it, running or not; a missing one is fine. */
+  removeSandbox(name: string): Promise<void>;
+  /** The test restore ids of every sandbox container on the engine. */
+  listSandboxes(): Promise<string[]>;
 }

@@ -6,6 +6,7 @@ import type { KeyedLock } from "./keyed-lock";
 import type { OperationHub } from "./operations";
 import type { RestoreTasks } from "./restore/restore-tasks";
 import type { ScheduleTasks } from "./schedules/schedule-tasks";
+import type { CopyTasks } from "./storage/copy-tasks";
 import type { SecretBox } from "./secret-box";
 import type { SignInLimiter } from "./sign-in";
 
@@ -30,6 +31,10 @@ export interface EngineSettings {
   scheduleJitterMs: number;
   /** the snapshot filesystem's free space, in percent, below which it counts as nearly full (alert, dashboard) */
   diskLowPercent: number;
+  /** how often each workload's newest snapshot and its copies are verified again; 0: only on demand */
+  verifyIntervalMs: number;
+  /** how long a test restore's check command is tried until it succeeds (BERTH_TEST_RESTORE_CHECK_SECONDS) */
+  testRestoreCheckMs: number;
 }
 
 /** Where the engine logs what it does not send to clients (host paths, Docker's text): pino's shape. */
@@ -45,7 +50,8 @@ export interface EngineLogger {
  * state that must be one per process (locks, progress, running restores, the sign-in
  * limiter) lives here too, never in a module's globals.
  */
-export interface EngineDeps extends Readonly<Omit<EngineSettings, "dockerHost" | "dockerNetwork" | "maxConcurrentCaptures">> {
+export interface EngineDeps
+  extends Readonly<Omit<EngineSettings, "dockerHost" | "dockerNetwork" | "maxConcurrentCaptures" | "verifyIntervalMs">> {
   readonly db: Db;
   /** now, and timers (the scheduler's); a test's own clock moves by hand */
   readonly clock: Clock;
@@ -58,6 +64,8 @@ export interface EngineDeps extends Readonly<Omit<EngineSettings, "dockerHost" |
   readonly schedules: ScheduleTasks;
   /** alert deliveries in flight and how they retry */
   readonly alerts: AlertDeliveries;
+  /** off-host copies and verifications in flight, their back-off and the worker's wake-up */
+  readonly copies: CopyTasks;
   readonly signInLimiter: SignInLimiter;
   /** seals secret env values at rest (secret-box.ts) */
   readonly secrets: SecretBox;

@@ -51,6 +51,9 @@ const ENTITY_NAMES: Record<Entity, string> = {
   schedule: "Schedule",
   restoreRun: "Restore run",
   alertTarget: "Alert target",
+  storageTarget: "Storage target",
+  snapshotCopy: "Copy",
+  testRestore: "Test restore",
 };
 
 export const badRequest = (message: string, because?: Because) => new DomainError("BAD_REQUEST", message, because);

@@ -7,6 +7,7 @@ import { AccountSection } from "~/components/settings/account-section";
 import { AlertTargetsSection } from "~/components/settings/alert-targets-section";
 import { TokensSection } from "~/components/settings/tokens-section";
 import { UsersSection } from "~/components/settings/users-section";
+import { StorageTargetsSection } from "~/components/storage-targets/storage-targets-section";
 import { Alert } from "~/components/ui/alert";
 import { cn } from "~/lib/utils";
 import { api, HydrateClient } from "~/trpc/server";
@@ -16,7 +17,7 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: t("title") };
 }
 
-const ADMIN_TABS = ["users", "tokens", "alerts", "account"] as const;
+const ADMIN_TABS = ["users", "tokens", "alerts", "storage", "account"] as const;
 type Tab = (typeof ADMIN_TABS)[number];
 
 export default async function SettingsPage({ searchParams }: { searchParams: Promise<{ tab?: string | string[] }> }) {
@@ -29,12 +30,14 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   if (tab === "users") await api.user.list.prefetch();
   if (tab === "tokens") await api.token.list.prefetch();
   if (tab === "alerts") await api.alertTarget.list.prefetch();
+  if (tab === "storage") await api.storageTarget.list.prefetch();
 
   const t = await getTranslations("settings");
   const tabLabels: Record<Tab, string> = {
     users: t("tabs.users"),
     tokens: t("tabs.tokens"),
     alerts: t("tabs.alerts"),
+    storage: t("tabs.storage"),
     account: t("tabs.account"),
   };
   return (
@@ -70,6 +73,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       {tab === "users" ? <UsersSection currentUserId={me.user.id} /> : null}
       {tab === "tokens" ? <TokensSection /> : null}
       {tab === "alerts" ? <AlertTargetsSection /> : null}
+      {tab === "storage" ? <StorageTargetsSection /> : null}
       {tab === "account" ? <AccountSection email={me.user.email} name={me.user.name} role={me.role} /> : null}
     </HydrateClient>
   );

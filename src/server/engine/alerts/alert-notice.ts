@@ -22,6 +22,10 @@ const SEVERITY: Record<AlertEvent, AlertSeverity> = {
   "prune-failed": "error",
   "restore-failed": "error",
   "disk-low": "warning",
+  "copy-failed": "error",
+  "verify-failed": "error",
+  "test-restore-failed": "error",
+  "test-restore-succeeded": "info",
   "schedule-succeeded": "info",
   "restore-succeeded": "info",
 };

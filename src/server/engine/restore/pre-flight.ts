@@ -1,10 +1,9 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import type { EngineDeps } from "../deps";
-import { badRequest, DomainError } from "../errors";
-import { getSnapshotRow, snapshotFilePath, type SnapshotManifestSummary } from "../snapshots/snapshot-store";
+import { badRequest } from "../errors";
+import { getSnapshotRow, assertSnapshotFile, type SnapshotManifestSummary } from "../snapshots/snapshot-store";
 import type { ResolvedVolume } from "../volumes";
-import { assertNoPendingRestore, loadWorkload, resolveWorkloadVolumes } from "../workloads/workloads";
+import { assertNoPendingRestore, type LoadedWorkload, loadWorkload, resolveWorkloadVolumes } from "../workloads/workloads";
 import { checkFreeSpace, undoCopyNeed } from "./free-space";
 
 export interface RestoreRequest {
@@ -31,33 +30,15 @@ export async function planRestore(deps: EngineDeps, request: RestoreRequest) {
   const workload = await loadWorkload(deps.db, request.workloadId);
   if (workload.config.sourceKind !== "image") throw badRequest("Only image workloads can be restored", { reason: "restore-needs-image" });
   await assertNoPendingRestore(deps, request.workloadId);
-  const file = snapshotFilePath(deps.dataDir, row);
-  if (
-    !(await fs.stat(file).then(
-      (st) => st.isFile(),
-      () => false,
-    ))
-  ) {
-    throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server", { reason: "snapshot-file-missing" });
-  }
+  const file = await assertSnapshotFile(deps.dataDir, row);
   const manifest = JSON.parse(row.manifest) as SnapshotManifestSummary;
 
-  // Map by target onto the CURRENT config; the manifest's scope/source are never used.
-  const current = await resolveWorkloadVolumes(deps, workload);
-  const mapped = manifest.volumes.map((mv) => ({ manifestVolume: mv, current: current.find((c) => c.target === mv.target) }));
-  const unmapped = mapped.filter((m) => m.current?.kind !== "bind" || m.current.readOnly).map((m) => m.manifestVolume.target);
-  if (unmapped.length > 0) {
-    const targets = unmapped.join(", ");
-    throw badRequest(`The snapshot has volumes this workload no longer has as writable binds: ${targets}; nothing was changed`, {
-      reason: "restore-unmapped",
-      params: { targets },
-    });
-  }
+  const { current, mapped } = await mapSnapshotVolumes(deps, workload, manifest);
   const volumes = mapped.map(({ manifestVolume: mv, current: c }) => ({
     index: mv.index,
     target: mv.target,
-    resolved: c as BindVolume,
-    live: (c as BindVolume).hostPath,
+    resolved: c,
+    live: c.hostPath,
     // An inode per file and the root, whole blocks per file: the reader stops any archive
     // that holds more than its manifest declares.
     staged: { bytes: mv.bytes + (mv.files + 1) * BLOCK, inodes: mv.files + 1 },
@@ -71,3 +52,27 @@ export async function planRestore(deps: EngineDeps, request: RestoreRequest) {
 }
 
 export type RestorePlan = Awaited<ReturnType<typeof planRestore>>;
+
+/**
+ * The snapshot's volumes mapped by target onto the workload's CURRENT config (the manifest's
+ * scope/source are never used): each must be a writable bind there, else `restore-unmapped`.
+ * A restore and a test restore both use it, so a test restore never passes what a restore refuses.
+ */
+export async function mapSnapshotVolumes(deps: EngineDeps, workload: LoadedWorkload, manifest: SnapshotManifestSummary) {
+  const current = await resolveWorkloadVolumes(deps, workload);
+  const mapped: { manifestVolume: SnapshotManifestSummary["volumes"][number]; current: BindVolume }[] = [];
+  const unmapped: string[] = [];
+  for (const mv of manifest.volumes) {
+    const c = current.find((v) => v.target === mv.target);
+    if (c?.kind === "bind" && !c.readOnly) mapped.push({ manifestVolume: mv, current: c });
+    else unmapped.push(mv.target);
+  }
+  if (unmapped.length > 0) {
+    const targets = unmapped.join(", ");
+    throw badRequest(`The snapshot has volumes this workload no longer has as writable binds: ${targets}; nothing was changed`, {
+      reason: "restore-unmapped",
+      params: { targets },
+    });
+  }
+  return { current, mapped };
+}

@@ -1,11 +1,8 @@
-import { createHash, randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { Transform } from "node:stream";
 import type { Actor } from "../actor";
-import { ArchiveRejectedError } from "../archive/errors";
-import { extractSnapshotArchive } from "../archive/extractor";
+import { extractVerified, fileSpecialBitsFor } from "../archive/verified-extract";
 import { audited } from "../audit";
 import { notifyAlert } from "../alerts/notify";
 import { badRequest, conflict, DomainError } from "../errors";
@@ -54,9 +51,8 @@ export interface RestoreResult {
 export const stagingPrefix = (restoreId: string) => `.berth-staging-${restoreId}-`;
 export const backupName = (restoreId: string, index: number) => `.berth-backup-${restoreId}-${index}`;
 export const undoneName = (restoreId: string, index: number) => `.berth-undone-${restoreId}-${index}`;
-// Reads of the archive: large enough for few calls, small enough that the buffered stages
-// between the file and the extractor hold a few MB, not tens (peak RSS).
-export const ARCHIVE_READ_CHUNK = 256 * 1024;
+// Moved with the verified extract; the bench (scripts/bench/berth-child.ts) reads it from here.
+export { ARCHIVE_READ_CHUNK } from "../archive/verified-extract";
 
 /** "before restoring <label>", or "before undoing <label>" for an undo; never nested. */
 export function preRestoreLabel(restored: { kind: string; label: string; id: string }): string {
@@ -306,55 +302,19 @@ async function runRestore(deps: EngineDeps, actor: Actor, request: RestoreReques
   });
 }
 
-/**
- * One pass over the stored file: its sha256, the strict reader's full validation and the
- * extraction into the staging dirs, durable on return. On a throw the caller removes them.
- */
-async function stage(plan: RestorePlan, targets: Map<number, string>, op: OperationHandle) {
-  const hash = createHash("sha256");
-  const source = createReadStream(plan.file, { highWaterMark: ARCHIVE_READ_CHUNK });
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
+/** The archive verified and extracted into the staging dirs (archive/verified-extract.ts); on a throw the caller removes them. */
+function stage(plan: RestorePlan, targets: Map<number, string>, op: OperationHandle) {
+  return extractVerified(plan.file, plan.row.sha256, {
+    targets,
+    fileSpecialBits: fileSpecialBitsFor(plan.row),
+    minFree: FREE_SPACE_MARGIN,
+    onProgress: (p) =>
+      op.progress({
+        bytesDone: p.bytesDone,
+        bytesTotal: plan.bytesTotal,
+        volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target,
+      }),
   });
-  source.on("error", (error) => hashing.destroy(error));
-  hashing.on("close", () => source.destroy());
-  let staged: Awaited<ReturnType<typeof extractSnapshotArchive>>;
-  try {
-    staged = await extractSnapshotArchive(source.pipe(hashing), {
-      targets,
-      // setuid / setgid on files only from archives this server wrote, or an import the admin vouched for.
-      fileSpecialBits: plan.row.kind === "imported" && !plan.row.keepSpecialBits ? "strip" : "keep",
-      minFree: FREE_SPACE_MARGIN,
-      onProgress: (p) =>
-        op.progress({
-          bytesDone: p.bytesDone,
-          bytesTotal: plan.bytesTotal,
-          volume: plan.volumes.find((v) => v.index === p.volumeIndex)?.target,
-        }),
-    });
-  } catch (error) {
-    // A file that no longer is what was recorded says so, rather than what the reader tripped on.
-    if (error instanceof ArchiveRejectedError && (await sha256Of(plan.file)) !== plan.row.sha256) throw checksumMismatch();
-    throw error;
-  }
-  if (hash.digest("hex") !== plan.row.sha256) throw checksumMismatch();
-  return staged;
-}
-
-const checksumMismatch = () =>
-  new DomainError(
-    "PRECONDITION_FAILED",
-    "The snapshot file does not match its recorded checksum (sha256); it was changed or damaged, refusing to restore",
-    { reason: "checksum-mismatch" },
-  );
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file, { highWaterMark: ARCHIVE_READ_CHUNK })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 /**

@@ -4,9 +4,10 @@ import { DEFAULT_RETENTION, KEEP_RULES, type KeepReason, type RetentionPolicy } 
 import type { Actor } from "../actor";
 import { audited, recordAudit } from "../audit";
 import type { EngineDeps } from "../deps";
-import { DomainError, notFound } from "../errors";
-import { snapshotFilePath, snapshotView, type SnapshotView } from "../snapshots/snapshot-store";
+import { DomainError } from "../errors";
+import { forgetUnwrittenCopies, snapshotFilePath, snapshotView, type SnapshotView } from "../snapshots/snapshot-store";
 import { assertTimeZone } from "../time-zone";
+import { assertWorkloadExists } from "../workloads/workload-exists";
 import { workloadLockKey } from "../workloads/workloads";
 import { applyRetention, type RetentionDecision } from "./retention-policy";
 
@@ -18,7 +19,7 @@ const policyOf = (row: PolicyRow): RetentionPolicy => ({
 
 /** The workload's policy, or null when it has none (then nothing of it is ever pruned). */
 export async function getRetention(deps: EngineDeps, _viewer: Actor, input: { workloadId: string }): Promise<RetentionPolicy | null> {
-  await assertWorkload(deps, input.workloadId);
+  await assertWorkloadExists(deps, input.workloadId);
   const row = await deps.db.retentionPolicy.findUnique({ where: { workloadId: input.workloadId } });
   return row ? policyOf(row) : null;
 }
@@ -28,7 +29,7 @@ export async function setRetention(
   actor: Actor,
   input: { workloadId: string; policy: RetentionPolicy },
 ): Promise<RetentionPolicy> {
-  await assertWorkload(deps, input.workloadId);
+  await assertWorkloadExists(deps, input.workloadId);
   assertTimeZone(input.policy.timezone);
   const { workloadId, policy } = input;
   return audited(deps, actor, { action: "retention.set", target: workloadId, detail: { ...policy } }, async () =>
@@ -54,7 +55,7 @@ export async function previewRetention(
   _actor: Actor,
   input: { workloadId: string; policy: RetentionPolicy },
 ): Promise<RetentionPreview> {
-  await assertWorkload(deps, input.workloadId);
+  await assertWorkloadExists(deps, input.workloadId);
   assertTimeZone(input.policy.timezone);
   const rows = await workloadSnapshots(deps, input.workloadId);
   const decision = applyRetention(rows.map(candidate), input.policy);
@@ -99,6 +100,7 @@ export async function pruneWorkload(deps: EngineDeps, actor: Actor, workloadId: 
         const { count } = await deps.db.snapshot.deleteMany({ where: { id, pinned: false } });
         if (count === 0) continue;
         removed.push(id);
+        await forgetUnwrittenCopies(deps.db, id);
         await fs.rm(snapshotFilePath(deps.dataDir, byId.get(id)!), { force: true }).catch((error: unknown) => {
           deps.log.warn({ err: error, snapshotId: id, workloadId }, "retention: a pruned snapshot's file stays until the next start");
         });
@@ -126,7 +128,7 @@ export async function pruneWorkload(deps: EngineDeps, actor: Actor, workloadId: 
 
 /** retention.prune: prunes now, by the stored policy. */
 export async function applyRetentionNow(deps: EngineDeps, actor: Actor, input: { workloadId: string }): Promise<PruneResult> {
-  await assertWorkload(deps, input.workloadId);
+  await assertWorkloadExists(deps, input.workloadId);
   return pruneWorkload(deps, actor, input.workloadId);
 }
 
@@ -140,7 +142,3 @@ const candidate = (row: { id: string; createdAt: Date; kind: string; pinned: boo
   pinned: row.pinned,
   good: !row.fileMissing,
 });
-
-async function assertWorkload(deps: EngineDeps, workloadId: string): Promise<void> {
-  if (!(await deps.db.workload.findUnique({ where: { id: workloadId }, select: { id: true } }))) throw notFound("workload");
-}

@@ -11,6 +11,7 @@ import { DomainError } from "../errors";
 import { assertLeaseFor, type LockLease } from "../keyed-lock";
 import type { OperationHandle } from "../operations";
 import { causeParams, publicFailure } from "../public-error";
+import { queueCopiesOf } from "../storage/copy-run";
 import { containerRef, workloadLockKey, type LoadedWorkload } from "../workloads/workloads";
 import { assertSomethingToSnapshot, snapshotCoverage, type SnapshotCoverage } from "./coverage";
 import {
@@ -123,6 +124,8 @@ async function capture(
       capturedLive: !stopFirst && wasRunning,
       createdBy: actor.label,
     });
+    // Off the host as soon as it exists: the copies run in the background, after this returns.
+    await queueCopiesOf(deps, row);
     if (!restartError) {
       op.finish();
       return { snapshot: snapshotView(row) };

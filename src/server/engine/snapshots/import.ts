@@ -10,6 +10,7 @@ import { readSnapshotArchive } from "../archive/strict-reader";
 import { audited } from "../audit";
 import { DomainError } from "../errors";
 import { publicFailure } from "../public-error";
+import { queueCopiesOf } from "../storage/copy-run";
 import { loadWorkload, type LoadedWorkload } from "../workloads/workloads";
 import { recordSnapshot, snapshotDir, snapshotFileName, snapshotView, writeArchiveFile, type SnapshotView } from "./snapshot-store";
 
@@ -108,6 +109,7 @@ async function receiveImport(deps: EngineDeps, actor: Actor, request: ImportRequ
       createdBy: actor.label,
     });
     recorded = true;
+    await queueCopiesOf(deps, row);
     op.finish();
     return {
       snapshot: snapshotView(row),

@@ -9,6 +9,8 @@ import { DomainError, notFound } from "../errors";
 import { fsyncPath } from "../durable-fs";
 import { isInside } from "../volumes";
 
+import { decodeReason } from "~/shared/encoded-reason";
+import type { ErrorParams } from "~/shared/error-reasons";
 import type { SnapshotKind } from "~/shared/snapshot-kinds";
 
 export { SNAPSHOT_KINDS, type SnapshotKind } from "~/shared/snapshot-kinds";
@@ -63,6 +65,8 @@ export async function recordSnapshot(
     capturedLive: boolean;
     keepSpecialBits?: boolean;
     createdBy: string;
+    /** a copy fetched back keeps the time it was taken */
+    createdAt?: Date;
   },
 ): Promise<Snapshot> {
   const { archive, ...row } = input;
@@ -92,6 +96,16 @@ export function snapshotFilePath(dataDir: string, row: Pick<Snapshot, "workloadI
   return file;
 }
 
+/** The snapshot's file, checked to be a regular file there; PRECONDITION_FAILED `snapshot-file-missing` otherwise. */
+export async function assertSnapshotFile(dataDir: string, row: Pick<Snapshot, "workloadId" | "fileName">): Promise<string> {
+  const file = snapshotFilePath(dataDir, row);
+  const st = await fs.lstat(file).catch(() => null);
+  if (!st?.isFile()) {
+    throw new DomainError("PRECONDITION_FAILED", "This snapshot's file is missing from the server", { reason: "snapshot-file-missing" });
+  }
+  return file;
+}
+
 export interface SnapshotManifestSummary {
   volumes: { index: number; target: string; scope: string; source: string; files: number; bytes: number }[];
   skipped: { volume: number | string; path: string; type: string }[];
@@ -110,6 +124,11 @@ export interface SnapshotView {
   fileMissing: boolean;
   /** never pruned automatically */
   pinned: boolean;
+  /** the last verification (sha256 + a full strict read): when, how it ended and why it failed */
+  verifiedAt: Date | null;
+  verifyOutcome: string | null;
+  verifyReason?: string;
+  verifyParams?: ErrorParams;
   /**
    * Imported snapshots only (absent otherwise): whether a restore keeps setuid/setgid on
    * files. Snapshots this server captured always keep them.
@@ -120,9 +139,11 @@ export interface SnapshotView {
 }
 
 export function snapshotView(row: Snapshot): SnapshotView {
-  const { fileName: _file, manifest, keepSpecialBits, ...rest } = row;
+  const { fileName: _file, manifest, keepSpecialBits, verifyDetail, ...rest } = row;
+  const failed = verifyDetail ? decodeReason(verifyDetail) : null;
   return {
     ...rest,
+    ...(failed ? { verifyReason: failed.reason, verifyParams: failed.params ?? {} } : {}),
     manifest: JSON.parse(manifest) as SnapshotManifestSummary,
     ...(row.kind === "imported" ? { keepSpecialBits } : {}),
   };
@@ -156,6 +177,7 @@ export async function deleteSnapshot(deps: EngineDeps, actor: Actor, id: string)
     fileWasMissing = true;
   }
   await db.snapshot.delete({ where: { id } });
+  await forgetUnwrittenCopies(db, id);
   await recordAudit(db, actor, {
     action: "snapshot.delete",
     target: id,
@@ -163,6 +185,14 @@ export async function deleteSnapshot(deps: EngineDeps, actor: Actor, id: string)
     detail: fileWasMissing ? { note: "file was already missing" } : undefined,
   });
   return { fileWasMissing };
+}
+
+/**
+ * A deleted snapshot's copies that were never written anywhere (queued, or failed before their
+ * first commit) go with it; copies on a target stay, kept by the target's own retention.
+ */
+export async function forgetUnwrittenCopies(db: Db, snapshotId: string): Promise<void> {
+  await db.snapshotCopy.deleteMany({ where: { snapshotId, copiedAt: null, state: { in: ["queued", "failed"] } } });
 }
 
 /** A pinned snapshot is never pruned automatically (pre-restore retention, the workload's retention policy). */

@@ -4,10 +4,10 @@ import { sealedKeyId } from "../secret-box";
 import { sealEnvVar, storedEnvVarSchema, type StoredEnvVar } from "./workload-config";
 
 export interface ResealReport {
-  /** rows whose stored secrets changed: workloads' env, alert targets' URLs */
+  /** rows whose stored secrets changed: workloads' env, alert targets' URLs, storage targets' credentials */
   resealed: number;
   /** secret values no key of the box opens (another key, or damaged): left as they are, using them fails clearly */
-  unreadable: ({ workloadId: string; key: string } | { alertTargetId: string })[];
+  unreadable: ({ workloadId: string; key: string } | { alertTargetId: string } | { storageTargetId: string })[];
 }
 
 /**
@@ -44,18 +44,30 @@ export async function resealSecrets(deps: Pick<EngineDeps, "db" | "secrets">): P
       await tx.workload.update({ where: { id: row.id }, data: { env: JSON.stringify(next) } });
       report.resealed++;
     }
-    // Alert target URLs (they may hold a webhook's secret) are always sealed.
-    for (const row of await tx.alertTarget.findMany({ select: { id: true, urlSealed: true } })) {
-      if (sealedKeyId(row.urlSealed) === secrets.keyId) continue;
-      let plain: string;
+    // Alert target URLs (they may hold a webhook's secret) and storage targets' passwords and keys are always sealed.
+    const resealed = (sealed: string, unreadable: ResealReport["unreadable"][number]): string | undefined => {
+      if (sealedKeyId(sealed) === secrets.keyId) return undefined;
       try {
-        plain = secrets.open(row.urlSealed);
+        return secrets.seal(secrets.open(sealed));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        report.unreadable.push({ alertTargetId: row.id });
-        continue;
+        report.unreadable.push(unreadable);
+        return undefined;
       }
-      await tx.alertTarget.update({ where: { id: row.id }, data: { urlSealed: secrets.seal(plain) } });
+    };
+    for (const row of await tx.alertTarget.findMany({ select: { id: true, urlSealed: true } })) {
+      const urlSealed = resealed(row.urlSealed, { alertTargetId: row.id });
+      if (!urlSealed) continue;
+      await tx.alertTarget.update({ where: { id: row.id }, data: { urlSealed } });
+      report.resealed++;
+    }
+    for (const row of await tx.storageTarget.findMany({
+      where: { secretSealed: { not: null } },
+      select: { id: true, secretSealed: true },
+    })) {
+      const secretSealed = row.secretSealed && resealed(row.secretSealed, { storageTargetId: row.id });
+      if (!secretSealed) continue;
+      await tx.storageTarget.update({ where: { id: row.id }, data: { secretSealed } });
       report.resealed++;
     }
   });

@@ -21,6 +21,11 @@ export default async function WorkloadPage({ params }: { params: Promise<{ id: s
     api.snapshot.restoreRuns.prefetch({ workloadId: id }),
     api.schedule.list.prefetch({ workloadId: id }),
     api.retention.get.prefetch({ workloadId: id }),
+    api.snapshot.copies.prefetch({ workloadId: id }),
+    api.snapshot.testRestores.prefetch({ workloadId: id }),
+    // Admin-only: a viewer's page never asks for them.
+    me.isAdmin ? api.storageTarget.list.prefetch() : null,
+    me.isAdmin ? api.storageTarget.copyPolicy.prefetch({ workloadId: id }) : null,
   ]);
   return (
     <HydrateClient>
