@@ -26,8 +26,8 @@ let workloadId: string;
 let targetDir: string;
 let targetId: string;
 
-const PROJECT = "ledger";
-const NAME = "books";
+const PROJECT = "vault";
+const NAME = "accounts";
 const LABEL = "offsite-1";
 const FILE_TEXT = "balance: 42";
 const VIEWER = { email: "viewer@berth.test", password: "viewer-password-1" };

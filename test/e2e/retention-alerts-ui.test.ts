@@ -144,6 +144,8 @@ describe("retention and alerts UI", () => {
     expect(await dialog.getByLabel("Format").inputValue()).toBe("json");
     await dialog.getByLabel("Webhook URL").fill(`${receiver.origin}${SECRET_PATH}?${SECRET_QUERY}`);
     expect(await dialog.getByLabel("Scheduled snapshot failed").isChecked()).toBe(true);
+    expect(await dialog.getByLabel("Off-host copy failed").isChecked()).toBe(true);
+    expect(await dialog.getByLabel("Test restore passed").isChecked()).toBe(false);
     expect(await dialog.getByLabel("Restore finished").isChecked()).toBe(false);
     await dialog.getByLabel("Restore finished").check();
     await screenshot(page, "alerts-01-add");
@@ -152,7 +154,16 @@ describe("retention and alerts UI", () => {
 
     const [target] = await api.query<{ id: string; events: string[]; urlPreview: string }[]>("alertTarget.list", undefined);
     expect(target!.urlPreview).toBe(receiver.origin);
-    expect(target!.events).toEqual(["schedule-failed", "prune-failed", "disk-low", "restore-failed", "restore-succeeded"]);
+    expect(target!.events).toEqual([
+      "schedule-failed",
+      "prune-failed",
+      "disk-low",
+      "restore-failed",
+      "copy-failed",
+      "verify-failed",
+      "test-restore-failed",
+      "restore-succeeded",
+    ]);
     const row = section.getByTestId(`alert-target-row-${target!.id}`);
     await row.getByText(receiver.origin, { exact: true }).waitFor();
     await row.getByText("Restore finished", { exact: true }).waitFor();
