@@ -16,6 +16,7 @@ import { deployWorkload, getWorkload } from "~/server/engine/workloads/workloads
 import { appImage } from "../support/app-images";
 import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { longRunning, makeWorkload, testActor } from "../support/workload-fixtures";
+import { PG_BIN, PGDATA, postgresCommand } from "../support/postgres";
 
 const run = promisify(execFile);
 const IMAGE_BUILD_TIMEOUT_MS = 20 * 60_000;
@@ -118,26 +119,6 @@ beforeAll(async () => {
 }, IMAGE_BUILD_TIMEOUT_MS);
 
 // ---------------------------------------------------------------------------------------
-
-const PG_BIN = "/usr/lib/postgresql/15/bin";
-const PGDATA = "/var/lib/postgresql/data";
-// Runs as root only to prepare a first start (Berth creates the bind folder as root): then
-// the data directory is initialised and served by the postgres user, with PostgreSQL as
-// PID 1 (a stale postmaster.pid from a live snapshot then names our own PID, which it
-// recognises as stale). A restored data directory is used as it comes back: nothing here
-// repairs its owner or mode.
-const postgresCommand = [
-  "sh",
-  "-c",
-  `set -e
-as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
-if [ ! -s ${PGDATA}/PG_VERSION ]; then
-  chown postgres:postgres ${PGDATA}
-  chmod 0700 ${PGDATA}
-  as_postgres ${PG_BIN}/initdb -D ${PGDATA} --auth=trust --username=postgres --encoding=UTF8 --no-locale --no-instructions
-fi
-exec setpriv --reuid=postgres --regid=postgres --init-groups ${PG_BIN}/postgres -D ${PGDATA} -c listen_addresses= -c unix_socket_directories=/tmp`,
-];
 
 const psql = (container: string, ...commands: string[]) =>
   exec(

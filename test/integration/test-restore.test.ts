@@ -34,6 +34,7 @@ import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { hashTree } from "../support/hash-tree";
 import { startWebhookReceiver } from "../support/webhook-receiver";
 import { longRunning, makeWorkload, testActor } from "../support/workload-fixtures";
+import { PG_BIN, PGDATA, postgresCommand } from "../support/postgres";
 
 const run = promisify(execFile);
 const docker = createDockerClient(inject("dockerHost"));
@@ -378,23 +379,9 @@ describe("test restore", () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// PostgreSQL 15: the same server command as test/integration/real-apps.test.ts.
+// PostgreSQL 15, run as test/support/postgres.ts says.
 
 const IMAGE_BUILD_TIMEOUT_MS = 20 * 60_000;
-const PG_BIN = "/usr/lib/postgresql/15/bin";
-const PGDATA = "/var/lib/postgresql/data";
-const postgresCommand = [
-  "sh",
-  "-c",
-  `set -e
-as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
-if [ ! -s ${PGDATA}/PG_VERSION ]; then
-  chown postgres:postgres ${PGDATA}
-  chmod 0700 ${PGDATA}
-  as_postgres ${PG_BIN}/initdb -D ${PGDATA} --auth=trust --username=postgres --encoding=UTF8 --no-locale --no-instructions
-fi
-exec setpriv --reuid=postgres --regid=postgres --init-groups ${PG_BIN}/postgres -D ${PGDATA} -c listen_addresses= -c unix_socket_directories=/tmp`,
-];
 const psql = (sql: string) => `${PG_BIN}/psql -h /tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -X -q -At -c "${sql}"`;
 
 /** `sh -c script` in the live container, through the docker CLI on the private engine. */

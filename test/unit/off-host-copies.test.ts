@@ -1,7 +1,7 @@
 // Off-host copies to a local-folder target on a clock the test moves: real SQLite, real snapshot
 // files, a real folder as the target, the in-memory container runtime, a real webhook receiver.
 // The same engine paths over a real sshd: test/integration/off-host-sftp.test.ts.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -20,12 +20,11 @@ import { fetchCopy } from "~/server/engine/storage/fetch-copy";
 import { browseTarget, importFromTarget } from "~/server/engine/storage/remote-archives";
 import { createStorageTarget, deleteStorageTarget, setCopyPolicy, updateStorageTarget } from "~/server/engine/storage/storage-targets";
 import { verifyDue, verifySnapshot } from "~/server/engine/verify/verify-snapshot";
-import { createProject, createStage } from "~/server/engine/workloads/projects";
-import { createWorkload } from "~/server/engine/workloads/workloads";
 import { engineSettingsFromEnv } from "~/server/settings";
 import { MemoryRuntime } from "../support/memory-runtime";
 import { keepOnly } from "../support/retention-fixtures";
 import { TestClock } from "../support/test-clock";
+import { makeDataWorkload } from "../support/memory-workload";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
 
@@ -48,27 +47,9 @@ function newDeps(db: TestDatabase, clock: TestClock, verifyIntervalMs = 0): Engi
   });
 }
 
-async function makeWorkload(deps: EngineDeps, name = "app") {
-  const project = await createProject(deps, admin, { slug: `c${++counter}` });
-  const stage = await createStage(deps, admin, { projectId: project.id, slug: "production" });
-  const workload = await createWorkload(deps, admin, {
-    projectId: project.id,
-    stageId: stage.id,
-    name,
-    image: IMAGE,
-    command: [],
-    env: [],
-    ports: [],
-    restartPolicy: "no",
-    volumes: [{ target: "/data", scope: "stage", source: "data" }],
-    labels: {},
-  });
-  const hostPath = workload.volumePreview[0]!.hostPath!;
-  await fs.mkdir(hostPath, { recursive: true });
-  // Random bytes: the archive is large enough to cut in half and not compressible to nothing.
-  await fs.writeFile(path.join(hostPath, "file.bin"), Buffer.from(Array.from({ length: 200_000 }, () => Math.floor(Math.random() * 256))));
-  return workload;
-}
+// Random bytes: the archive is large enough to cut in half and not compressible to nothing.
+const makeWorkload = (deps: EngineDeps, name = "app") =>
+  makeDataWorkload(deps, admin, { image: IMAGE, name, file: "file.bin", data: () => randomBytes(200_000) });
 
 async function localTarget(deps: EngineDeps, retention: Parameters<typeof createStorageTarget>[2]["retention"] = null) {
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), "berth-target-"));

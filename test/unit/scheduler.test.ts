@@ -14,11 +14,11 @@ import { Scheduler } from "~/server/engine/schedules/scheduler";
 import { listSchedules, runScheduleNow, upsertSchedule } from "~/server/engine/schedules/schedules";
 import { createSnapshot } from "~/server/engine/snapshots/capture";
 import { pinSnapshot } from "~/server/engine/snapshots/snapshot-store";
-import { createProject, createStage } from "~/server/engine/workloads/projects";
-import { createWorkload, deployWorkload, workloadLockKey } from "~/server/engine/workloads/workloads";
+import { deployWorkload, workloadLockKey } from "~/server/engine/workloads/workloads";
 import { engineSettingsFromEnv } from "~/server/settings";
 import { MemoryRuntime } from "../support/memory-runtime";
 import { keepOnly } from "../support/retention-fixtures";
+import { makeDataWorkload } from "../support/memory-workload";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { TestClock } from "../support/test-clock";
 
@@ -29,7 +29,6 @@ const HOUR = 60 * MINUTE;
 
 let database: TestDatabase;
 let runtime: MemoryRuntime;
-let counter = 0;
 
 function newDeps(clock: TestClock, overrides: { maxConcurrentCaptures?: number; scheduleJitterMs?: number } = {}): EngineDeps {
   const settings = engineSettingsFromEnv({ BERTH_DATA_DIR: database.dataDir, BERTH_SCHEDULE_JITTER_SECONDS: "0" });
@@ -37,26 +36,7 @@ function newDeps(clock: TestClock, overrides: { maxConcurrentCaptures?: number; 
 }
 
 /** A workload with one stage volume holding a file, so there is something to capture. */
-async function makeWorkload(deps: EngineDeps) {
-  const project = await createProject(deps, admin, { slug: `s${++counter}` });
-  const stage = await createStage(deps, admin, { projectId: project.id, slug: "production" });
-  const workload = await createWorkload(deps, admin, {
-    projectId: project.id,
-    stageId: stage.id,
-    name: "app",
-    image: IMAGE,
-    command: [],
-    env: [],
-    ports: [],
-    restartPolicy: "no",
-    volumes: [{ target: "/data", scope: "stage", source: "data" }],
-    labels: {},
-  });
-  const hostPath = workload.volumePreview[0]!.hostPath!;
-  await fs.mkdir(hostPath, { recursive: true });
-  await fs.writeFile(path.join(hostPath, "file.txt"), `data of ${workload.id}`);
-  return workload;
-}
+const makeWorkload = (deps: EngineDeps) => makeDataWorkload(deps, admin, { image: IMAGE, file: "file.txt", data: (id) => `data of ${id}` });
 
 const runsOf = (workloadId: string) => database.db.scheduleRun.findMany({ where: { workloadId }, orderBy: { queuedAt: "asc" } });
 const scheduledSnapshots = (workloadId: string) =>

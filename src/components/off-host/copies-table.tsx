@@ -3,8 +3,8 @@
 import { useTranslations } from "next-intl";
 import { DateTime } from "~/components/format/date-time";
 import { useFormatBytes } from "~/components/format/use-format";
-import { estimateSecondsLeft, measuresBytes, progressFraction, type SnapshotView } from "~/components/snapshots/options";
-import { ProgressBar, type TrackedOperation, usePhaseLabel, useProgressText } from "~/components/snapshots/snapshot-progress";
+import type { SnapshotView } from "~/components/snapshots/options";
+import { ProgressBar, type TrackedOperation, useOperationReadout } from "~/components/snapshots/snapshot-progress";
 import { useSnapshotName } from "~/components/snapshots/snapshot-name";
 import { Badge } from "~/components/ui/badge";
 import { RowButton } from "~/components/ui/button";
@@ -158,21 +158,14 @@ function CopyState({ copy, progress }: { copy: CopyView; progress: TrackedOperat
 /** A copy's bar while it is written and re-read, with its phase and numbers. */
 function CopyProgress({ operation }: { operation: TrackedOperation }) {
   const t = useTranslations("offHost.copies");
-  const phaseLabel = usePhaseLabel();
-  const progressText = useProgressText();
-  const { event, sample } = operation;
-  const measured = measuresBytes(event);
-  const done = measured ? event.bytesDone : 0;
-  const total = measured ? event.bytesTotal : 0;
-  const numbers = progressText(done, total, estimateSecondsLeft(sample, Date.now(), done, total));
-  const phase = phaseLabel(event.phase, event.attempt);
+  const { phase, fraction, numbers } = useOperationReadout(operation);
   return (
     <span className="flex w-full min-w-[9rem] flex-col gap-1">
       <span className="text-xs text-muted-foreground">
         {phase}
         {numbers ? ` · ${numbers}` : null}
       </span>
-      <ProgressBar fraction={progressFraction(done, total)} label={t("progressLabel")} valueText={numbers || phase} />
+      <ProgressBar fraction={fraction} label={t("progressLabel")} valueText={numbers || phase} />
     </span>
   );
 }

@@ -7,6 +7,7 @@ import { Badge } from "~/components/ui/badge";
 import { RowButton } from "~/components/ui/button";
 import { ConfirmDialog } from "~/components/ui/form-dialog";
 import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
+import { RowCheckButton } from "~/components/ui/row-check-button";
 import { describeError, reasonText, type Translator } from "~/components/ui/trpc-error";
 import { useRequestDialog } from "~/components/ui/use-request-dialog";
 import { api } from "~/trpc/react";
@@ -113,30 +114,23 @@ function SendTestButton({ target }: { target: AlertTargetView }) {
   const test = api.alertTarget.test.useMutation({ onSettled: () => utils.alertTarget.list.invalidate() });
   const result = test.data;
   const requestError = describeError(test.error);
+  const outcome = requestError
+    ? { ok: false, text: t("testRequestFailed", { message: requestError.message }) }
+    : result?.delivered
+      ? { ok: true, text: result.status === undefined ? t("testDeliveredNoStatus") : t("testDelivered", { status: result.status }) }
+      : result
+        ? { ok: false, text: t("testFailed", { message: reasonText(root, result.reason, result.params, t("failedUnknown")) }) }
+        : null;
   return (
-    <span className="inline-flex flex-col items-end gap-1">
-      <RowButton
-        label={t("testName", { name: target.name })}
-        busy={test.isPending}
-        data-testid={`alert-target-test-${target.id}`}
-        onClick={() => test.mutate({ id: target.id })}
-      >
-        {test.isPending ? t("testing") : t("test")}
-      </RowButton>
-      <span role="status" className="max-w-[14rem] text-right text-xs break-words">
-        {test.isPending ? null : requestError ? (
-          <span className="text-destructive-soft-foreground">{t("testRequestFailed", { message: requestError.message })}</span>
-        ) : result?.delivered ? (
-          <span className="text-success-soft-foreground">
-            {result.status === undefined ? t("testDeliveredNoStatus") : t("testDelivered", { status: result.status })}
-          </span>
-        ) : result ? (
-          <span className="text-destructive-soft-foreground">
-            {t("testFailed", { message: reasonText(root, result.reason, result.params, t("failedUnknown")) })}
-          </span>
-        ) : null}
-      </span>
-    </span>
+    <RowCheckButton
+      label={t("testName", { name: target.name })}
+      testId={`alert-target-test-${target.id}`}
+      pending={test.isPending}
+      onClick={() => test.mutate({ id: target.id })}
+      outcome={outcome}
+    >
+      {test.isPending ? t("testing") : t("test")}
+    </RowCheckButton>
   );
 }
 

@@ -1,9 +1,9 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useCallback, useRef, useState } from "react";
 import { cn } from "~/lib/utils";
 import { api } from "~/trpc/react";
+import { useArmedEvents } from "./armed-progress";
 import {
   advanceRestoreStep,
   estimateSecondsLeft,
@@ -11,6 +11,7 @@ import {
   progressFraction,
   restoreStepOf,
   restoreStepStates,
+  type OperationEvent,
   type RestoreStep,
 } from "./options";
 import { markOwnRestore, ProgressBar, trackEvent, useProgressText, type TrackedOperation } from "./snapshot-progress";
@@ -34,45 +35,15 @@ const NONE: RestoreProgress = { operation: null, reached: -1, staged: false };
  * restore that starts is this one (a second one would have been refused).
  */
 export function useRestoreProgress(workloadId: string, listening: boolean) {
-  const [progress, setProgress] = useState<RestoreProgress>(NONE);
-  const armed = useRef(false);
-  const before = useRef(new Set<string>());
-  const id = useRef<string | null>(null);
-
-  api.snapshot.progress.useSubscription(
-    { workloadId },
-    {
-      enabled: listening,
-      onData: (event) => {
-        if (!armed.current || before.current.has(event.operationId)) {
-          before.current.add(event.operationId);
-          return;
-        }
-        if (event.kind !== "restore") return;
-        if (id.current === null && !event.done) id.current = event.operationId;
-        if (id.current !== event.operationId) return;
-        setProgress((previous) => ({
-          operation: trackEvent(previous.operation, event, true),
-          reached: advanceRestoreStep(previous.reached, event.phase),
-          staged: previous.staged || event.phase === "staging",
-        }));
-      },
-    },
-  );
-
-  const arm = useCallback(() => {
-    armed.current = true;
-    id.current = null;
-    setProgress(NONE);
-  }, []);
-  const reset = useCallback(() => {
-    armed.current = false;
-    before.current.clear();
-    id.current = null;
-    setProgress(NONE);
-  }, []);
-  return { ...progress, arm, reset };
+  const { state, arm, reset } = useArmedEvents(workloadId, "restore", listening, NONE, foldRestore);
+  return { ...state, arm, reset };
 }
+
+const foldRestore = (previous: RestoreProgress, event: OperationEvent): RestoreProgress => ({
+  operation: trackEvent(previous.operation, event, true),
+  reached: advanceRestoreStep(previous.reached, event.phase),
+  staged: previous.staged || event.phase === "staging",
+});
 
 /**
  * What every restore request (restore, undo) does around the call: the progress is armed

@@ -185,9 +185,11 @@ export function usePhaseLabel() {
   };
 }
 
-/** One running operation: what it is, its phase and volume, and the bar with numbers and ETA. */
-export function OperationProgress({ operation }: { operation: TrackedOperation }) {
-  const t = useTranslations("snapshotProgress");
+/**
+ * What a progress bar of a running operation shows: its phase in words, whether it counts bytes
+ * now, the fraction done and the numbers with the ETA ("" when there are none).
+ */
+export function useOperationReadout(operation: TrackedOperation) {
   const phaseLabel = usePhaseLabel();
   const progressText = useProgressText();
   const { event, sample } = operation;
@@ -195,8 +197,19 @@ export function OperationProgress({ operation }: { operation: TrackedOperation }
   const measured = measuresBytes(event);
   const done = measured ? event.bytesDone : 0;
   const total = measured ? event.bytesTotal : 0;
-  const fraction = progressFraction(done, total);
-  const numbers = progressText(done, total, estimateSecondsLeft(sample, Date.now(), done, total));
+  return {
+    phase: phaseLabel(event.phase, event.attempt),
+    measured,
+    fraction: progressFraction(done, total),
+    numbers: progressText(done, total, estimateSecondsLeft(sample, Date.now(), done, total)),
+  };
+}
+
+/** One running operation: what it is, its phase and volume, and the bar with numbers and ETA. */
+export function OperationProgress({ operation }: { operation: TrackedOperation }) {
+  const t = useTranslations("snapshotProgress");
+  const { event } = operation;
+  const { phase, measured, fraction, numbers } = useOperationReadout(operation);
   const title = t(`kinds.${event.kind}`);
   return (
     <div className="flex flex-col gap-2 rounded-md border border-border bg-muted/40 p-3">
@@ -205,7 +218,7 @@ export function OperationProgress({ operation }: { operation: TrackedOperation }
           {title}
           <span className="font-normal text-muted-foreground">
             {" · "}
-            {phaseLabel(event.phase, event.attempt)}
+            {phase}
             {event.volume && measured ? (
               <>
                 {" · "}
@@ -216,7 +229,7 @@ export function OperationProgress({ operation }: { operation: TrackedOperation }
         </p>
         {numbers ? <p className="text-xs text-muted-foreground tabular-nums">{numbers}</p> : null}
       </div>
-      <ProgressBar fraction={fraction} label={title} valueText={numbers || phaseLabel(event.phase, event.attempt)} />
+      <ProgressBar fraction={fraction} label={title} valueText={numbers || phase} />
     </div>
   );
 }

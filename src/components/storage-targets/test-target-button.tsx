@@ -1,7 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { RowButton } from "~/components/ui/button";
+import { RowCheckButton } from "~/components/ui/row-check-button";
 import { describeError, reasonText, type Translator } from "~/components/ui/trpc-error";
 import { api } from "~/trpc/react";
 import type { StorageTargetView } from "./target-draft";
@@ -17,35 +17,32 @@ export function TestTargetButton({ target }: { target: StorageTargetView }) {
   const test = api.storageTarget.test.useMutation({ onSettled: () => utils.storageTarget.list.invalidate() });
   const result = test.data;
   const requestError = describeError(test.error);
+  const failed = (message: string) => ({ ok: false, text: t("testFailed", { message }) });
+  const outcome = requestError
+    ? { ok: false, text: t("testRequestFailed", { message: requestError.message }) }
+    : result?.ok
+      ? {
+          ok: true,
+          text: result.hostKey ? (
+            <>
+              {t("testOkPinned")} <code className="font-mono break-all">{result.hostKey}</code>
+            </>
+          ) : (
+            t("testOk")
+          ),
+        }
+      : result
+        ? failed(reasonText(root, result.reason, result.params, t("failedUnknown")))
+        : null;
   return (
-    <span className="inline-flex flex-col items-end gap-1">
-      <RowButton
-        label={t("testName", { name: target.name })}
-        busy={test.isPending}
-        data-testid={`storage-target-test-${target.id}`}
-        onClick={() => test.mutate({ id: target.id })}
-      >
-        {test.isPending ? t("testing") : t("test")}
-      </RowButton>
-      <span role="status" className="max-w-[16rem] text-right text-xs break-words">
-        {test.isPending ? null : requestError ? (
-          <span className="text-destructive-soft-foreground">{t("testRequestFailed", { message: requestError.message })}</span>
-        ) : result?.ok ? (
-          <span className="text-success-soft-foreground">
-            {result.hostKey ? (
-              <>
-                {t("testOkPinned")} <code className="font-mono break-all">{result.hostKey}</code>
-              </>
-            ) : (
-              t("testOk")
-            )}
-          </span>
-        ) : result ? (
-          <span className="text-destructive-soft-foreground">
-            {t("testFailed", { message: reasonText(root, result.reason, result.params, t("failedUnknown")) })}
-          </span>
-        ) : null}
-      </span>
-    </span>
+    <RowCheckButton
+      label={t("testName", { name: target.name })}
+      testId={`storage-target-test-${target.id}`}
+      pending={test.isPending}
+      onClick={() => test.mutate({ id: target.id })}
+      outcome={outcome}
+    >
+      {test.isPending ? t("testing") : t("test")}
+    </RowCheckButton>
   );
 }
