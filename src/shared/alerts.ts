@@ -15,16 +15,8 @@ export const ALERT_EVENTS = [
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 export const isAlertEvent = isOneOf(ALERT_EVENTS);
-/** A new target's events: every failure, no success notices. */
-export const DEFAULT_ALERT_EVENTS: AlertEvent[] = [
-  "schedule-failed",
-  "prune-failed",
-  "disk-low",
-  "restore-failed",
-  "copy-failed",
-  "verify-failed",
-  "test-restore-failed",
-];
+/** A new target's events: every failure and warning, no success notices. */
+export const DEFAULT_ALERT_EVENTS: AlertEvent[] = ALERT_EVENTS.filter((event) => !event.endsWith("-succeeded"));
 
 /** json: Berth's own JSON body; slack: `{ text }`, which Slack, Mattermost, Rocket.Chat and Discord's /slack endpoint accept. */
 export const ALERT_FORMATS = ["json", "slack"] as const;

@@ -42,6 +42,13 @@ function demuxLogs(buffer: Buffer): string {
   return offset === 0 ? buffer.toString("utf8") : Buffer.concat(parts).toString("utf8");
 }
 
+/** What runs in a container Berth creates, a workload's or a sandbox: the image, its command and env. */
+const processOf = (spec: { image: string; command: string[]; env: Record<string, string> }) => ({
+  Image: spec.image,
+  Cmd: spec.command.length > 0 ? spec.command : undefined,
+  Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+});
+
 /** Structured mounts: no `src:dst:opts` string a source or target could inject options into. */
 const mountsOf = (mounts: ContainerMount[]) =>
   mounts.map((m) =>
@@ -117,15 +124,20 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
     }
   }
 
-  /** The sandbox named `name`, or null when there is none or the container of that name is not a sandbox. */
-  async function sandbox(name: string): Promise<Docker.ContainerInspectInfo | null> {
-    const info = await docker
+  /** The container that has the name now, whoever made it, or null. */
+  function holderOf(name: string): Promise<Docker.ContainerInspectInfo | null> {
+    return docker
       .getContainer(name)
       .inspect()
       .catch((error: unknown) => {
         if (isNotFound(error)) return null;
         throw new Error(engineMessage(error), { cause: error });
       });
+  }
+
+  /** The sandbox named `name`, or null when there is none or the container of that name is not a sandbox. */
+  async function sandbox(name: string): Promise<Docker.ContainerInspectInfo | null> {
+    const info = await holderOf(name);
     return info?.Config.Labels?.[SANDBOX_LABEL] ? info : null;
   }
 
@@ -195,13 +207,7 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
 
     async recreate(spec: ContainerSpec) {
       // The name may belong to someone else's container: look before removing anything.
-      const holder = await docker
-        .getContainer(spec.name)
-        .inspect()
-        .catch((error: unknown) => {
-          if (isNotFound(error)) return null;
-          throw new Error(engineMessage(error));
-        });
+      const holder = await holderOf(spec.name);
       if (holder && holder.Config.Labels?.[OWNER_LABEL] !== spec.workloadId) throw containerNameTaken(spec.name);
       // Every container of this workload goes, also one under an older naming scheme.
       await removeOwned(spec);
@@ -211,9 +217,7 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
       try {
         const created = await docker.createContainer({
           name: spec.name,
-          Image: spec.image,
-          Cmd: spec.command.length > 0 ? spec.command : undefined,
-          Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+          ...processOf(spec),
           Labels: { ...spec.labels, [OWNER_LABEL]: spec.workloadId },
           ExposedPorts: exposed,
           HostConfig: {
@@ -301,20 +305,11 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
     },
 
     async runSandbox(spec) {
-      const holder = await docker
-        .getContainer(spec.name)
-        .inspect()
-        .catch((error: unknown) => {
-          if (isNotFound(error)) return null;
-          throw new Error(engineMessage(error), { cause: error });
-        });
-      if (holder) throw containerNameTaken(spec.name);
+      if (await holderOf(spec.name)) throw containerNameTaken(spec.name);
       try {
         const created = await docker.createContainer({
           name: spec.name,
-          Image: spec.image,
-          Cmd: spec.command.length > 0 ? spec.command : undefined,
-          Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+          ...processOf(spec),
           // Not the owner label: nothing that manages workloads (deploy, start, the boot checks) sees a sandbox.
           Labels: { [SANDBOX_LABEL]: spec.testRestoreId },
           HostConfig: {

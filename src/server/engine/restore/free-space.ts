@@ -5,6 +5,19 @@ import { promisify } from "node:util";
 import { DomainError } from "../errors";
 
 const execFileAsync = promisify(execFile);
+// Allocation unit assumed when estimating an extracted copy's size (ext4/xfs/tmpfs default).
+const BLOCK = 4096;
+
+/**
+ * What extracting a manifest volume takes: an inode per file and the root, whole blocks per
+ * file (the reader stops any archive that holds more than its manifest declares). A restore's
+ * staging and a test restore's sandbox.
+ */
+export const extractedNeed = (volume: { bytes: number; files: number }) => ({
+  bytes: volume.bytes + (volume.files + 1) * BLOCK,
+  inodes: volume.files + 1,
+});
+
 /** Left free on every filesystem a restore writes to (also the extractor's floor while staging). */
 export const FREE_SPACE_MARGIN = { bytes: 32 * 1024 * 1024, inodes: 100 };
 

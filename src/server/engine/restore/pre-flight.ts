@@ -4,16 +4,13 @@ import { badRequest } from "../errors";
 import { getSnapshotRow, assertSnapshotFile, type SnapshotManifestSummary } from "../snapshots/snapshot-store";
 import type { ResolvedVolume } from "../volumes";
 import { assertNoPendingRestore, type LoadedWorkload, loadWorkload, resolveWorkloadVolumes } from "../workloads/workloads";
-import { checkFreeSpace, undoCopyNeed } from "./free-space";
+import { checkFreeSpace, extractedNeed, undoCopyNeed } from "./free-space";
 
 export interface RestoreRequest {
   workloadId: string;
   snapshotId: string;
   confirm: string;
 }
-
-// Allocation unit assumed when estimating the staged copy's size (ext4/xfs/tmpfs default).
-const BLOCK = 4096;
 
 type BindVolume = Extract<ResolvedVolume, { kind: "bind" }>;
 
@@ -39,9 +36,7 @@ export async function planRestore(deps: EngineDeps, request: RestoreRequest) {
     target: mv.target,
     resolved: c,
     live: c.hostPath,
-    // An inode per file and the root, whole blocks per file: the reader stops any archive
-    // that holds more than its manifest declares.
-    staged: { bytes: mv.bytes + (mv.files + 1) * BLOCK, inodes: mv.files + 1 },
+    staged: extractedNeed(mv),
   }));
   const untouched = current.filter((c) => !volumes.some((v) => v.target === c.target)).map((c) => c.target);
   await checkFreeSpace([

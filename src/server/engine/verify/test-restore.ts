@@ -20,7 +20,7 @@ import { badRequest, conflict, DomainError } from "../errors";
 import type { OperationHandle } from "../operations";
 import { causeParams, publicFailure } from "../public-error";
 import { removeTree } from "../remove-tree";
-import { checkFreeSpace, FREE_SPACE_MARGIN } from "../restore/free-space";
+import { checkFreeSpace, extractedNeed, FREE_SPACE_MARGIN } from "../restore/free-space";
 import { mapSnapshotVolumes } from "../restore/pre-flight";
 import type { SecretBox } from "../secret-box";
 import { assertSnapshotFile, getSnapshotRow, type SnapshotManifestSummary } from "../snapshots/snapshot-store";
@@ -34,8 +34,6 @@ const CHECK_INTERVAL_MS = 1_000;
 /** What a row keeps of the check's output (or the container's log): its last 4 KiB. */
 const OUTPUT_MAX = 4096;
 const LOG_TAIL_LINES = 100;
-// Allocation unit assumed when estimating the extracted copy's size, as a restore does.
-const BLOCK = 4096;
 const LIST_LIMIT = 20;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -98,10 +96,7 @@ export async function testRestore(deps: EngineDeps, actor: Actor, input: TestRes
   const secrets = secretValues(workload.config.env, deps.secrets);
   const id = randomUUID();
   const sandbox = path.join(sandboxesRoot(deps.dataDir), id);
-  // An inode per file and the root, whole blocks per file, as a restore's staging estimates.
-  await checkFreeSpace(
-    manifest.volumes.map((v) => ({ dir: sandbox, bytes: v.bytes + (v.files + 1) * BLOCK, inodes: v.files + 1, what: v.target })),
-  );
+  await checkFreeSpace(manifest.volumes.map((v) => ({ dir: sandbox, ...extractedNeed(v), what: v.target })));
   const row = await claim(deps, {
     id,
     workloadId: snapshot.workloadId,
