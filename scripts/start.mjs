@@ -51,6 +51,10 @@ function buildFingerprint() {
 fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 fs.chmodSync(dataDir, 0o700);
 const env = { ...process.env, BERTH_DATA_DIR: dataDir, NEXTAUTH_SECRET: authSecret(), NODE_ENV: "production" };
+// A self-hosted admin tool does not phone home: Next.js telemetry is off unless the operator
+// set NEXT_TELEMETRY_DISABLED themselves (Next reads any non-empty value as "off", so an empty
+// one turns it on; README, Configuration).
+env.NEXT_TELEMETRY_DISABLED ??= "1";
 // Without a fixed public URL, next-auth builds its redirects from the request's Host, so
 // Berth works on whatever address and port the operator reaches it by.
 if (!env.NEXTAUTH_URL) env.AUTH_TRUST_HOST ??= "1";

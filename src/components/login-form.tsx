@@ -10,8 +10,10 @@ import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { decodeReason } from "~/shared/encoded-reason";
 
-export function LoginForm() {
+/** `next`: the page to return to after signing in, a same-origin path (the login page checked it). */
+export function LoginForm({ next = "/" }: { next?: string }) {
   const t = useTranslations("login");
+  const tRoot = useTranslations();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [pending, setPending] = useState(false);
@@ -21,6 +23,7 @@ export function LoginForm() {
   function translateError(text: string): string {
     const error = decodeReason(text);
     if (text === "CredentialsSignin" || error?.reason === "invalid-credentials") return t("errors.invalid");
+    if (error?.reason === "account-disabled") return tRoot("errors.account-disabled");
     if (error?.reason === "too-many-attempts") return t("errors.tooMany", { minutes: Number(error.params?.minutes ?? 1) });
     return t("errors.unknown");
   }
@@ -37,7 +40,7 @@ export function LoginForm() {
         return;
       }
       // A full load so the server renders with the new session (and the user's saved language).
-      window.location.assign("/");
+      window.location.assign(next);
     } catch {
       setError(t("errors.network"));
       setPending(false);

@@ -10,6 +10,7 @@ import { RestoreTasks } from "./engine/restore/restore-tasks";
 import { ScheduleTasks } from "./engine/schedules/schedule-tasks";
 import { CopyTasks } from "./engine/storage/copy-tasks";
 import { createSignInLimiter } from "./engine/sign-in";
+import { StatsCache } from "./engine/workloads/stats-cache";
 import { logger } from "./logger";
 import { lazySecretBox } from "./secret-key";
 
@@ -32,6 +33,7 @@ export function createEngineDeps(db: Db, settings: EngineSettings, overrides: Pa
     alerts: new AlertDeliveries(),
     copies: new CopyTasks({ verifyIntervalMs }),
     signInLimiter: createSignInLimiter(),
+    stats: new StatsCache(),
     secrets: lazySecretBox(settings.dataDir),
     log: logger,
     ...overrides,

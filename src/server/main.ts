@@ -5,6 +5,8 @@ import path from "node:path";
 import next from "next";
 
 const dev = process.argv.includes("--dev");
+// A self-hosted admin tool does not phone home: Next's telemetry stays off unless the operator sets it.
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || "0.0.0.0";
 const root = path.resolve(import.meta.dirname, "../..");
@@ -17,6 +19,7 @@ await (await import("./startup")).runStartupTasks();
 const { snapshotDownload } = await import("./http/snapshot-download");
 const { DOWNLOAD_ROUTE, serveFetchHandler } = await import("./http/node-bridge");
 const { stampClientAddress } = await import("./auth/client-address");
+const { REQUEST_PATH_HEADER } = await import("../shared/next-path");
 const { applySecurityHeaders, securityHeaders } = await import("./http/security-headers");
 const responseHeaders = securityHeaders(dev);
 
@@ -24,6 +27,8 @@ http
   .createServer((req, res) => {
     applySecurityHeaders(res, responseHeaders);
     stampClientAddress(req); // the only client address Next believes (auth/client-address.ts)
+    // The page's own path for sign-in's return (page-session.ts); replaces any copy a client sent.
+    req.headers[REQUEST_PATH_HEADER] = req.url ?? "/";
     const pathname = (req.url ?? "/").split("?")[0]!;
     const download = DOWNLOAD_ROUTE.exec(pathname);
     if (download && (req.method === "GET" || req.method === "HEAD")) {

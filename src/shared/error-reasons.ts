@@ -32,6 +32,11 @@ export const ERROR_REASONS = {
   "last-admin": [],
   "delete-self": [],
   "locale-needs-user": [],
+  "current-password-wrong": [],
+  "password-needs-user": [],
+  "account-disabled": [],
+  "disable-self": [],
+  "reset-self": [],
   "token-name-required": [],
   "token-expiry-range": ["max"],
   // projects and stages
@@ -45,6 +50,19 @@ export const ERROR_REASONS = {
   "env-duplicate": ["key"],
   "env-needs-value": ["key"],
   "host-port-duplicate": ["port"],
+  "log-download-busy": [],
+  // several fields refused at once (DomainError.fieldIssues); each issue has its own reason
+  "invalid-fields": ["count"],
+  "name-invalid": [],
+  "image-required": [],
+  "image-spaces": [],
+  "env-key-invalid": ["key"],
+  "port-invalid": ["min", "max"],
+  "host-port-taken": ["port", "workload"],
+  // at deploy: Docker could not bind the host port (another container or program holds it)
+  "host-port-in-use": ["port"],
+  // problem: VOLUME_PROBLEMS (src/shared/workload-fields.ts)
+  "volume-problem": ["target", "problem"],
   "volume-invalid": ["target", "detail"],
   "volume-clash": ["detail"],
   "volume-restoring": ["target"],

@@ -8,9 +8,6 @@ export const VALIDATION_MESSAGES = {
   "label-too-long": "Label must be at most 100 characters",
   "token-name-required": "Token name is required",
   slug: "must be 1–40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit",
-  "env-name": "must be a valid environment variable name",
-  "image-required": "image is required",
-  "image-spaces": "image must not contain spaces",
 } as const;
 export type ValidationMessage = keyof typeof VALIDATION_MESSAGES;
 
@@ -36,9 +33,13 @@ export const ZOD_ISSUE_CODES = [
 ] as const;
 export type ZodIssueCode = (typeof ZOD_ISSUE_CODES)[number];
 
-/** One zod issue as the API sends it: `field` is the input's top-level key ("" for the form). */
+/**
+ * One zod issue as the API sends it: `field` is the input's top-level key ("" for the form),
+ * `path` the whole path, dotted ("ports.1.hostPort"), as workload-fields.ts names fields.
+ */
 export interface ValidationIssue {
   field: string;
+  path?: string;
   code: string;
   params: Record<string, string | number>;
   key?: ValidationMessage;

@@ -190,7 +190,9 @@ describe("import and restore dialogs", () => {
     await trustedDialog.waitFor({ state: "detached" });
 
     await rowOf("untrusted").getByRole("button", { name: "Restore snapshot untrusted" }).click();
-    const dialog = page.getByRole("dialog", { name: "Restore snapshot untrusted?" });
+    // Found by role: its title changes when the restore has finished.
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("heading", { name: "Restore snapshot untrusted?" }).waitFor();
     await dialog.getByText(stripStep, { exact: false }).waitFor();
     await dialog.getByLabel("To confirm, type untrusted").fill("untrusted");
     await dialog.getByRole("button", { name: "Restore now" }).click();

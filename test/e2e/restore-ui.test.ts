@@ -169,7 +169,11 @@ describe("restore UI", () => {
     await history().getByText("This workload has not been restored yet.").waitFor();
     await snapshotsPanel().getByRole("row").filter({ hasText: "v1" }).getByRole("button", { name: "Restore snapshot v1" }).click();
 
-    const dialog = page.getByRole("dialog", { name: "Restore snapshot v1?" });
+    // Found by role: its title changes when the restore has finished.
+
+    const dialog = page.getByRole("dialog");
+
+    await dialog.getByRole("heading", { name: "Restore snapshot v1?" }).waitFor();
     const steps = dialog.getByRole("listitem");
     // In the engine's order: unpacked while running, then the stop, the swap, the start, and the undo copy.
     await steps
@@ -204,7 +208,9 @@ describe("restore UI", () => {
 
   it("restores through the dialog: steps, then the downtime and the undo copy; the files on disk are the snapshot's", async () => {
     await snapshotsPanel().getByRole("button", { name: "Restore snapshot v1" }).click();
-    const dialog = page.getByRole("dialog", { name: "Restore snapshot v1?" });
+    // Found by role: its title changes when the restore has finished.
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("heading", { name: "Restore snapshot v1?" }).waitFor();
     await dialog.getByLabel("To confirm, type v1").fill("v1");
     const log = await watchDialog("Restoring…");
     await dialog.getByRole("button", { name: "Restore now" }).click();
@@ -308,7 +314,9 @@ describe("restore UI", () => {
 
   it("undoes it with one click on the history: the same dialog, for the pre-restore snapshot", async () => {
     await history().getByRole("button", { name: "Undo the restore of v1" }).click();
-    const dialog = page.getByRole("dialog", { name: "Undo this restore?" });
+    // Found by role: its title changes when the restore has finished.
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("heading", { name: "Undo this restore?" }).waitFor();
     await dialog.getByText(`The data of ${NAME} goes back to snapshot before restoring v1`, { exact: false }).waitFor();
     const submit = dialog.getByRole("button", { name: "Undo restore" });
     expect(await submit.isDisabled()).toBe(true);
@@ -335,7 +343,9 @@ describe("restore UI", () => {
   it("says plainly that a restore is already running when another one is in flight (CONFLICT)", async () => {
     const v1 = (await snapshots()).find((s) => s.label === "v1")!;
     await snapshotsPanel().getByRole("button", { name: "Restore snapshot v1" }).click();
-    const dialog = page.getByRole("dialog", { name: "Restore snapshot v1?" });
+    // Found by role: its title changes when the restore has finished.
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("heading", { name: "Restore snapshot v1?" }).waitFor();
     await dialog.getByLabel("To confirm, type v1").fill("v1");
 
     // Another client starts a restore of the same workload; once its run exists, it holds the workload.
@@ -386,7 +396,9 @@ describe("restore UI", () => {
         .filter({ hasText: "Undo copy not saved yet; the old data is kept and saving is retried at the next start." });
       await row.waitFor({ timeout: 45_000 });
       await row.getByRole("button", { name: "Undo the restore of v1" }).click();
-      const dialog = page.getByRole("dialog", { name: "Undo this restore?" });
+      // Found by role: its title changes when the restore has finished.
+      const dialog = page.getByRole("dialog");
+      await dialog.getByRole("heading", { name: "Undo this restore?" }).waitFor();
       await dialog
         .getByText("goes back to what it was just before the restore of v1: that data is still on disk", { exact: false })
         .waitFor();
@@ -506,7 +518,9 @@ describe("restore UI", () => {
       .filter({ hasText: "shared-v1" })
       .getByRole("button", { name: "Restore snapshot shared-v1" })
       .click();
-    const dialog = page.getByRole("dialog", { name: "Restore snapshot shared-v1?" });
+    // Found by role: its title changes when the restore has finished.
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("heading", { name: "Restore snapshot shared-v1?" }).waitFor();
     const shared = dialog.getByTestId("restore-shared-with");
     await shared.getByText("This other workload mounts the same data and is stopped too", { exact: false }).waitFor();
     await shared.getByText("shared-e2e/prod/worker", { exact: true }).waitFor();

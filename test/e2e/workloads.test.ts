@@ -115,7 +115,7 @@ describe("workloads UI", () => {
     await page.waitForURL("**/workloads/new");
     await page.getByRole("heading", { level: 1, name: "New workload" }).waitFor();
     expect(await page.getByLabel("Project").inputValue()).not.toBe("");
-    // A name that is not a slug: zod's message shows under the field.
+    // A name that is not a slug: its message shows under the field.
     await page.getByLabel("Name", { exact: true }).fill("Web App");
     await page.getByLabel("Image").fill(inject("testImage"));
     await page.getByLabel("Command").fill(COMMAND.join("\n"));
@@ -128,13 +128,15 @@ describe("workloads UI", () => {
     await volume.getByLabel("Folder name").fill("../x");
     await volume.getByText(`<data>/volumes/projects/${PROJECT}/stages/${STAGE}/../x`).waitFor();
     await page.getByRole("button", { name: "Create workload" }).click();
-    await page.getByText("must be 1–40 characters", { exact: false }).waitFor();
+    // One Save shows both problems, each under its own field.
+    await page.locator("#workload-name-error").filter({ hasText: "Use 1–40 lowercase letters" }).waitFor();
+    await page.locator("#volume-0-source-error").filter({ hasText: "Must not contain “..”" }).waitFor();
     expect(await page.getByLabel("Name", { exact: true }).getAttribute("aria-invalid")).toBe("true");
 
     await page.getByLabel("Name", { exact: true }).fill(NAME);
     await page.getByRole("button", { name: "Create workload" }).click();
 
-    await page.getByRole("alert").filter({ hasText: 'Volume "/data": source must not contain ".."' }).waitFor();
+    await page.locator("#volume-0-source-error").filter({ hasText: "Must not contain “..”" }).waitFor();
     expect(page.url()).toMatch(/\/workloads\/new$/);
     expect(await listWorkloads(page)).toEqual([]);
     await screenshot(page, "workloads-03-volume-refused");

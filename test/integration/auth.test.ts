@@ -6,7 +6,8 @@ import { db } from "~/server/db";
 import { systemActor } from "~/server/engine/actor";
 import { createApiToken } from "~/server/engine/api-tokens";
 import { createSignInLimiter, signIn } from "~/server/engine/sign-in";
-import { createUser } from "~/server/engine/users";
+import { setUserDisabled } from "~/server/engine/accounts";
+import { createUser, deleteUser, updateUserRole } from "~/server/engine/users";
 import { callerFor, createIdentities, SAME_ORIGIN, sessionCookie } from "../support/identities";
 import { allProcedurePaths, runRoleMatrix, type MatrixEntry } from "../support/role-matrix";
 
@@ -93,6 +94,8 @@ describe("role matrix", () => {
   const entries: Record<string, MatrixEntry> = {
     "me.get": { role: "VIEWER", input: () => undefined },
     "me.setLocale": { role: "VIEWER", input: () => ({ locale: "ru" }) },
+    // A wrong current password: a right one would end the identity's session for the next rows.
+    "me.changePassword": { role: "VIEWER", input: () => ({ currentPassword: "not-the-password", newPassword: "password-2" }) },
     "system.status": { role: "VIEWER", input: () => undefined },
     "user.list": { role: "ADMIN", input: () => undefined },
     "user.create": { role: "ADMIN", input: () => ({ email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" }) },
@@ -107,6 +110,20 @@ describe("role matrix", () => {
       role: "ADMIN",
       input: async () => ({
         id: (await createUser(engineDeps, system, { email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" })).id,
+      }),
+    },
+    "user.resetPassword": {
+      role: "ADMIN",
+      input: async () => ({
+        id: (await createUser(engineDeps, system, { email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" })).id,
+        newPassword: "password-2",
+      }),
+    },
+    "user.setDisabled": {
+      role: "ADMIN",
+      input: async () => ({
+        id: (await createUser(engineDeps, system, { email: `${unique()}@berth.test`, password: "password-1", role: "VIEWER" })).id,
+        disabled: true,
       }),
     },
     "token.list": { role: "ADMIN", input: () => undefined },
@@ -130,12 +147,28 @@ describe("role matrix", () => {
   it("gives each identity the expected outcome on every procedure", async () => {
     const outcomes = await runRoleMatrix(entries, ids.headers);
     // Allowed calls really succeed (not only "passed auth"), except a token's locale.
+    const userOnly = ["me.setLocale", "me.changePassword"];
     for (const [path, byIdentity] of Object.entries(outcomes)) {
-      expect(byIdentity.admin.ok, `${path} as admin`).toBe(true);
-      if (path !== "me.setLocale") expect(byIdentity.adminToken.ok, `${path} as admin token`).toBe(true);
-      if (entries[path]!.role === "VIEWER" && path !== "me.setLocale") expect(byIdentity.viewerToken.ok).toBe(true);
+      if (path !== "me.changePassword") expect(byIdentity.admin.ok, `${path} as admin`).toBe(true);
+      if (!userOnly.includes(path)) expect(byIdentity.adminToken.ok, `${path} as admin token`).toBe(true);
+      if (entries[path]!.role === "VIEWER" && !userOnly.includes(path)) expect(byIdentity.viewerToken.ok).toBe(true);
     }
     expect(outcomes["me.setLocale"]!.adminToken).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    // Signed-in users reach the password check; tokens are told they have no password.
+    for (const name of ["admin", "viewer"] as const) {
+      expect(outcomes["me.changePassword"]![name]).toMatchObject({
+        ok: false,
+        code: "BAD_REQUEST",
+        message: "The current password is wrong",
+      });
+    }
+    for (const name of ["adminToken", "viewerToken"] as const) {
+      expect(outcomes["me.changePassword"]![name]).toMatchObject({
+        ok: false,
+        code: "BAD_REQUEST",
+        message: expect.stringMatching(/API token has none/),
+      });
+    }
   });
 
   it("takes a role change or a deleted user into account at once, whatever the session says", async () => {
@@ -218,6 +251,54 @@ describe("input and error handling", () => {
     );
     await expectTrpcError(caller.user.delete({ id: ids.admin.id }), "BAD_REQUEST", /your own account/);
     await expectTrpcError(caller.user.delete({ id: "no-such-user" }), "NOT_FOUND");
+  });
+
+  it("counts only enabled admins: the last one cannot be disabled, demoted or deleted; a disabled admin can go", async () => {
+    const caller = await callerFor(ids.headers.admin);
+    const admins = (await caller.user.list()).filter((u) => u.role === "ADMIN");
+    for (const other of admins.filter((u) => u.id !== ids.admin.id)) await caller.user.delete({ id: other.id });
+    const second = await createUser(engineDeps, system, { email: "second-admin@berth.test", password: "password-1", role: "ADMIN" });
+    await expectTrpcError(caller.user.setDisabled({ id: ids.admin.id, disabled: true }), "BAD_REQUEST", /disable your own account/);
+
+    await caller.user.setDisabled({ id: second.id, disabled: true });
+    // The CLI (a system actor) may disable anyone, but not the last enabled admin.
+    await expect(setUserDisabled(engineDeps, system, { id: ids.admin.id, disabled: true })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      reason: "last-admin",
+    });
+    await expect(updateUserRole(engineDeps, system, { id: ids.admin.id, role: "VIEWER" })).rejects.toMatchObject({ reason: "last-admin" });
+    await expect(deleteUser(engineDeps, system, ids.admin.id)).rejects.toMatchObject({ reason: "last-admin" });
+    expect((await caller.user.list()).find((u) => u.id === ids.admin.id)).toMatchObject({ role: "ADMIN", disabledAt: null });
+
+    // Enabled again, the second admin counts: the first may be demoted (and promoted back).
+    await caller.user.setDisabled({ id: second.id, disabled: false });
+    await expect(updateUserRole(engineDeps, system, { id: ids.admin.id, role: "VIEWER" })).resolves.toMatchObject({ role: "VIEWER" });
+    await updateUserRole(engineDeps, system, { id: ids.admin.id, role: "ADMIN" });
+    // A disabled admin leaves the enabled count unchanged: it may be deleted even when it is one of two.
+    await caller.user.setDisabled({ id: second.id, disabled: true });
+    await caller.user.delete({ id: second.id });
+    expect((await caller.user.list()).some((u) => u.id === second.id)).toBe(false);
+  });
+
+  it("lets only one of two admins who disable (or demote) each other at the same moment succeed", async () => {
+    const caller = await callerFor(ids.headers.admin);
+    for (const other of (await caller.user.list()).filter((u) => u.role === "ADMIN" && u.id !== ids.admin.id)) {
+      await caller.user.delete({ id: other.id });
+    }
+    const a = await createUser(engineDeps, system, { email: "race-a@berth.test", password: "password-1", role: "ADMIN" });
+    const b = await createUser(engineDeps, system, { email: "race-b@berth.test", password: "password-1", role: "ADMIN" });
+    const asUser = (u: { id: string; email: string }) => ({ kind: "user" as const, userId: u.id, label: u.email, role: "ADMIN" as const });
+    // Three admins; the first one steps aside (a demotion: disabling would end its session), so a and b are the only ones.
+    await updateUserRole(engineDeps, system, { id: ids.admin.id, role: "VIEWER" });
+    const outcomes = await Promise.allSettled([
+      setUserDisabled(engineDeps, asUser(a), { id: b.id, disabled: true }),
+      updateUserRole(engineDeps, asUser(b), { id: a.id, role: "VIEWER" }),
+    ]);
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    expect(outcomes.find((o) => o.status === "rejected")).toMatchObject({ reason: { reason: "last-admin" } });
+    expect(await db.user.count({ where: { role: "ADMIN", disabledAt: null } })).toBe(1);
+    await updateUserRole(engineDeps, system, { id: ids.admin.id, role: "ADMIN" });
+    for (const u of [a, b]) await deleteUser(engineDeps, system, u.id).catch(() => undefined);
   });
 
   it("logs internal failures and sends the client only a generic message", async () => {

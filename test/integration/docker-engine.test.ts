@@ -32,7 +32,7 @@ describe("the Docker runtime on the private test engine", () => {
     const ref: ContainerRef = { name: `berth-it-${process.pid}-${++counter}`, workloadId: `rt-${process.pid}-${counter}` };
     await runtime.recreate({ ...ref, image, command: ["sh", "-c", script], env: {}, mounts, ports: [], restartPolicy: "no", labels: {} });
     await expect.poll(async () => (await runtime.inspect(ref)).state, { timeout: 10_000 }).toBe("exited");
-    return { ref, state: await runtime.inspect(ref), logs: await runtime.logs(ref, 100) };
+    return { ref, state: await runtime.inspect(ref), logs: (await runtime.logs(ref, { tail: 100 })).map((l) => `${l.text}\n`).join("") };
   }
 
   it("runs a container that writes into a bind-mounted host dir, then removes it", async () => {

@@ -10,7 +10,7 @@ import { db } from "~/server/db";
 import { databaseUrl } from "~/server/database-url";
 import { engineDeps } from "~/server/engine-deps";
 import { createAlertTarget } from "~/server/engine/alerts/alert-targets";
-import { createSecretBox } from "~/server/engine/secret-box";
+import { createSecretBox, sealedKeyId } from "~/server/engine/secret-box";
 import { resealSecrets } from "~/server/engine/workloads/reseal-secrets";
 import { deployWorkload, getWorkload, updateWorkload } from "~/server/engine/workloads/workloads";
 import { loadSecretBox, rotateSecretKey, secretKeyFile } from "~/server/secret-key";
@@ -143,6 +143,27 @@ describe("secret env values at rest", () => {
     const deployed = await deployWorkload(rotated, testActor, w.id);
     expect(await containerEnvOf(deployed.containerName)).toContain(`K=${secret}`);
     expect(path.dirname(keyFile)).toBe(engineDeps.dataDir);
+  });
+
+  it("re-seals the copy a deployed container's settings keep (appliedConfig) too, so no old ciphertext outlives the key", async () => {
+    const secret = `applied-${randomBytes(12).toString("hex")}`;
+    // Sealed with the key on disk now (an earlier test may have rotated it away from engineDeps' box).
+    const current = { ...engineDeps, secrets: loadSecretBox(engineDeps.dataDir) };
+    const w = await makeWorkload({ name: "applied-rotate" });
+    await updateWorkload(current, testActor, { ...w, env: [{ key: "K", value: secret, secret: true }], redeploy: true });
+    const appliedEnv = async () =>
+      (JSON.parse((await db.workload.findUniqueOrThrow({ where: { id: w.id } })).appliedConfig!) as { env: { sealed: string }[] }).env;
+    const before = (await appliedEnv())[0]!.sealed;
+
+    await rotateSecretKey(engineDeps);
+    const rotated = { ...engineDeps, secrets: loadSecretBox(engineDeps.dataDir) };
+    const after = (await appliedEnv())[0]!.sealed;
+    expect(after).not.toBe(before);
+    expect(sealedKeyId(after)).toBe(rotated.secrets.keyId);
+    expect(rotated.secrets.open(after)).toBe(secret);
+    expect(await rawDatabase()).not.toContain(before);
+    // Same value under the new key: nothing is waiting for a redeploy.
+    expect((await getWorkload(rotated, testActor, w.id)).pendingChanges).toBeNull();
   });
 
   it("re-seals alert target URLs too when the key rotates", async () => {

@@ -205,3 +205,129 @@ describe("API token expiry and role", () => {
     await expectUnauthorized((await asChild()).me.get(), /Invalid or revoked API token/);
   });
 });
+
+/** The reason a refused sign-in sends the login form (next-auth puts it in the redirect's `error`). */
+async function signInRefusal(email: string, password: string): Promise<string | null> {
+  const csrf = await nextAuth("http", "csrf", { method: "GET" });
+  const csrfToken = (csrf.body as { csrfToken: string }).csrfToken;
+  const out = await nextAuth("http", "callback", {
+    method: "POST",
+    providerId: "credentials",
+    cookies: csrf.set,
+    body: { email, password, csrfToken, json: "true" },
+  });
+  expect(out.set["next-auth.session-token"]).toBeUndefined();
+  const error = new URL((out.body as { url: string }).url).searchParams.get("error");
+  return error ? (JSON.parse(error) as { reason: string }).reason : null;
+}
+
+const reasonOf = (e: unknown) => (e as TRPCError & { cause?: { reason?: string } }).cause?.reason;
+
+async function refusal(promise: Promise<unknown>) {
+  return promise.then(
+    () => null,
+    (e: unknown) => e as TRPCError,
+  );
+}
+
+describe("accounts", () => {
+  it("changes one's own password: wrong current refused, other sessions end, this browser signs in with the new one", async () => {
+    const user = await createUser(engineDeps, system, { email: "changer@berth.test", password: "password-1", role: "VIEWER" });
+    const here = await signInThroughNextAuth(user.email, "password-1");
+    const elsewhere = await signInThroughNextAuth(user.email, "password-1");
+    const asHere = async () => callerFor({ ...SAME_ORIGIN, cookie: cookieHeader(here) });
+
+    const wrong = await refusal((await asHere()).me.changePassword({ currentPassword: "not-it", newPassword: "password-2" }));
+    expect(wrong).toMatchObject({ code: "BAD_REQUEST", message: "The current password is wrong" });
+    expect(reasonOf(wrong)).toBe("current-password-wrong");
+    const short = await refusal((await asHere()).me.changePassword({ currentPassword: "password-1", newPassword: "short" }));
+    expect(short).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/at least 8 characters/) });
+    await expect(meWith(elsewhere)).resolves.toMatchObject({ user: { email: user.email } });
+
+    await (await asHere()).me.changePassword({ currentPassword: "password-1", newPassword: "password-2" });
+    await expectUnauthorized(meWith(elsewhere), /session has ended/);
+    // What the Account form does next: it signs this browser in again with the password just set.
+    const renewed = { ...here, ...(await signInThroughNextAuth(user.email, "password-2")) };
+    await expect(meWith(renewed)).resolves.toMatchObject({ user: { email: user.email } });
+    await expectUnauthorized(meWith(elsewhere), /session has ended/);
+    expect(await signInRefusal(user.email, "password-1")).toBe("invalid-credentials");
+    expect(await db.auditEvent.count({ where: { action: "user.changePassword", target: user.email } })).toBe(1);
+  });
+
+  it("backs off wrong current passwords like sign-in does, and refuses API tokens (they have no password)", async () => {
+    const user = await createUser(engineDeps, system, { email: "guesser@berth.test", password: "password-1", role: "VIEWER" });
+    const caller = await callerFor({ ...SAME_ORIGIN, cookie: await sessionCookie(user) });
+    for (let i = 0; i < 10; i++) {
+      await expect(caller.me.changePassword({ currentPassword: `guess-${i}`, newPassword: "password-2" })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    }
+    // Blocked now, even with the right password; the login form is blocked the same way.
+    await expect(caller.me.changePassword({ currentPassword: "password-1", newPassword: "password-2" })).rejects.toMatchObject({
+      code: "TOO_MANY_REQUESTS",
+    });
+    expect(await signInRefusal(user.email, "password-1")).toBe("too-many-attempts");
+    // An admin's reset lifts the back-off: the new password works at once.
+    await (await callerFor(ids.headers.admin)).user.resetPassword({ id: user.id, newPassword: "password-3" });
+    await expect(meWith(await signInThroughNextAuth(user.email, "password-3"))).resolves.toMatchObject({ user: { email: user.email } });
+
+    const token = await refusal(
+      (await callerFor(ids.headers.adminToken)).me.changePassword({ currentPassword: "x", newPassword: "password-2" }),
+    );
+    expect(token).toMatchObject({ code: "BAD_REQUEST" });
+    expect(reasonOf(token)).toBe("password-needs-user");
+  });
+
+  it("an admin's password reset ends all of that user's sessions", async () => {
+    const user = await createUser(engineDeps, system, { email: "forgetful@berth.test", password: "password-1", role: "VIEWER" });
+    const one = await signInThroughNextAuth(user.email, "password-1");
+    const two = await signInThroughNextAuth(user.email, "password-1");
+    const admin = await callerFor(ids.headers.admin);
+    await admin.user.resetPassword({ id: user.id, newPassword: "password-9" });
+    await expectUnauthorized(meWith(one), /session has ended/);
+    await expectUnauthorized(meWith(two), /session has ended/);
+    expect(await signInRefusal(user.email, "password-1")).toBe("invalid-credentials");
+    await expect(meWith(await signInThroughNextAuth(user.email, "password-9"))).resolves.toMatchObject({ user: { email: user.email } });
+    await expect(admin.user.resetPassword({ id: user.id, newPassword: "short" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(admin.user.resetPassword({ id: "no-such-user", newPassword: "password-9" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await db.auditEvent.count({ where: { action: "user.resetPassword", target: user.email } })).toBe(1);
+    // Not one's own: that needs the current password (me.changePassword).
+    const self = await refusal(admin.user.resetPassword({ id: ids.admin.id, newPassword: "password-9" }));
+    expect(self).toMatchObject({ code: "BAD_REQUEST" });
+    expect(reasonOf(self)).toBe("reset-self");
+  });
+
+  it("a disabled user cannot sign in (said only after the right password), their session and tokens stop; enabling gives the tokens back", async () => {
+    const user = await createUser(engineDeps, system, { email: "disabled@berth.test", password: "password-1", role: "ADMIN" });
+    const browser = await signInThroughNextAuth(user.email, "password-1");
+    const { secret } = await (await callerFor({ ...SAME_ORIGIN, cookie: cookieHeader(browser) })).token.create({
+      name: "theirs",
+      role: "ADMIN",
+    });
+    const asToken = async () => callerFor({ authorization: `Bearer ${secret}` });
+    await expect((await asToken()).user.list()).resolves.toBeInstanceOf(Array);
+
+    const admin = await callerFor(ids.headers.admin);
+    const disabled = await admin.user.setDisabled({ id: user.id, disabled: true });
+    expect(disabled.disabledAt).toBeInstanceOf(Date);
+    expect((await admin.user.list()).find((u) => u.id === user.id)?.disabledAt).toEqual(disabled.disabledAt);
+    await expectUnauthorized(meWith(browser), /account is disabled/);
+    await expectUnauthorized((await asToken()).me.get(), /account is disabled/);
+    expect(await signInRefusal(user.email, "password-1")).toBe("account-disabled");
+    expect(await signInRefusal(user.email, "wrong-password")).toBe("invalid-credentials");
+    // Token-authenticated HTTP routes ask the same place: 401.
+    expect(await authenticateRequest(engineDeps, new Headers({ authorization: `Bearer ${secret}` }))).toMatchObject({
+      via: "none",
+      problem: { reason: "account-disabled" },
+    });
+
+    await admin.user.setDisabled({ id: user.id, disabled: false });
+    expect((await admin.user.list()).find((u) => u.id === user.id)?.disabledAt).toBeNull();
+    await expect((await asToken()).user.list()).resolves.toBeInstanceOf(Array);
+    // The sessions of before stay ended; a new sign-in works.
+    await expectUnauthorized(meWith(browser), /session has ended/);
+    await expect(meWith(await signInThroughNextAuth(user.email, "password-1"))).resolves.toMatchObject({ user: { email: user.email } });
+    const actions = await db.auditEvent.findMany({ where: { target: user.email, action: { in: ["user.disable", "user.enable"] } } });
+    expect(actions.map((a) => a.action).sort()).toEqual(["user.disable", "user.enable"]);
+  });
+});

@@ -4,6 +4,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 export const CHROMIUM_PATH = process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium";
 export const RESULTS_DIR = path.resolve(import.meta.dirname, "../../test-results");
@@ -93,4 +94,13 @@ export async function newEnglishPage(
     if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) errors.push(msg.text());
   });
   return { context, page };
+}
+
+/** How far the page scrolls sideways (0 when it fits the viewport's width). */
+export const sidewaysOverflow = (page: Page): Promise<number> =>
+  page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+
+/** The page fits the viewport's width; `name` says which page in the failure. */
+export async function expectNoSidewaysScroll(page: Page, name: string): Promise<void> {
+  expect(await sidewaysOverflow(page), `${name}: the page scrolls sideways`).toBe(0);
 }

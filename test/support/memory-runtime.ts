@@ -7,9 +7,13 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
+  type ContainerStats,
   containerNameTaken,
   type ExecResult,
   imagePullFailed,
+  type LogDownload,
+  type LogLine,
+  type LogQuery,
   type RuntimeStatus,
   type SandboxSpec,
 } from "~/server/engine/container-runtime";
@@ -26,8 +30,15 @@ export interface MemoryContainer {
   mounts: ContainerMount[];
   state: "running" | "exited";
   exitCode: number;
+  /** what `docker logs --timestamps` would print: lines of `<RFC 3339 time> <text>` (a line without a time gets START_TIME) */
   logs: string;
+  /** what `stats` reports while it runs */
+  usage: { cpuPercent: number; memoryBytes: number; memoryLimitBytes: number };
+  restartCount: number;
 }
+
+/** When every memory container started (and stopped, once stopped). */
+export const START_TIME = "2026-01-01T00:00:00.000000000Z";
 
 type Method = Exclude<keyof ContainerRuntime, "probe">;
 
@@ -126,10 +137,45 @@ export class MemoryRuntime implements ContainerRuntime {
       : { state: "exited", exitCode: c.exitCode, finishedAt: "2026-01-01T00:00:00Z" };
   }
 
-  async logs(ref: ContainerRef, tail: number): Promise<string> {
+  async logs(ref: ContainerRef, query: LogQuery): Promise<LogLine[]> {
     this.enter("logs");
-    const lines = (this.current(ref)?.logs ?? "").split(/(?<=\n)/);
-    return lines.slice(-tail).join("");
+    const lines = this.logLines(this.current(ref));
+    // Docker takes the tail of the lines after `since`.
+    return lines.filter((line) => query.since === undefined || line.time > query.since).slice(-query.tail);
+  }
+
+  async downloadLogs(ref: ContainerRef, opts: { maxBytes: number }): Promise<LogDownload | null> {
+    this.enter("downloadLogs");
+    const c = this.current(ref);
+    if (!c) return null;
+    const text = Buffer.from(
+      this.logLines(c)
+        .map((line) => `${line.time} ${line.text}\n`)
+        .join(""),
+    );
+    const body = text.subarray(Math.max(0, text.length - opts.maxBytes));
+    return {
+      body: (async function* () {
+        yield body;
+      })(),
+      truncated: body.length < text.length,
+    };
+  }
+
+  async stats(ref: ContainerRef): Promise<ContainerStats | null> {
+    this.enter("stats");
+    const c = this.current(ref);
+    if (!c) return null;
+    const running = c.state === "running";
+    return {
+      running,
+      cpuPercent: running ? c.usage.cpuPercent : null,
+      memoryBytes: running ? c.usage.memoryBytes : null,
+      memoryLimitBytes: running ? c.usage.memoryLimitBytes : null,
+      restartCount: c.restartCount,
+      startedAt: START_TIME,
+      finishedAt: running ? null : START_TIME,
+    };
   }
 
   async mountedFolders(): Promise<{ workloadId: string; sources: string[] }[]> {
@@ -201,9 +247,28 @@ export class MemoryRuntime implements ContainerRuntime {
 
   /** A new, running container. */
   private add(c: Pick<MemoryContainer, "name" | "workloadId" | "testRestoreId" | "image" | "env" | "mounts">): MemoryContainer {
-    const container: MemoryContainer = { ...c, id: `c${++this.nextId}`, state: "running", exitCode: 0, logs: "" };
+    const container: MemoryContainer = {
+      ...c,
+      id: `c${++this.nextId}`,
+      state: "running",
+      exitCode: 0,
+      logs: "",
+      usage: { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0 },
+      restartCount: 0,
+    };
     this.containers.push(container);
     return container;
+  }
+
+  /** The container's log as Docker would give it with timestamps, all on stdout. */
+  private logLines(c: MemoryContainer | undefined): LogLine[] {
+    return (c?.logs ?? "")
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => {
+        const [, time, text] = /^(\d{4}-\d{2}-\d{2}T\S+Z) (.*)$/.exec(line) ?? [];
+        return time === undefined ? { time: START_TIME, stream: "stdout", text: line } : { time, stream: "stdout", text: text ?? "" };
+      });
   }
 
   private drop(workloadId: string): void {

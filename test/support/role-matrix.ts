@@ -30,6 +30,12 @@ export const OFF_HOST_SNAPSHOT_PROCEDURES = [
   "snapshot.testRestores",
 ];
 
+/** A workload's event history: covered by test/integration/workload-events.test.ts. */
+export const WORKLOAD_EVENT_PROCEDURES = ["workload.events"];
+
+/** Container stats (issue 17): covered by test/integration/container-stats.test.ts. */
+export const CONTAINER_STATS_PROCEDURES = ["dashboard.containerStats", "workload.stats"];
+
 async function call(headers: Record<string, string>, path: string, input: unknown) {
   const caller = await callerFor(headers);
   // A procedure by its dotted path: the caller's type has no index signature to walk.

@@ -20,8 +20,8 @@ import {
   startWorkload,
   stopWorkload,
   updateWorkload,
-  workloadLogs,
 } from "~/server/engine/workloads/workloads";
+import { workloadLogs } from "~/server/engine/workloads/workload-logs";
 import type { VolumeSpec } from "~/server/engine/volumes";
 import { engineSettingsFromEnv } from "~/server/settings";
 import { SECRET_MASK } from "~/shared/secret-mask";
@@ -239,7 +239,7 @@ describe("stop, start, logs and delete", () => {
     const [container] = runtime.owned(w.id);
     if (!container) throw new Error("no container");
     container.logs = "one\ntwo\nthree\n";
-    expect(await workloadLogs(deps, admin, { id: w.id, tail: 2 })).toBe("two\nthree\n");
+    expect((await workloadLogs(deps, admin, { id: w.id, tail: 2 })).map((l) => l.text)).toEqual(["two", "three"]);
 
     expect((await stopWorkload(deps, admin, w.id)).status).toMatchObject({ state: "exited", exitCode: 0 });
     expect((await database.db.workload.findUniqueOrThrow({ where: { id: w.id } })).desiredState).toBe("stopped");
@@ -280,7 +280,8 @@ describe("status reporting", () => {
     runtime.reachable = false;
     const w = await makeWorkload({ volumes: [volume("/data", "stage", "data")] });
     expect(w.status).toEqual({ state: "unreachable", reason: "docker-unreachable" });
-    expect(await workloadLogs(deps, viewer, { id: w.id })).toBe("");
+    // The logs panel says why it has no lines, with a code, rather than showing an empty log.
+    await expect(workloadLogs(deps, viewer, { id: w.id })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", reason: "action-failed" });
     await expect(stopWorkload(deps, admin, w.id)).rejects.toMatchObject({
       code: "PRECONDITION_FAILED",
       message: "Stopping the container failed: The Docker engine could not be reached",

@@ -24,17 +24,22 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           {t("skipToContent")}
         </a>
         <header className="border-b border-border bg-card text-card-foreground">
-          <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-4 py-3">
+          {/* Narrow: the name with the language and Log out on one line, the links under it, then who is signed in. */}
+          <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-3 md:gap-x-6 md:gap-y-3">
             <span className="text-lg font-bold tracking-tight">{tc("appName")}</span>
-            <MainNav />
-            <div className="ml-auto flex flex-wrap items-center gap-3">
-              <p className="flex items-center gap-2 text-sm">
-                <span className="sr-only">{t("signedInAs")}</span>
-                <span className="max-w-[16rem] truncate" title={me.user.email}>
-                  {me.user.email}
-                </span>
-                <Badge variant={me.role === "ADMIN" ? "default" : "secondary"}>{tc(`roles.${me.role}`)}</Badge>
-              </p>
+            <div className="order-2 w-full md:order-none md:w-auto">
+              <MainNav />
+            </div>
+            <p className="order-3 flex w-full min-w-0 items-center gap-2 text-sm md:order-none md:ml-auto md:w-auto">
+              <span className="sr-only">{t("signedInAs")}</span>
+              <span className="min-w-0 truncate md:max-w-[16rem]" title={me.user.email}>
+                {me.user.email}
+              </span>
+              <Badge variant={me.role === "ADMIN" ? "default" : "secondary"} className="shrink-0">
+                {tc(`roles.${me.role}`)}
+              </Badge>
+            </p>
+            <div className="order-1 ml-auto flex flex-wrap items-center justify-end gap-3 md:order-none md:ml-0">
               <LanguageSwitch signedIn />
               <SignOutButton />
             </div>

@@ -1,9 +1,14 @@
 import "server-only";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { cache } from "react";
+import { loginUrlFor, REQUEST_PATH_HEADER } from "~/shared/next-path";
 import { authOptions } from "~/server/auth/options";
 import { api } from "~/trpc/server";
+
+/** /login, returning afterwards to the page this request asked for (when the server says which). */
+const toLogin = async (): Promise<never> => redirect(loginUrlFor((await headers()).get(REQUEST_PATH_HEADER)));
 
 /**
  * The signed-in user of a page under (app), read once per request (the layout and the page
@@ -11,9 +16,9 @@ import { api } from "~/trpc/server";
  */
 export const requirePageSession = cache(async () => {
   const session = await getServerSession(authOptions);
-  if (!session) redirect("/login");
+  if (!session) return toLogin();
   // The session cookie may outlive the account; me.get re-reads the user (and a changed role).
   const me = await api.me.get().catch(() => null);
-  if (!me?.user) redirect("/login");
+  if (!me?.user) return toLogin();
   return { user: me.user, role: me.role, isAdmin: me.role === "ADMIN" };
 });

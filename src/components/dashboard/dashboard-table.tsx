@@ -8,22 +8,31 @@ import { RunNowButton } from "~/components/schedules/run-now-button";
 import { RunOutcome } from "~/components/schedules/schedule-text";
 import { Badge } from "~/components/ui/badge";
 import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
-import type { DashboardOverview, DashboardWorkload } from "./types";
+import { useFormatCpu, useUnavailableText, useUptimeText } from "~/components/workloads/container-stats-card";
+import { api } from "~/trpc/react";
+import type { ContainerStatsView, DashboardOverview, DashboardWorkload } from "./types";
 
+/** As often as the overview: a stats round reads every container. */
+const CONTAINER_STATS_REFRESH_MS = 10_000;
 const SAFETY_BADGE = { ok: "success", stale: "warning", unscheduled: "warning", none: "destructive" } as const;
 
 /**
- * A row per workload: how safe its data is, its last good snapshot, next and last run, its copies
- * off the host, its last verification and test restore, disk use; admins run now.
+ * A row per workload: how safe its data is, its container (CPU, memory, restarts, uptime), its
+ * last good snapshot, next and last run, its copies off the host, its last verification and test
+ * restore, disk use; admins run now.
  */
 export function DashboardTable({ overview, isAdmin }: { overview: DashboardOverview; isAdmin: boolean }) {
   const t = useTranslations("dashboard");
+  const tc = useTranslations("containerStats");
+  // Apart from the overview: Docker takes about a second per running container.
+  const stats = api.dashboard.containerStats.useQuery(undefined, { refetchInterval: CONTAINER_STATS_REFRESH_MS });
   return (
     <Table aria-label={t("tableLabel")}>
       <TableColumns
         columns={[
           t("columns.workload"),
           t("columns.safety"),
+          tc("column"),
           t("columns.lastGood"),
           t("columns.nextRun"),
           t("columns.lastRun"),
@@ -36,14 +45,24 @@ export function DashboardTable({ overview, isAdmin }: { overview: DashboardOverv
       />
       <TableBody>
         {overview.workloads.map((w) => (
-          <WorkloadRow key={w.id} workload={w} now={overview.at} isAdmin={isAdmin} />
+          <WorkloadRow key={w.id} workload={w} now={overview.at} isAdmin={isAdmin} stats={stats.data} />
         ))}
       </TableBody>
     </Table>
   );
 }
 
-function WorkloadRow({ workload: w, now, isAdmin }: { workload: DashboardWorkload; now: Date; isAdmin: boolean }) {
+function WorkloadRow({
+  workload: w,
+  now,
+  isAdmin,
+  stats,
+}: {
+  workload: DashboardWorkload;
+  now: Date;
+  isAdmin: boolean;
+  stats: ContainerStatsView | undefined;
+}) {
   const t = useTranslations("dashboard");
   const ts = useTranslations("schedules");
   const bytes = useFormatBytes();
@@ -67,6 +86,9 @@ function WorkloadRow({ workload: w, now, isAdmin }: { workload: DashboardWorkloa
       </TableCell>
       <TableCell>
         <SafetyBadge workload={w} />
+      </TableCell>
+      <TableCell data-testid="dashboard-container">
+        <ContainerFigures workloadId={w.id} stats={stats} />
       </TableCell>
       <TableCell className="whitespace-nowrap">
         {w.lastGood ? <RelativeTime value={w.lastGood.createdAt} now={now} /> : <span className="text-muted-foreground">{t("never")}</span>}
@@ -166,6 +188,27 @@ function LastCheck({ check, now }: { check: { at: Date; outcome: string } | null
       <span className="text-xs whitespace-nowrap text-muted-foreground">
         <RelativeTime value={check.at} now={now} />
       </span>
+    </span>
+  );
+}
+
+/** CPU, memory, restarts and uptime, one short line each; "…" until the stats first arrive. */
+function ContainerFigures({ workloadId, stats }: { workloadId: string; stats: ContainerStatsView | undefined }) {
+  const t = useTranslations("containerStats");
+  const bytes = useFormatBytes();
+  const cpu = useFormatCpu();
+  const uptimeText = useUptimeText();
+  const unavailable = useUnavailableText();
+  const s = stats?.workloads.find((r) => r.workloadId === workloadId);
+  if (!stats || !s) return <span className="text-muted-foreground">{t("reading")}</span>;
+  if (s.state === "missing") return <span className="text-xs text-muted-foreground">{t("notDeployed")}</span>;
+  if (s.state === "unavailable") return <span className="text-xs text-muted-foreground">{unavailable(s.reason)}</span>;
+  return (
+    <span className="inline-flex flex-col items-start gap-0.5 text-xs whitespace-nowrap tabular-nums" data-running={s.running}>
+      {s.cpuPercent !== null ? <span>{t("cpuShort", { value: cpu(s.cpuPercent) })}</span> : null}
+      {s.memoryBytes !== null ? <span>{t("memoryShort", { value: bytes(s.memoryBytes) })}</span> : null}
+      <span>{t("restartsShort", { count: s.restartCount })}</span>
+      <span className="text-muted-foreground">{uptimeText(s, stats.at)}</span>
     </span>
   );
 }

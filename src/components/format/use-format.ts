@@ -4,16 +4,20 @@ import { useFormatter } from "next-intl";
 import { useCallback } from "react";
 import { scaleBytes } from "~/components/snapshots/options";
 
-/** Sizes in the user's language with SI units: "1.2 MB", "1,2 МБ". */
+/**
+ * Sizes in the user's language with SI units: "1.2 MB", "1,2 МБ". Plain bytes are spelled out,
+ * so the language's plural rules apply ("7 bytes", "2 байта"; the short unit is "7 byte", "7 Б").
+ */
 export function useFormatBytes() {
   const format = useFormatter();
-  return useCallback(
-    (bytes: number | bigint) => {
-      const { value, unit, fractionDigits } = scaleBytes(Number(bytes));
-      return format.number(value, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: fractionDigits });
-    },
-    [format],
-  );
+  return useCallback((bytes: number | bigint) => formatBytes(format, bytes), [format]);
+}
+
+/** useFormatBytes' text with a given formatter (next-intl's `useFormatter()` or `createFormatter()`). */
+export function formatBytes(format: Pick<ReturnType<typeof useFormatter>, "number">, bytes: number | bigint): string {
+  const { value, unit, fractionDigits } = scaleBytes(Number(bytes));
+  const unitDisplay = unit === "byte" ? "long" : "short";
+  return format.number(value, { style: "unit", unit, unitDisplay, maximumFractionDigits: fractionDigits });
 }
 
 /** A duration for "about … left": seconds under a minute, then whole minutes, then hours. */

@@ -2,6 +2,7 @@ import { getTranslations } from "next-intl/server";
 import { LanguageSwitch } from "~/components/language-switch";
 import { Badge } from "~/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { ChangePasswordForm } from "./change-password-form";
 
 export async function AccountSection({ email, name, role }: { email: string; name: string; role: "ADMIN" | "VIEWER" }) {
   const t = await getTranslations("account");
@@ -28,6 +29,9 @@ export async function AccountSection({ email, name, role }: { email: string; nam
             <span className="text-muted-foreground">{t("languageHint")}</span>
           </dd>
         </dl>
+        <div className="mt-6 border-t border-border pt-6">
+          <ChangePasswordForm email={email} />
+        </div>
       </CardContent>
     </Card>
   );

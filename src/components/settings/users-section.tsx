@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import { useId, useRef, useState } from "react";
 import { DateTime } from "~/components/format/date-time";
 import { Badge } from "~/components/ui/badge";
+import { DismissibleAlert } from "~/components/ui/dismissible-alert";
 import { RowButton } from "~/components/ui/button";
 import { ConfirmDialog } from "~/components/ui/form-dialog";
 import { FormField } from "~/components/ui/form-field";
@@ -14,6 +15,7 @@ import { describeError, firstFieldError } from "~/components/ui/trpc-error";
 import { useRequestDialog } from "~/components/ui/use-request-dialog";
 import { api, type RouterOutputs } from "~/trpc/react";
 import { ListCreateDialog, ListSection } from "./list-section";
+import { DisableUserDialog, ResetPasswordDialog } from "./user-account-dialogs";
 
 type User = RouterOutputs["user"]["list"][number];
 type Role = User["role"];
@@ -25,6 +27,7 @@ export function UsersSection({ currentUserId }: { currentUserId: string }) {
   const users = api.user.list.useQuery();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const focusHeading = () => headingRef.current?.focus();
+  const [resetOf, setResetOf] = useState<string | null>(null);
 
   return (
     <ListSection
@@ -37,6 +40,11 @@ export function UsersSection({ currentUserId }: { currentUserId: string }) {
       loadFailed={(message) => t("loadFailed", { message })}
       empty={t("empty")}
     >
+      {resetOf ? (
+        <DismissibleAlert variant="success" role="status" className="mb-4" onDismiss={() => setResetOf(null)}>
+          {t("resetDone", { email: resetOf })}
+        </DismissibleAlert>
+      ) : null}
       <Table>
         <TableColumns
           columns={[t("columns.email"), t("columns.name"), t("columns.role"), t("columns.created")]}
@@ -44,7 +52,7 @@ export function UsersSection({ currentUserId }: { currentUserId: string }) {
         />
         <TableBody>
           {users.data?.map((user) => (
-            <UserRow key={user.id} user={user} isSelf={user.id === currentUserId} onGone={focusHeading} />
+            <UserRow key={user.id} user={user} isSelf={user.id === currentUserId} onGone={focusHeading} onReset={setResetOf} />
           ))}
         </TableBody>
       </Table>
@@ -52,7 +60,7 @@ export function UsersSection({ currentUserId }: { currentUserId: string }) {
   );
 }
 
-function UserRow({ user, isSelf, onGone }: { user: User; isSelf: boolean; onGone: () => void }) {
+function UserRow({ user, isSelf, onGone, onReset }: { user: User; isSelf: boolean; onGone: () => void; onReset: (email: string) => void }) {
   const t = useTranslations("users");
   const tc = useTranslations("common");
   const utils = api.useUtils();
@@ -67,6 +75,11 @@ function UserRow({ user, isSelf, onGone }: { user: User; isSelf: boolean; onGone
         {isSelf ? (
           <Badge variant="outline" className="ml-2">
             {t("you")}
+          </Badge>
+        ) : null}
+        {user.disabledAt ? (
+          <Badge variant="warning" className="ml-2">
+            {t("disabled")}
           </Badge>
         ) : null}
       </TableCell>
@@ -101,7 +114,11 @@ function UserRow({ user, isSelf, onGone }: { user: User; isSelf: boolean; onGone
         <DateTime value={user.createdAt} />
       </TableCell>
       <TableCell className="text-right">
-        <DeleteUserDialog user={user} isSelf={isSelf} onGone={onGone} />
+        <div className="flex flex-wrap justify-end gap-2">
+          <ResetPasswordDialog user={user} isSelf={isSelf} onDone={onReset} />
+          <DisableUserDialog user={user} isSelf={isSelf} />
+          <DeleteUserDialog user={user} isSelf={isSelf} onGone={onGone} />
+        </div>
       </TableCell>
     </TableRow>
   );

@@ -4,7 +4,7 @@ import { useTranslations } from "next-intl";
 import { useEffect, useId, useRef } from "react";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import { isCoverageSkipReason } from "~/shared/coverage";
 import { api } from "~/trpc/react";
 
@@ -59,13 +59,7 @@ export function SnapshotCoverageCard({ workloadId, statusKey }: { workloadId: st
                 <Alert variant="warning">{t("nothingCovered")}</Alert>
               ) : (
                 <Table>
-                  <TableHeader>
-                    <TableRow>
-                      <TableHead>{t("columns.target")}</TableHead>
-                      <TableHead>{t("columns.scope")}</TableHead>
-                      <TableHead>{t("columns.source")}</TableHead>
-                    </TableRow>
-                  </TableHeader>
+                  <TableColumns columns={[t("columns.target"), t("columns.scope"), t("columns.source")]} />
                   <TableBody>
                     {coverage.data.volumes.map((v) => (
                       <TableRow key={v.target}>

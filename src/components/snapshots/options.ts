@@ -1,5 +1,6 @@
 // Plain data and helpers shared by the snapshot screens (no React here, so the i18n catalog
 // test can import the value lists it checks translations for).
+import { describeError, type Translator } from "~/components/ui/trpc-error";
 import type { OperationEvent } from "~/server/engine/operations";
 import type { RestorePhase } from "~/shared/restore";
 import type { RouterOutputs } from "~/trpc/react";
@@ -27,6 +28,13 @@ export const measuresBytes = (event: Pick<OperationEvent, "kind" | "phase" | "by
     : !(event.phase === "validating" && event.bytesDone === 0) && (!CHECK_KINDS.has(event.kind) || CHECK_BYTE_PHASES.has(event.phase));
 
 export const LABEL_MAX_LENGTH = 100;
+
+/**
+ * Why a list failed to load, for its "Could not load…" alert: the server's reason in the UI's
+ * language (describeError), never its English message as sent.
+ */
+export const loadErrorText = (error: Parameters<typeof describeError>[0], t?: Translator) =>
+  (t ? describeError(error, t) : describeError(error))?.message ?? "";
 
 /** Browser URL of a snapshot's archive (admins only; the session cookie authenticates it). */
 export const downloadUrl = (id: string) => `/api/snapshots/${encodeURIComponent(id)}/download`;
@@ -199,6 +207,22 @@ export function restoreStepStates(steps: readonly RestoreStep[], reached: number
     const i = RESTORE_STEPS.indexOf(step);
     return { step, state: i < current ? "done" : i === current ? "running" : "pending" };
   });
+}
+
+/** How a restore dialog's run ended, for its title: `restoreDialog.endTitles.<ending>` (`undoEndTitles` for an undo). */
+export const RESTORE_DIALOG_ENDINGS = ["finished", "failed", "rolledBack"] as const;
+export type RestoreDialogEnding = (typeof RESTORE_DIALOG_ENDINGS)[number];
+// Failures the engine answers after putting the previous data back (engine/restore/restore.ts).
+const ROLLED_BACK_REASONS: ReadonlySet<string> = new Set(["restore-failed", "restore-disk-filled"]);
+
+/** null while the question is still open; a failure whose data was put back is "rolledBack". */
+export function restoreDialogEnding(
+  result: unknown,
+  error: { data?: { reason?: string | null } | null } | null | undefined,
+): RestoreDialogEnding | null {
+  if (result) return "finished";
+  if (!error) return null;
+  return ROLLED_BACK_REASONS.has(error.data?.reason ?? "") ? "rolledBack" : "failed";
 }
 
 /** What the user types to confirm a restore: the label, or the id when there is none. */

@@ -17,7 +17,7 @@ import {
   type SnapshotView,
   stripsSpecialBits,
 } from "./options";
-import { RestoreRunDialog, RunFailure, useRestoreRun } from "./restore-run";
+import { RestoreRunDialog, restoreEndTitle, RunFailure, undoEndTitle, useRestoreRun } from "./restore-run";
 import { useSnapshotName } from "./snapshot-name";
 
 export type RestorePurpose = "restore" | "undo";
@@ -66,6 +66,7 @@ export function RestoreDialog({
     <RestoreRunDialog
       run={restore}
       title={purpose === "undo" ? t("undoTitle") : t("title", { name })}
+      endTitle={(ending) => (purpose === "undo" ? undoEndTitle(t, ending) : restoreEndTitle(t, ending))}
       description={
         purpose === "undo" ? t("undoDescription", { workload: workload.name, name }) : t("description", { workload: workload.name })
       }
@@ -96,7 +97,19 @@ export function RestoreDialog({
           </Alert>
         ) : (
           <div className="flex flex-col gap-2">
-            <Label htmlFor={inputId}>{t("confirmLabel", { text: expected })}</Label>
+            <Label htmlFor={inputId}>
+              {/* The phrase stands apart from the sentence, and one click selects all of it to copy. */}
+              {t.rich("confirmLabel", {
+                phrase: () => (
+                  <code
+                    data-testid="restore-confirm-phrase"
+                    className="rounded bg-muted px-1.5 py-0.5 font-mono text-sm break-all select-all"
+                  >
+                    {expected}
+                  </code>
+                ),
+              })}
+            </Label>
             <CodeInput id={inputId} aria-describedby={`${inputId}-hint`} value={typed} onChange={(e) => setTyped(e.target.value)} />
             <p id={`${inputId}-hint`} className="text-xs text-muted-foreground">
               {snapshot.label ? t("confirmHintLabel") : t("confirmHintId")}

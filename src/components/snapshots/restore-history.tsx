@@ -8,12 +8,13 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "~/components/ui/table";
+import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import { reasonText } from "~/components/ui/trpc-error";
 import { api } from "~/trpc/react";
 import {
   isRestoreOutcome,
   isRestoreRunDetail,
+  loadErrorText,
   restoreStepOf,
   undoableRun,
   undoCopySnapshotId,
@@ -81,27 +82,23 @@ export function RestoreHistoryCard({ workload, isAdmin }: { workload: WorkloadVi
           <p className="text-sm text-muted-foreground">{t("loading")}</p>
         ) : !runs.data ? (
           <Alert variant="destructive" role="alert">
-            {t("loadFailed", { message: runs.error?.message ?? "" })}
+            {t("loadFailed", { message: loadErrorText(runs.error) })}
           </Alert>
         ) : runs.data.length === 0 ? (
           <p className="text-sm text-muted-foreground">{t("empty")}</p>
         ) : (
           <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>{t("columns.started")}</TableHead>
-                <TableHead>{t("columns.snapshot")}</TableHead>
-                <TableHead>{t("columns.actor")}</TableHead>
-                <TableHead>{t("columns.outcome")}</TableHead>
-                <TableHead>{t("columns.duration")}</TableHead>
-                <TableHead>{t("columns.undoCopy")}</TableHead>
-                {isAdmin ? (
-                  <TableHead>
-                    <span className="sr-only">{t("columns.actions")}</span>
-                  </TableHead>
-                ) : null}
-              </TableRow>
-            </TableHeader>
+            <TableColumns
+              columns={[
+                t("columns.started"),
+                t("columns.snapshot"),
+                t("columns.actor"),
+                t("columns.outcome"),
+                t("columns.duration"),
+                t("columns.undoCopy"),
+              ]}
+              actionsLabel={isAdmin ? t("columns.actions") : undefined}
+            />
             <TableBody>
               {runs.data.map((run) => (
                 <RunRow

@@ -7,7 +7,7 @@ import { ActionDialog, ConfirmFooter } from "~/components/ui/action-dialog";
 import { Alert, AlertDescription, AlertTitle } from "~/components/ui/alert";
 import { describeError } from "~/components/ui/trpc-error";
 import { api } from "~/trpc/react";
-import type { RestoreStep } from "./options";
+import { type RestoreDialogEnding, type RestoreStep, restoreDialogEnding } from "./options";
 import { RestoreOutcome, type RestoreResultWithMethod } from "./restore-outcome";
 import { type RestoreProgress, RestoreSteps, useRestoreRequest } from "./restore-progress";
 
@@ -70,6 +70,7 @@ export function useRestoreRun<M extends RunMutation>({
     busy: mutation.isPending,
     error,
     result,
+    ending: restoreDialogEnding(result, mutation.error),
     progress,
     sharedWith: coverage.data?.sharedWith ?? [],
   };
@@ -82,6 +83,8 @@ interface RestoreRunState {
   changeOpen: (open: boolean) => void;
   busy: boolean;
   result: RestoreResultWithMethod | null;
+  /** how the last attempt ended (the title says so), null while the question is open */
+  ending: RestoreDialogEnding | null;
   progress: RestoreProgress;
 }
 
@@ -92,6 +95,7 @@ interface RestoreRunState {
 export function RestoreRunDialog({
   run,
   title,
+  endTitle,
   description,
   headline,
   steps,
@@ -100,6 +104,8 @@ export function RestoreRunDialog({
 }: {
   run: RestoreRunState;
   title: string;
+  /** the title once the run has ended: finished, failed, or failed with the data put back */
+  endTitle: (ending: RestoreDialogEnding) => string;
   description: string;
   headline: (result: RestoreResultWithMethod) => string;
   steps: readonly RestoreStep[];
@@ -113,7 +119,7 @@ export function RestoreRunDialog({
       onOpenChange={run.changeOpen}
       busy={run.busy}
       className="max-w-xl"
-      title={title}
+      title={run.ending && !run.busy ? endTitle(run.ending) : title}
       description={description}
     >
       {run.result ? (
@@ -134,6 +140,20 @@ export function RestoreRunDialog({
       )}
     </ActionDialog>
   );
+}
+
+type RestoreDialogT = ReturnType<typeof useTranslations<"restoreDialog">>;
+
+/** A restore dialog's title once its run has ended. */
+export function restoreEndTitle(t: RestoreDialogT, ending: RestoreDialogEnding): string {
+  if (ending === "finished") return t("endTitles.finished");
+  return ending === "rolledBack" ? t("endTitles.rolledBack") : t("endTitles.failed");
+}
+
+/** An undo dialog's title once its run has ended. */
+export function undoEndTitle(t: RestoreDialogT, ending: RestoreDialogEnding): string {
+  if (ending === "finished") return t("undoEndTitles.finished");
+  return ending === "rolledBack" ? t("undoEndTitles.rolledBack") : t("undoEndTitles.failed");
 }
 
 /** A failed run, above the dialog's buttons: `title` says what failed (the restore, the undo). */

@@ -171,7 +171,17 @@ function SnapshotRow({
         {bytes(s.size)}
       </TableCell>
       <TableCell className="min-w-[7rem]">
-        <DateTime value={s.createdAt} />
+        {/* An import shows when its archive was taken (its manifest) beside when it arrived here. */}
+        {s.takenAt ? (
+          <span data-testid="snapshot-taken-imported">
+            {t.rich("takenImported", {
+              taken: () => <DateTime value={s.takenAt!} />,
+              imported: () => <DateTime value={s.createdAt} />,
+            })}
+          </span>
+        ) : (
+          <DateTime value={s.createdAt} />
+        )}
       </TableCell>
       <TableCell className="break-words">
         <BreakableName name={s.createdBy} />
@@ -222,7 +232,7 @@ function SnapshotRow({
       </TableCell>
       {isAdmin ? (
         <TableCell className="text-right">
-          {/* One line of buttons: on a narrow screen the table scrolls sideways instead. */}
+          {/* One line of buttons; on a narrow screen the row is a card and they wrap (globals.css). */}
           <div className="flex flex-nowrap items-start justify-end gap-2">
             {canRestore && !s.fileMissing ? (
               <RowButton label={tr("openName", { name })} onClick={onRestore}>

@@ -7,7 +7,7 @@ import type { WorkloadView } from "~/components/workloads/options";
 import { api } from "~/trpc/react";
 import { RESTORE_FOREGROUND_STEPS, type RestoreRunView, UNDO_SWAP_STEPS } from "./options";
 import { StopSteps } from "./restore-dialog";
-import { RestoreRunDialog, RunFailure, useRestoreRun } from "./restore-run";
+import { RestoreRunDialog, RunFailure, undoEndTitle, useRestoreRun } from "./restore-run";
 
 /** What a run's Undo undoes: the restore of snapshot `name`, or the undo of that restore. */
 export type UndoSubject = { kind: "restore" | "undo"; name: string };
@@ -45,6 +45,7 @@ export function UndoRestoreDialog({
     <RestoreRunDialog
       run={undo}
       title={t("undoTitle")}
+      endTitle={(ending) => undoEndTitle(t, ending)}
       description={t("undoSwapDescription", { workload: workload.name, ...subject })}
       headline={(result) => (result.method === "snapshot" ? t("undoneFromCopy", subject) : t("undoneSwap", subject))}
       steps={undo.progress.staged ? RESTORE_FOREGROUND_STEPS : UNDO_SWAP_STEPS}

@@ -1,8 +1,13 @@
 import { isOneOf } from "~/shared/codes";
 import { isErrorReason, type ErrorParams } from "~/shared/error-reasons";
 import { ZOD_ISSUE_CODES, type ValidationIssue } from "~/shared/validation";
+import { type FieldIssue, fieldIssueEnglish } from "~/shared/workload-fields";
 
-/** The parts of a tRPC client error the UI shows: the message and zod's per-field errors. */
+/**
+ * The parts of a tRPC client error the UI shows: the message and the per-field errors, by the
+ * input's top-level key ("name") and, for a field inside a list, also by its dotted path
+ * ("ports.1.hostPort", as zod and src/shared/workload-fields.ts name it).
+ */
 export interface ShownError {
   message: string;
   fieldErrors: Record<string, string[] | undefined>;
@@ -15,6 +20,7 @@ interface ErrorLike {
     zodIssues?: ValidationIssue[] | null;
     reason?: string | null;
     params?: ErrorParams | null;
+    fieldIssues?: FieldIssue[] | null;
   } | null;
 }
 
@@ -62,9 +68,22 @@ export const setErrorTranslator = (t: Translator | null) => {
   active = t;
 };
 
+/** Field issues (the server's invalid-fields, or the form's own check) shown under their fields. */
+export function fieldIssuesShown(t: Translator | null, issues: readonly FieldIssue[]): ShownError {
+  const fieldErrors: Record<string, string[]> = {};
+  for (const issue of issues) {
+    const english = fieldIssueEnglish(issue);
+    (fieldErrors[issue.path] ??= []).push(t ? reasonText(t, issue.reason, issue.params, english) : english);
+  }
+  const count = issues.length;
+  const message = t?.has("errors.invalid-fields") ? t("errors.invalid-fields", { count }) : `${count} field(s) need attention`;
+  return { message, fieldErrors };
+}
+
 export function describeError(error: ErrorLike | null | undefined, t: Translator | null = active): ShownError | null {
   if (!error) return null;
   const data = error.data;
+  if (data?.fieldIssues?.length) return fieldIssuesShown(t, data.fieldIssues);
   const zod = data?.zodError;
   if (zod) {
     // A zod failure's own message is a JSON dump of the issues; show the readable parts.
@@ -76,7 +95,9 @@ export function describeError(error: ErrorLike | null | undefined, t: Translator
         // zod's flattening keeps the issues' order per field: the nth issue of a field is its nth message.
         const shown = issue.field ? (fieldErrors[issue.field] ??= []) : formErrors;
         const english = (issue.field ? zod.fieldErrors?.[issue.field] : zod.formErrors)?.[shown.length] ?? "";
-        shown.push(issueText(t, issue, english));
+        const text = issueText(t, issue, english);
+        shown.push(text);
+        if (issue.path && issue.path !== issue.field) (fieldErrors[issue.path] ??= []).push(text);
       }
       return { message: formErrors.filter(Boolean).join(" "), fieldErrors };
     }

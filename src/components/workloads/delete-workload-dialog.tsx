@@ -41,7 +41,10 @@ export function DeleteWorkloadDialog({ workload, onDeleted }: { workload: Worklo
   });
   const error = describeError(remove.error);
   const busy = remove.isPending || remove.isSuccess;
-  const confirmed = !deleteData || confirmName === workload.name;
+  // The server refuses while snapshots exist (they are never deleted with their workload): say so before the click.
+  const snapshots = api.snapshot.list.useQuery({ workloadId: workload.id });
+  const snapshotCount = snapshots.data?.length ?? 0;
+  const confirmed = (!deleteData || confirmName === workload.name) && snapshotCount === 0;
   const folders = workload.volumePreview.filter((v) => v.scope !== "named");
   const named = workload.volumePreview.filter((v) => v.scope === "named");
 
@@ -65,6 +68,12 @@ export function DeleteWorkloadDialog({ workload, onDeleted }: { workload: Worklo
         remove.mutate({ id: workload.id, deleteData, confirmName: deleteData ? confirmName : undefined });
       }}
     >
+      {snapshotCount > 0 ? (
+        <Alert variant="warning" data-testid="delete-workload-snapshots">
+          <AlertTitle>{t("snapshotsTitle", { count: snapshotCount })}</AlertTitle>
+          <AlertDescription>{t("snapshotsKept")}</AlertDescription>
+        </Alert>
+      ) : null}
       {folders.length > 0 || named.length > 0 ? (
         <Checkbox
           label={t("alsoDeleteData")}

@@ -260,6 +260,24 @@ function DeleteDialog({
   const dialog = useRequestDialog();
   const remove = useKindRequest(kind, api.project.delete, api.stage.delete, () => dialog.closeAfter(() => utils.project.list.invalidate()));
   const error = describeError(remove.error);
+  const reasonId = `delete-blocked-${kind}-${id}`;
+  // The server refuses while workloads are in it: say so up front instead of after the click.
+  if (workloads > 0) {
+    return (
+      <>
+        <RowButton
+          label={kind === "project" ? t("deleteProjectNamed", { slug }) : t("deleteStageNamed", { slug })}
+          disabled
+          aria-describedby={reasonId}
+        >
+          {tc("delete")}
+        </RowButton>
+        <p id={reasonId} className="basis-full text-right text-xs text-muted-foreground">
+          {t("deleteBlocked", { count: workloads })}
+        </p>
+      </>
+    );
+  }
   return (
     <ConfirmDialog
       {...dialog.bind(remove)}
@@ -274,8 +292,6 @@ function DeleteDialog({
       error={error ? error.message || t("deleteFailed") : null}
       confirmLabel={remove.isPending ? t("deleting") : kind === "project" ? t("deleteProject") : t("deleteStage")}
       onConfirm={() => remove.mutate({ id })}
-    >
-      {workloads > 0 ? <Alert variant="warning">{t("stillHasWorkloads", { count: workloads })}</Alert> : null}
-    </ConfirmDialog>
+    ></ConfirmDialog>
   );
 }

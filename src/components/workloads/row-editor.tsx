@@ -6,10 +6,13 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { FieldError, Label } from "~/components/ui/label";
 import type { RowList } from "./use-workload-form";
 
+/** Each row control's error, by the control's id (`env-0-key`); provided by the form around its editors. */
+export const RowErrorsContext = React.createContext<Readonly<Record<string, string>>>({});
+
 /**
  * A card of editable rows (environment variables, ports, volumes): its title, description and
  * Add button, the rows (each drawn by `children`), a note under them, and the server's error
- * for the whole list.
+ * for the whole list. A row added with the button gets the focus in its first control.
  */
 export function RowEditor<R extends { uid: number }>({
   texts,
@@ -26,6 +29,12 @@ export function RowEditor<R extends { uid: number }>({
   note?: React.ReactNode;
   children: (row: R, i: number) => React.ReactNode;
 }) {
+  const lastRow = React.useRef<HTMLDivElement>(null);
+  const [added, setAdded] = React.useState(0);
+  // After the new row has rendered: focus its first control (not on the first render, nor after a remove).
+  React.useEffect(() => {
+    if (added > 0) lastRow.current?.querySelector<HTMLElement>("input, select, textarea")?.focus();
+  }, [added]);
   return (
     <Card>
       <CardHeader className="flex-row flex-wrap items-start justify-between gap-3">
@@ -33,14 +42,23 @@ export function RowEditor<R extends { uid: number }>({
           <CardTitle>{texts.title}</CardTitle>
           <CardDescription>{texts.description}</CardDescription>
         </div>
-        <Button variant="outline" size="sm" onClick={list.add}>
+        <Button
+          variant="outline"
+          size="sm"
+          onClick={() => {
+            list.add();
+            setAdded((n) => n + 1);
+          }}
+        >
           {texts.add}
         </Button>
       </CardHeader>
       <CardContent className={className}>
         {list.rows.length === 0 ? <p className="text-sm text-muted-foreground">{texts.empty}</p> : null}
         {list.rows.map((row, i) => (
-          <React.Fragment key={row.uid}>{children(row, i)}</React.Fragment>
+          <div key={row.uid} ref={i === list.rows.length - 1 ? lastRow : undefined} className="contents">
+            {children(row, i)}
+          </div>
         ))}
         {note}
         <FieldError>{error}</FieldError>
@@ -49,14 +67,27 @@ export function RowEditor<R extends { uid: number }>({
   );
 }
 
-/** One labelled control of a row. */
-export function RowField({ id, label, children }: { id: string; label: React.ReactNode; children: React.ReactNode }) {
+/**
+ * One labelled control of a row, with its error (from RowErrorsContext) under it: the control
+ * is marked aria-invalid and described by the error, beside what already describes it.
+ */
+export function RowField({ id, label, children }: { id: string; label: React.ReactNode; children: React.ReactElement }) {
+  const error = React.useContext(RowErrorsContext)[id];
+  const errorId = `${id}-error`;
+  const own = (children.props as { "aria-describedby"?: string })["aria-describedby"];
+  const control = error
+    ? React.cloneElement(children as React.ReactElement<Record<string, unknown>>, {
+        "aria-invalid": true,
+        "aria-describedby": [own, errorId].filter(Boolean).join(" "),
+      })
+    : children;
   return (
-    <div className="flex flex-col gap-1">
+    <div className="flex min-w-0 flex-col gap-1">
       <Label htmlFor={id} className="text-xs">
         {label}
       </Label>
-      {children}
+      {control}
+      <FieldError id={errorId}>{error}</FieldError>
     </div>
   );
 }

@@ -3,7 +3,8 @@
 import { useTranslations } from "next-intl";
 import { DateTime } from "~/components/format/date-time";
 import { Badge } from "~/components/ui/badge";
-import { type ContainerStatus, UNREACHABLE_REASONS } from "./options";
+import { reasonText, type Translator } from "~/components/ui/trpc-error";
+import { type ContainerStatus, UNREACHABLE_REASONS, type WorkloadView } from "./options";
 
 /** Docker reports "0001-01-01T00:00:00Z" for times that never happened. */
 function realDate(value: string | undefined): Date | null {
@@ -76,4 +77,19 @@ export function StatusDetail({ status }: { status: ContainerStatus }) {
   if (status.state === "unreachable")
     return <span>{t("statusUnreachableDetail", { reason: t(`unreachableReasons.${reasonOf(status.reason)}`) })}</span>;
   return null;
+}
+
+/** The newest deploy failed: said in the status area (and why) until a later deploy succeeds, also after a reload. */
+export function DeployFailureDetail({ failure }: { failure: WorkloadView["lastDeployFailure"] }) {
+  const t = useTranslations("workloadChanges");
+  const root = useTranslations() as unknown as Translator;
+  if (!failure) return null;
+  return (
+    <span role="status" className="basis-full break-words text-destructive-soft-foreground" data-testid="last-deploy-failure">
+      {t("lastDeployFailed", { reason: reasonText(root, failure.reason, failure.params, t("events.noReason")) })}{" "}
+      <span className="text-muted-foreground">
+        (<DateTime value={failure.at} />)
+      </span>
+    </span>
+  );
 }

@@ -1,8 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState } from "react";
-import { describeError } from "~/components/ui/trpc-error";
+import { useTranslations } from "next-intl";
+import { useEffect, useRef, useState } from "react";
+import { describeError, fieldIssuesShown, type ShownError, type Translator } from "~/components/ui/trpc-error";
+import { workloadFieldIssues } from "~/shared/workload-fields";
 import { api } from "~/trpc/react";
 import { formatCommandForEditing, type Project, parseCommand, type RestartPolicy, type VolumeScope, type WorkloadView } from "./options";
 
@@ -89,6 +91,30 @@ function initialState(projects: Project[], defaults: { projectId?: string; stage
   };
 }
 
+// The id of the row control an issue's path names ("ports.1.hostPort" → port-1-host); top-level
+// fields ("image", "name") are looked up by their key, as before.
+const ROW_IDS: Record<string, (i: number) => string> = {
+  "env.key": (i) => `env-${i}-key`,
+  "env.value": (i) => `env-${i}-value`,
+  "ports.hostPort": (i) => `port-${i}-host`,
+  "ports.containerPort": (i) => `port-${i}-container`,
+  "ports.protocol": (i) => `port-${i}-protocol`,
+  "volumes.target": (i) => `volume-${i}-target`,
+  "volumes.scope": (i) => `volume-${i}-scope`,
+  "volumes.source": (i) => `volume-${i}-source`,
+};
+
+/** Each row control's first error, by control id; `envRow` turns a sent env index into the form's row index. */
+function rowErrorsOf(shown: ShownError | null, envRow: (sent: number) => number): Record<string, string> {
+  const byId: Record<string, string> = {};
+  for (const [path, messages] of Object.entries(shown?.fieldErrors ?? {})) {
+    const [list = "", index = "", key = ""] = path.split(".");
+    const id = ROW_IDS[`${list}.${key}`]?.(list === "env" ? envRow(Number(index)) : Number(index));
+    if (id && messages?.[0] && !byId[id]) byId[id] = messages[0];
+  }
+  return byId;
+}
+
 export type WorkloadFormProps =
   | { mode: "create"; projects: Project[]; defaults: { projectId?: string; stageId?: string } }
   | { mode: "edit"; projects: Project[]; workload: WorkloadView };
@@ -103,16 +129,32 @@ export function useWorkloadForm(props: WorkloadFormProps) {
   const workload = props.mode === "edit" ? props.workload : undefined;
   const [form, setForm] = useState<FormState>(() => initialState(props.projects, props.mode === "create" ? props.defaults : {}, workload));
   const errorRef = useRef<HTMLDivElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const t = useTranslations() as unknown as Translator;
+  // After the first submit the whole check runs as the admin types; before it, only the volume sources.
+  const [checked, setChecked] = useState(false);
+  const [focusRequest, setFocusRequest] = useState(0);
+  useEffect(() => {
+    if (focusRequest === 0) return;
+    const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    if (invalid) {
+      invalid.focus();
+      invalid.scrollIntoView({ block: "center" });
+    } else errorRef.current?.scrollIntoView({ block: "center" });
+  }, [focusRequest]);
 
   const done = async (view: WorkloadView) => {
     utils.workload.get.setData({ id: view.id }, view);
     await Promise.all([utils.workload.list.invalidate(), utils.project.list.invalidate()]);
     router.push(`/workloads/${view.id}`);
   };
-  const showError = () => requestAnimationFrame(() => errorRef.current?.scrollIntoView({ block: "center" }));
-  const create = api.workload.create.useMutation({ onSuccess: done, onError: showError });
-  const update = api.workload.update.useMutation({ onSuccess: done, onError: showError });
+  const create = api.workload.create.useMutation({ onSuccess: done });
+  const update = api.workload.update.useMutation({ onSuccess: done });
   const mutation = props.mode === "create" ? create : update;
+  // Once the server's refusal is rendered (not in onError, which runs before the error is in state).
+  useEffect(() => {
+    if (mutation.error) setFocusRequest((n) => n + 1);
+  }, [mutation.error]);
 
   const project = props.projects.find((p) => p.id === form.projectId);
   const stage = project?.stages.find((s) => s.id === form.stageId);
@@ -146,7 +188,26 @@ export function useWorkloadForm(props: WorkloadFormProps) {
     };
   }
 
+  // Everything the form can check itself, as the server would (src/shared/workload-fields.ts).
+  const sent = settings();
+  const keptEnv = form.env.flatMap((e, i) => (e.key.trim() || e.value ? [i] : []));
+  const issues = workloadFieldIssues(props.mode === "create" ? { ...sent, name: form.name.trim() } : sent);
+  const liveIssues = checked
+    ? issues
+    : issues.filter((x) => /^volumes\.\d+\.source$/.test(x.path) && sent.volumes[Number(x.path.split(".")[1])]?.source !== "");
+  const local = liveIssues.length > 0 ? fieldIssuesShown(t, liveIssues) : null;
+  const server = describeError(mutation.error);
+  const shown = checked && local ? local : server;
+  const envRow = (i: number) => keptEnv[i] ?? i;
+  const rowErrors = { ...rowErrorsOf(server, envRow), ...rowErrorsOf(local, envRow) };
+
   function submit(redeploy: boolean) {
+    setChecked(true);
+    if (issues.length > 0) {
+      mutation.reset();
+      setFocusRequest((n) => n + 1);
+      return;
+    }
     if (props.mode === "create") {
       create.mutate({ projectId: form.projectId, stageId: form.stageId, name: form.name.trim(), ...settings(), labels: {} });
     } else {
@@ -166,7 +227,9 @@ export function useWorkloadForm(props: WorkloadFormProps) {
     // Stay busy until the next page has loaded.
     busy: mutation.isPending || mutation.isSuccess,
     redeploying: !!update.variables?.redeploy,
-    error: describeError(mutation.error),
+    error: shown,
+    rowErrors,
     errorRef,
+    formRef,
   };
 }

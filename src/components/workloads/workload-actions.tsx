@@ -1,6 +1,8 @@
 "use client";
 
 import { useTranslations } from "next-intl";
+import type { ReactNode } from "react";
+import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import { describeError } from "~/components/ui/trpc-error";
 import { cn } from "~/lib/utils";
@@ -15,10 +17,11 @@ export function useWorkloadLifecycle(id: string) {
   const utils = api.useUtils();
   const onSuccess = async (view: WorkloadView) => {
     utils.workload.get.setData({ id }, view);
-    await utils.workload.list.invalidate();
+    await Promise.all([utils.workload.list.invalidate(), utils.workload.events.invalidate({ id })]);
   };
-  // A failed action may still have changed something (a container removed, then not started).
-  const onError = () => Promise.all([utils.workload.list.invalidate(), utils.workload.get.invalidate({ id })]);
+  // A failed action may still have changed something (a container removed, then not started); its event is new.
+  const onError = () =>
+    Promise.all([utils.workload.list.invalidate(), utils.workload.get.invalidate({ id }), utils.workload.events.invalidate({ id })]);
   const deploy = api.workload.deploy.useMutation({ onSuccess, onError });
   const start = api.workload.start.useMutation({ onSuccess, onError });
   const stop = api.workload.stop.useMutation({ onSuccess, onError });
@@ -40,17 +43,23 @@ export function useWorkloadLifecycle(id: string) {
 /**
  * The quick actions: Deploy (or Redeploy), and Start or Stop depending on the state. While
  * one runs, or while the server holds the workload's lock (busy), all are disabled.
+ * `extra` (the detail page's Edit and Delete) joins the same row; with `errorBelow` a failure
+ * shows in a full-width alert under the row, not squeezed beside the buttons.
  */
 export function WorkloadLifecycleActions({
   workload,
   size = "sm",
   className,
   errorClassName,
+  extra,
+  errorBelow = false,
 }: {
   workload: WorkloadView;
   size?: "sm" | "default";
   className?: string;
   errorClassName?: string;
+  extra?: ReactNode;
+  errorBelow?: boolean;
 }) {
   const t = useTranslations("workloads");
   const { deploy, start, stop, run, pending, error } = useWorkloadLifecycle(workload.id);
@@ -93,8 +102,13 @@ export function WorkloadLifecycleActions({
           : missing
             ? null
             : action(start, "outline", "startName", t("start"), t("starting"))}
+        {extra}
       </div>
-      {error ? (
+      {error && errorBelow ? (
+        <Alert variant="destructive" role="alert" className={cn("mt-2", errorClassName)} data-testid="action-error">
+          {error.message || t("actionFailed")}
+        </Alert>
+      ) : error ? (
         <p role="alert" className={cn("max-w-md text-xs break-words text-destructive-soft-foreground", errorClassName)}>
           {error.message || t("actionFailed")}
         </p>

@@ -17,11 +17,14 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/com
 import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
 import { SECRET_MASK } from "~/shared/secret-mask";
 import { api } from "~/trpc/react";
+import { ContainerStatsCard } from "./container-stats-card";
 import { DeleteWorkloadDialog } from "./delete-workload-dialog";
 import { LogsPanel } from "./logs-panel";
+import { PendingChangesBanner } from "./pending-changes-banner";
 import { describeDataLocation, formatCommandForDisplay, type WorkloadView } from "./options";
-import { StatusBadge, StatusDetail } from "./status-badge";
+import { DeployFailureDetail, StatusBadge, StatusDetail } from "./status-badge";
 import { WorkloadLifecycleActions } from "./workload-actions";
+import { WorkloadEventsCard } from "./workload-events-card";
 
 export const DETAIL_REFRESH_MS = 5_000;
 
@@ -93,16 +96,24 @@ export function WorkloadDetail({ id, isAdmin }: { id: string; isAdmin: boolean }
                 </Badge>
               ) : null}
               <StatusDetail status={w.status} />
+              <DeployFailureDetail failure={w.lastDeployFailure} />
             </div>
           </div>
           {isAdmin ? (
-            <div className="flex flex-wrap items-start gap-2">
-              <WorkloadLifecycleActions workload={w} size="default" />
-              <Link href={`/workloads/${w.id}/edit`} className={buttonVariants({ variant: "outline" })}>
-                {t("edit")}
-              </Link>
-              <DeleteWorkloadDialog workload={w} onDeleted={() => setDeleted(true)} />
-            </div>
+            <WorkloadLifecycleActions
+              workload={w}
+              size="default"
+              errorBelow
+              className="max-w-full"
+              extra={
+                <>
+                  <Link href={`/workloads/${w.id}/edit`} className={buttonVariants({ variant: "outline" })}>
+                    {t("edit")}
+                  </Link>
+                  <DeleteWorkloadDialog workload={w} onDeleted={() => setDeleted(true)} />
+                </>
+              }
+            />
           ) : null}
         </div>
         {query.error ? (
@@ -112,7 +123,9 @@ export function WorkloadDetail({ id, isAdmin }: { id: string; isAdmin: boolean }
         ) : null}
       </div>
 
+      <PendingChangesBanner workload={w} isAdmin={isAdmin} />
       <Overview workload={w} />
+      <ContainerStatsCard workloadId={w.id} />
       <VolumesCard workload={w} isAdmin={isAdmin} />
       <SnapshotCoverageCard workloadId={w.id} statusKey={w.status.state} />
       <WorkloadSnapshotsCard workload={w} isAdmin={isAdmin} />
@@ -120,6 +133,7 @@ export function WorkloadDetail({ id, isAdmin }: { id: string; isAdmin: boolean }
       <TestRestoresCard workloadId={w.id} />
       <SchedulesPanel workloadId={w.id} isAdmin={isAdmin} />
       <RetentionPanel workloadId={w.id} isAdmin={isAdmin} />
+      <WorkloadEventsCard workloadId={w.id} />
       <RestoreHistoryCard workload={w} isAdmin={isAdmin} />
       <LogsPanel workloadId={w.id} status={w.status} />
     </div>

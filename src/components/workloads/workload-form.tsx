@@ -12,12 +12,15 @@ import { Textarea } from "~/components/ui/textarea";
 import { firstFieldError, type ShownError } from "~/components/ui/trpc-error";
 import { RESTART_POLICIES } from "./options";
 import { PlacementFields } from "./placement-fields";
+import { RowErrorsContext } from "./row-editor";
 import { useWorkloadForm, type WorkloadFormProps } from "./use-workload-form";
 import { EnvEditor, PortsEditor, VolumesEditor } from "./workload-rows";
 
 /**
- * The create / edit form. The server validates everything again (and is the only judge of
- * volumes); its messages are shown next to the submit buttons and per field.
+ * The create / edit form. It checks what it can before sending (src/shared/workload-fields.ts,
+ * every problem at once, the volume sources as they are typed); the server checks the same and
+ * more (names, ports and folders of other workloads). Each message sits under its field, the
+ * first invalid field gets the focus, and a summary sits next to the submit buttons.
  */
 export function WorkloadForm(props: WorkloadFormProps) {
   const t = useTranslations("workloadForm");
@@ -28,6 +31,8 @@ export function WorkloadForm(props: WorkloadFormProps) {
 
   return (
     <form
+      ref={f.formRef}
+      noValidate
       className="flex flex-col gap-6"
       aria-busy={f.busy || undefined}
       onSubmit={(e) => {
@@ -102,14 +107,16 @@ export function WorkloadForm(props: WorkloadFormProps) {
         </CardContent>
       </Card>
 
-      <EnvEditor list={f.list("env")} error={firstFieldError(f.error, "env")} />
-      <PortsEditor list={f.list("ports")} error={firstFieldError(f.error, "ports")} />
-      <VolumesEditor
-        list={f.list("volumes")}
-        slugs={f.slugs}
-        saved={f.workload?.volumePreview ?? []}
-        error={firstFieldError(f.error, "volumes")}
-      />
+      <RowErrorsContext.Provider value={f.rowErrors}>
+        <EnvEditor list={f.list("env")} error={listError(f.error, "env")} />
+        <PortsEditor list={f.list("ports")} error={listError(f.error, "ports")} />
+        <VolumesEditor
+          list={f.list("volumes")}
+          slugs={f.slugs}
+          saved={f.workload?.volumePreview ?? []}
+          error={listError(f.error, "volumes")}
+        />
+      </RowErrorsContext.Provider>
 
       <div className="flex flex-col gap-3">
         <div ref={f.errorRef}>
@@ -138,6 +145,10 @@ export function WorkloadForm(props: WorkloadFormProps) {
     </form>
   );
 }
+
+/** An error about a whole list; one that names a row's field is shown under that field instead. */
+const listError = (error: ShownError | null, list: string) =>
+  Object.keys(error?.fieldErrors ?? {}).some((k) => k.startsWith(`${list}.`)) ? undefined : firstFieldError(error, list);
 
 function SubmitError({ error, fallback }: { error: ShownError | null; fallback: string }) {
   const t = useTranslations("workloadForm");

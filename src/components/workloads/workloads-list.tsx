@@ -150,6 +150,7 @@ export function WorkloadsList({ isAdmin }: { isAdmin: boolean }) {
 
 function StageSection({ project, stage, isAdmin }: { project: ProjectGroup; stage: StageGroup; isAdmin: boolean }) {
   const t = useTranslations("workloads");
+  const tc = useTranslations("workloadChanges");
   const headingId = `stage-${stage.key}`;
   const addHref = project.projectId && stage.stageId ? `/workloads/new?project=${project.projectId}&stage=${stage.stageId}` : null;
   return (
@@ -199,6 +200,12 @@ function StageSection({ project, stage, isAdmin }: { project: ProjectGroup; stag
                         {t("busy")}
                       </Badge>
                     ) : null}
+                    {w.pendingChanges ? (
+                      <Badge variant="secondary" title={tc("notAppliedHint")}>
+                        {tc("notApplied")}
+                      </Badge>
+                    ) : null}
+                    {w.lastDeployFailure ? <Badge variant="destructive">{tc("deployFailed")}</Badge> : null}
                   </span>
                 </TableCell>
                 <TableCell className="max-w-[16rem] truncate font-mono text-xs" title={w.image}>

@@ -18,7 +18,13 @@ function validationIssues(error: ZodError): ValidationIssue[] {
       if (typeof value === "string" || typeof value === "number") params[name] = value;
       else if (typeof value === "bigint") params[name] = Number(value);
     }
-    return { field: issue.path.length > 0 ? String(issue.path[0]) : "", code: issue.code, params, key: validationKeyOf(issue.message) };
+    return {
+      field: issue.path.length > 0 ? String(issue.path[0]) : "",
+      path: issue.path.map(String).join("."),
+      code: issue.code,
+      params,
+      key: validationKeyOf(issue.message),
+    };
   });
 }
 
@@ -26,18 +32,23 @@ export const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
   // Never send stacks to clients; zod issues are flattened so forms can show them per field,
   // and sent as codes (zodIssues) beside a DomainError's reason and params, for translation.
+  // Several fields refused at once travel as fieldIssues; reason and params are then the first
+  // issue's, so a client that knows nothing of fields still shows a sensible message.
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const domain = error.cause instanceof DomainError ? error.cause : null;
+    const fieldIssues = domain?.fieldIssues?.length ? domain.fieldIssues : null;
+    const first = fieldIssues?.[0];
     return {
       ...shape,
       data: {
         ...data,
         zodError: zod ? z.flattenError(zod) : null,
         zodIssues: zod ? validationIssues(zod) : null,
-        reason: domain?.reason ?? null,
-        params: domain?.params ?? null,
+        reason: first?.reason ?? domain?.reason ?? null,
+        params: first?.params ?? domain?.params ?? null,
+        fieldIssues,
       },
     };
   },

@@ -3,6 +3,7 @@ import { getToken } from "next-auth/jwt";
 import { env } from "~/env";
 import type { EngineDeps } from "../engine/deps";
 import type { Actor } from "../engine/actor";
+import { tokenOwnerDisabled } from "../engine/accounts";
 import { authenticateApiToken, type AuthProblem } from "../engine/api-tokens";
 import { DomainError } from "../engine/errors";
 import type { Role } from "~/generated/prisma/enums";
@@ -13,10 +14,12 @@ export type RequestAuth =
   | { via: "cookie"; actor: Actor }
   | { via: "none"; actor: null; problem?: AuthProblem };
 
+const DISABLED: AuthProblem = { message: "This account is disabled", reason: "account-disabled" };
+
 /**
  * Who sent this request: a bearer API token, or a next-auth session cookie. The session's
- * user is re-read from the database so a deleted user, a changed role, a sign-out or a new
- * password takes effect at once.
+ * user is re-read from the database so a deleted or disabled user, a changed role, a sign-out
+ * or a new password takes effect at once.
  */
 export async function authenticateRequest(deps: EngineDeps, headers: Headers): Promise<RequestAuth> {
   const authorization = headers.get("authorization");
@@ -25,7 +28,11 @@ export async function authenticateRequest(deps: EngineDeps, headers: Headers): P
     if (scheme !== "Bearer" || !secret)
       return { via: "none", actor: null, problem: { message: "Malformed Authorization header", reason: "auth-header-malformed" } };
     const result = await authenticateApiToken(deps, secret);
-    return "actor" in result ? { via: "token", actor: result.actor } : { via: "none", actor: null, problem: result.problem };
+    if (!("actor" in result)) return { via: "none", actor: null, problem: result.problem };
+    // A disabled account's tokens stop while it is disabled (they are not revoked).
+    if (result.actor.kind === "token" && (await tokenOwnerDisabled(deps.db, result.actor.tokenId)))
+      return { via: "none", actor: null, problem: DISABLED };
+    return { via: "token", actor: result.actor };
   }
 
   // Behind an HTTPS proxy next-auth names the cookie __Secure-…; over plain http it has no
@@ -36,9 +43,10 @@ export async function authenticateRequest(deps: EngineDeps, headers: Headers): P
   if (!jwt?.uid) return { via: "none", actor: null };
   const user = await deps.db.user.findUnique({
     where: { id: jwt.uid },
-    select: { id: true, email: true, role: true, sessionVersion: true },
+    select: { id: true, email: true, role: true, sessionVersion: true, disabledAt: true },
   });
   if (!user) return { via: "none", actor: null, problem: { message: "Your account no longer exists", reason: "account-gone" } };
+  if (user.disabledAt) return { via: "none", actor: null, problem: DISABLED };
   // Sign-out and a password change bump the version: older cookies have ended.
   if ((jwt.sv ?? 0) !== user.sessionVersion)
     return { via: "none", actor: null, problem: { message: "Your session has ended; sign in again", reason: "session-ended" } };

@@ -16,6 +16,7 @@ import {
 import { unreachableReason } from "~/server/engine/public-error";
 import { logger } from "~/server/logger";
 import { checkDockerEngine } from "./client";
+import { collectFrames, demuxFrames, dockerTimestamp, type LogFrame, linesOf, newestLines, normalizeLogTime } from "./log-stream";
 
 /** A test restore's sandbox: at most this many processes and this much memory. */
 export const SANDBOX_PIDS_LIMIT = 512;
@@ -30,16 +31,28 @@ function engineMessage(error: unknown): string {
   return e.json?.message ?? e.reason ?? e.message ?? String(error);
 }
 
-/** Docker's multiplexed log stream: 8-byte frame headers, then the payload. */
-function demuxLogs(buffer: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length && buffer[offset + 1] === 0 && buffer[offset + 2] === 0 && buffer[offset + 3] === 0) {
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return offset === 0 ? buffer.toString("utf8") : Buffer.concat(parts).toString("utf8");
+/** A Docker time that means "never" ("0001-01-01T00:00:00Z") as null. */
+const realTime = (time: string | undefined) => (!time || time.startsWith("0001-") ? null : time);
+
+/** `docker stats`' CPU figure: the container's share of the host's CPU time in the sample, times the CPUs. */
+function cpuPercentOf(s: Docker.ContainerStats): number | null {
+  const cpu = s.cpu_stats;
+  const pre = s.precpu_stats;
+  if (!cpu?.cpu_usage || !pre?.cpu_usage || !pre.system_cpu_usage) return null;
+  const cpuDelta = cpu.cpu_usage.total_usage - pre.cpu_usage.total_usage;
+  const systemDelta = cpu.system_cpu_usage - pre.system_cpu_usage;
+  if (systemDelta <= 0 || cpuDelta < 0) return 0;
+  const cpus = cpu.online_cpus || cpu.cpu_usage.percpu_usage?.length || 1;
+  return (cpuDelta / systemDelta) * cpus * 100;
+}
+
+/** `docker stats`' memory figure: usage without the inactive page cache the kernel can drop (cgroup v1, v2, older engines). */
+function memoryOf(s: Docker.ContainerStats): number | null {
+  const usage = s.memory_stats?.usage;
+  if (typeof usage !== "number") return null;
+  const stats = (s.memory_stats.stats ?? {}) as Partial<Record<"total_inactive_file" | "inactive_file" | "cache", number>>;
+  const dropped = stats.total_inactive_file ?? stats.inactive_file ?? stats.cache ?? 0;
+  return dropped < usage ? usage - dropped : usage;
 }
 
 /** What runs in a container Berth creates, a workload's or a sandbox: the image, its command and env. */
@@ -141,16 +154,32 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
     return info?.Config.Labels?.[SANDBOX_LABEL] ? info : null;
   }
 
-  /** The container's last `tail` lines of stdout and stderr; "" when it has gone meanwhile. */
-  async function logTail(id: string, tail: number): Promise<string> {
+  /** The frames of the container's log as one answer; none when it has gone meanwhile. */
+  async function logFrames(id: string, query: { tail: number; since?: string; timestamps: boolean }): Promise<LogFrame[]> {
     try {
-      const options = { stdout: true, stderr: true, tail, follow: false, timestamps: false } as const;
+      const options = { stdout: true, stderr: true, follow: false, ...query } as const;
       const buffer = (await docker.getContainer(id).logs(options)) as unknown as Buffer;
-      return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
+      return await collectFrames(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
     } catch (error) {
-      if (isNotFound(error)) return "";
+      if (isNotFound(error)) return [];
       throw new Error(engineMessage(error), { cause: error });
     }
+  }
+
+  /** The whole log as a stream (dockerode streams only a followed log, which would never end). */
+  function wholeLog(id: string): Promise<AsyncIterable<Buffer>> {
+    return new Promise((resolve, reject) =>
+      docker.modem.dial(
+        {
+          path: `/containers/${id}/logs?`,
+          method: "GET",
+          isStream: true,
+          statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+          options: { stdout: true, stderr: true, timestamps: true, follow: false },
+        },
+        (error, stream) => (error ? reject(new Error(engineMessage(error), { cause: error })) : resolve(stream as AsyncIterable<Buffer>)),
+      ),
+    );
   }
 
   /** Waits for the exec's stream to end (true) or `timeoutMs` to pass (false). */
@@ -269,9 +298,76 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
       }
     },
 
-    async logs(ref, tail) {
+    async logs(ref, { tail, since }) {
       const c = await current(ref);
-      return c ? logTail(c.Id, tail) : "";
+      if (!c) return [];
+      const after = since === undefined ? undefined : normalizeLogTime(since);
+      if (after === null) throw new Error(`not a log time: ${since}`);
+      const lines = linesOf(await logFrames(c.Id, { tail, timestamps: true, ...(after ? { since: dockerTimestamp(after) } : {}) }));
+      // Docker's `since` keeps lines of that very time: the caller has them already.
+      return after ? lines.filter((line) => line.time > after) : lines;
+    },
+
+    async downloadLogs(ref, { maxBytes }) {
+      const c = await current(ref);
+      if (!c) return null;
+      const source = await wholeLog(c.Id);
+      const newest = newestLines(maxBytes);
+      // One pass: the log is read once into a ring of its newest whole lines (at most maxBytes), then sent.
+      // A second read could be longer, or empty after a rotation; this one cannot disagree with itself.
+      async function* body() {
+        for await (const frame of demuxFrames(source)) newest.push(frame.payload);
+        yield* newest.drain();
+      }
+      const lines = body();
+      const stop = () => (source as unknown as { destroy?: () => void }).destroy?.();
+      return {
+        body: {
+          [Symbol.asyncIterator]: () => ({
+            next: () => lines.next(),
+            // A reader that leaves before the first chunk: the generator never ran, its stream must still close.
+            return: async (value?: unknown) => {
+              stop();
+              return lines.return(value as undefined);
+            },
+          }),
+        },
+        get truncated() {
+          return newest.truncated;
+        },
+      };
+    },
+
+    async stats(ref) {
+      const c = await current(ref);
+      if (!c) return null;
+      const container = docker.getContainer(c.Id);
+      try {
+        const info = await container.inspect();
+        const base = { restartCount: info.RestartCount, startedAt: realTime(info.State.StartedAt) };
+        if (!info.State.Running) {
+          return {
+            ...base,
+            running: false,
+            cpuPercent: null,
+            memoryBytes: null,
+            memoryLimitBytes: null,
+            finishedAt: realTime(info.State.FinishedAt),
+          };
+        }
+        const sample = await container.stats({ stream: false });
+        return {
+          ...base,
+          running: true,
+          cpuPercent: cpuPercentOf(sample),
+          memoryBytes: memoryOf(sample),
+          memoryLimitBytes: sample.memory_stats?.limit ?? null,
+          finishedAt: null,
+        };
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw new Error(engineMessage(error), { cause: error });
+      }
     },
 
     async mountedFolders() {
@@ -346,7 +442,9 @@ export function createDockerRuntime(docker: Docker, opts: { networkMode: string 
 
     async sandboxLogs(name, tail) {
       const info = await sandbox(name);
-      return info ? logTail(info.Id, tail) : "";
+      if (!info) return "";
+      const frames = await logFrames(info.Id, { tail, timestamps: false });
+      return Buffer.concat(frames.map((f) => f.payload)).toString("utf8");
     },
 
     async removeSandbox(name) {

@@ -69,6 +69,42 @@ export interface ExecResult {
 
 export const EXEC_OUTPUT_MAX = 64 * 1024;
 
+/** One line of a container's log; `time` is Docker's, RFC 3339 UTC with nine fraction digits (so strings sort by time). */
+export interface LogLine {
+  time: string;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+/** Which lines: the last `tail` of them, only those written after `since` (a LogLine's `time`). */
+export interface LogQuery {
+  tail: number;
+  since?: string;
+}
+
+/** A container's whole log as text, each line `<time> <text>`, its newest `maxBytes` when longer. */
+export interface LogDownload {
+  body: AsyncIterable<Buffer>;
+  /** true when older lines were left out to stay within `maxBytes`; known once `body` has been read to its end (one pass) */
+  readonly truncated: boolean;
+}
+
+/** What `docker stats` and `docker inspect` tell about the workload's container. */
+export interface ContainerStats {
+  running: boolean;
+  /** of one CPU (200 = two CPUs busy), from a one-second sample; null when not running */
+  cpuPercent: number | null;
+  /** used memory without the page cache that can be dropped (as `docker stats` counts it); null when not running */
+  memoryBytes: number | null;
+  /** the container's limit, or the host's memory when it has none; null when not running */
+  memoryLimitBytes: number | null;
+  restartCount: number;
+  /** RFC 3339; null when it never started */
+  startedAt: string | null;
+  /** when it last stopped; null while running or when it never stopped */
+  finishedAt: string | null;
+}
+
 /** What every runtime throws when `recreate` finds its name held by a container that is not the workload's. */
 export const containerNameTaken = (name: string) =>
   new DomainError(
@@ -102,7 +138,12 @@ export interface ContainerRuntime {
   /** Removes if present; a missing container is not an error. */
   remove(ref: ContainerRef): Promise<void>;
   inspect(ref: ContainerRef): Promise<ContainerState>;
-  logs(ref: ContainerRef, tail: number): Promise<string>;
+  /** The log's lines, oldest first; none when there is no container. */
+  logs(ref: ContainerRef, query: LogQuery): Promise<LogLine[]>;
+  /** The whole log for a download (stdout and stderr as they came), or null when there is no container. */
+  downloadLogs(ref: ContainerRef, opts: { maxBytes: number }): Promise<LogDownload | null>;
+  /** Null when there is no container. Takes about a second while it runs (Docker samples the CPU twice). */
+  stats(ref: ContainerRef): Promise<ContainerStats | null>;
   /** The host folders bind-mounted into each container Berth created, by workload. */
   mountedFolders(): Promise<{ workloadId: string; sources: string[] }[]>;
   /** A named volume's labels, or null when it does not exist. */

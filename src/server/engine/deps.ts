@@ -9,6 +9,7 @@ import type { ScheduleTasks } from "./schedules/schedule-tasks";
 import type { CopyTasks } from "./storage/copy-tasks";
 import type { SecretBox } from "./secret-box";
 import type { SignInLimiter } from "./sign-in";
+import type { StatsCache } from "./workloads/stats-cache";
 
 /** What the engine is configured with; validated once (src/server/settings.ts). */
 export interface EngineSettings {
@@ -67,6 +68,8 @@ export interface EngineDeps
   /** off-host copies and verifications in flight, their back-off and the worker's wake-up */
   readonly copies: CopyTasks;
   readonly signInLimiter: SignInLimiter;
+  /** containers' stats readings, shared by every caller for a few seconds (single-flight) */
+  readonly stats: StatsCache;
   /** seals secret env values at rest (secret-box.ts) */
   readonly secrets: SecretBox;
   readonly log: EngineLogger;

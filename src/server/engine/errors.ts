@@ -1,4 +1,5 @@
 import type { Because, Entity, ErrorParams, ErrorReason } from "~/shared/error-reasons";
+import { type FieldIssue, fieldIssueEnglish } from "~/shared/workload-fields";
 
 // The engine's only error type. The API layer maps `code` to a tRPC code / HTTP status
 // in one place; `message` is safe to show a user (no host paths, no SQL, no stack), and
@@ -13,8 +14,8 @@ export type DomainErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "TOO_MANY_REQUESTS";
 
-/** `cause` for the log; a reason (with the params it needs) for the UI. */
-export type DomainErrorOptions = { cause?: unknown } & (Because | { reason?: undefined; params?: undefined });
+/** `cause` for the log; a reason (with the params it needs) for the UI; `fieldIssues` when several fields are at fault. */
+export type DomainErrorOptions = { cause?: unknown; fieldIssues?: FieldIssue[] } & (Because | { reason?: undefined; params?: undefined });
 
 // The server process loads the engine twice (the custom server's and Next's bundles) and shares
 // one EngineDeps: an error thrown by the other copy's code must still be a DomainError here.
@@ -31,12 +32,14 @@ export class DomainError extends Error {
   readonly code: DomainErrorCode;
   readonly reason?: ErrorReason;
   readonly params?: ErrorParams;
+  readonly fieldIssues?: FieldIssue[];
 
   constructor(code: DomainErrorCode, message: string, options?: DomainErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "DomainError";
     this.code = code;
     if (options?.reason) [this.reason, this.params] = [options.reason, options.params];
+    if (options?.fieldIssues) this.fieldIssues = options.fieldIssues;
   }
 }
 
@@ -60,6 +63,24 @@ export const badRequest = (message: string, because?: Because) => new DomainErro
 export const notFound = (entity: Entity) =>
   new DomainError("NOT_FOUND", `${ENTITY_NAMES[entity]} not found`, { reason: "not-found", params: { entity } });
 export const conflict = (message: string, because?: Because) => new DomainError("CONFLICT", message, because);
+
+/** A field issue with the engine's own English (for reasons fieldIssueEnglish does not know). */
+export type ExplainedIssue = FieldIssue & { english?: string };
+
+/**
+ * Every field at fault, in one error: the message names the first (logs, the CLI), `fieldIssues`
+ * carries them all for the form. Null when there is nothing to refuse.
+ */
+export function invalidFields(issues: ExplainedIssue[]): DomainError | null {
+  const [first] = issues;
+  if (!first) return null;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+  return new DomainError("BAD_REQUEST", `${first.english ?? fieldIssueEnglish(first)}${more}`, {
+    reason: "invalid-fields",
+    params: { count: issues.length },
+    fieldIssues: issues.map(({ path, reason, params }) => ({ path, reason, params })),
+  });
+}
 
 export const domainErrorHttpStatus: Record<DomainErrorCode, number> = {
   BAD_REQUEST: 400,

@@ -10,6 +10,25 @@ function chain(error: unknown): ErrorFacts[] {
   return links;
 }
 
+/**
+ * Docker's text when a published host port is taken: "Bind for 0.0.0.0:8080 failed: port is
+ * already allocated" (another container) or "listen tcp4 0.0.0.0:8080: bind: address already
+ * in use" (another program, through the userland proxy). Only the port number goes on; the
+ * rest names the endpoint by its 64-character id. Null when the text names no port.
+ */
+const PORT_TAKEN = /(?:port is already allocated|address already in use)/i;
+const PORT_IN_TEXT = /:(\d{1,5})(?: failed)?: (?:port is already allocated|bind: address already in use)/i;
+function hostPortInUse(links: ErrorFacts[]): string | null {
+  for (const e of links) {
+    const text = (e as { message?: unknown }).message;
+    if (typeof text !== "string" || !PORT_TAKEN.test(text)) continue;
+    // Only Docker's own words name the port; another "address already in use" (Node's EADDRINUSE) is not this.
+    const port = PORT_IN_TEXT.exec(text)?.[1];
+    if (port) return port;
+  }
+  return null;
+}
+
 /** A client-safe failure: the English message and the same as a code with params. */
 export interface PublicFailure {
   /** absent for a DomainError that has none: its message is all a client gets */
@@ -29,6 +48,10 @@ const generic = (reason: ErrorReason, message: string): PublicFailure => ({ reas
 export function publicFailure(error: unknown): PublicFailure {
   if (error instanceof DomainError) return { reason: error.reason, params: error.params ?? {}, message: error.message };
   const links = chain(error);
+  const port = hostPortInUse(links);
+  if (port !== null) {
+    return { reason: "host-port-in-use", params: { port }, message: `Host port ${port} is already in use on this server` };
+  }
   if (links.some((e) => e.syscall === "connect")) return generic("docker-unreachable", "The Docker engine could not be reached");
   if (links.some((e) => typeof e.statusCode === "number")) return generic("docker-refused", "The Docker engine refused the request");
   switch (links.find((e) => typeof e.code === "string")?.code) {

@@ -1,6 +1,16 @@
 import { realpathSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import {
+  type FieldIssue,
+  fieldIssueEnglish,
+  SLUG_PATTERN,
+  type VolumeProblem,
+  volumeFieldIssues,
+  volumeIssue,
+} from "~/shared/workload-fields";
+
+export { SLUG_PATTERN };
 import { badRequest } from "./errors";
 
 export const VOLUME_SCOPES = ["project", "stage", "absolute", "named"] as const;
@@ -25,58 +35,40 @@ export type ResolvedVolume =
   /** hostPath: the real path (symlinks resolved once, here); anchor: the real data dir or absolute root it hangs from */
   (VolumeSpec & { kind: "bind"; hostPath: string; anchor: string }) | (VolumeSpec & { kind: "named"; volumeName: string });
 
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-const DOCKER_VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-// Docker's mount syntaxes give ':' and ',' meaning (`src:dst:opts`, `type=bind,src=…`).
-const MOUNT_SYNTAX = /[:,]/;
-
 // The problem stays English (a `detail` param): the UI translates the frame around it.
 const refuse = (spec: Pick<VolumeSpec, "target">, problem: string) =>
   badRequest(`Volume "${spec.target}": ${problem}`, { reason: "volume-invalid", params: { target: spec.target, detail: problem } });
 
-function checkRelativeSource(spec: VolumeSpec): void {
-  const { source } = spec;
-  if (!source) throw refuse(spec, "source is required");
-  if (source.startsWith("/")) throw refuse(spec, `source must be relative for the ${spec.scope} scope`);
-  if (source.includes("\\")) throw refuse(spec, "source must not contain backslashes");
-  const segments = source.replace(/\/$/, "").split("/");
-  if (segments.includes("..")) throw refuse(spec, 'source must not contain ".."');
-  if (segments.some((s) => s === "" || s === ".")) throw refuse(spec, "source must not contain empty or '.' segments");
+/** Why an absolute source cannot be used with these roots, or null; the shared rules ran first. */
+function absoluteRootProblem(source: string, roots: string[]): VolumeProblem | null {
+  if (roots.length === 0) return "absoluteDisabled";
+  if (!roots.some((root) => isInside(path.resolve(root), path.resolve(source)))) return "outsideRoots";
+  if (roots.some((root) => path.resolve(root) === path.resolve(source))) return "isRoot";
+  return null;
 }
 
-function checkAbsoluteSource(spec: VolumeSpec, roots: string[]): void {
-  if (roots.length === 0) {
-    throw refuse(spec, "absolute host paths are disabled; set BERTH_ABSOLUTE_ROOTS to the folders they may use");
+/** Every problem of a workload's volume list: the shared rules (workload-fields.ts), then the absolute roots. */
+export function volumeSpecIssues(volumes: VolumeSpec[], absoluteRoots: string[]): FieldIssue[] {
+  const issues = volumeFieldIssues(volumes);
+  for (const [i, spec] of volumes.entries()) {
+    if (spec.scope !== "absolute" || issues.some((x) => x.path === `volumes.${i}.source`)) continue;
+    const problem = absoluteRootProblem(spec.source, absoluteRoots);
+    if (problem) issues.push(volumeIssue(i, "source", spec.target, problem));
   }
-  if (!path.isAbsolute(spec.source)) throw refuse(spec, "source must be an absolute host path");
-  if (spec.source.split("/").includes("..")) throw refuse(spec, 'source must not contain ".."');
-  if (!roots.some((root) => isInside(path.resolve(root), path.resolve(spec.source)))) {
-    throw refuse(spec, "source is outside the allowed absolute roots");
-  }
-  if (roots.some((root) => path.resolve(root) === path.resolve(spec.source))) {
-    throw refuse(spec, "source must be a folder inside an absolute root, not the root itself");
-  }
+  return issues;
 }
 
-/** Checks a workload's volume list as a whole; every message names the volume at fault. */
+/** A volume-problem issue as the error a deploy throws (its message names the volume). */
+export const volumeProblemError = (issue: FieldIssue) =>
+  badRequest(fieldIssueEnglish(issue), {
+    reason: "volume-problem",
+    params: { target: String(issue.params.target), problem: String(issue.params.problem) },
+  });
+
+/** Checks a workload's volume list as a whole and refuses its first problem, naming the volume at fault. */
 export function validateVolumeSpecs(volumes: VolumeSpec[], absoluteRoots: string[]): void {
-  const targets = new Set<string>();
-  for (const spec of volumes) {
-    const { target } = spec;
-    if (CONTROL_CHARS.test(target) || CONTROL_CHARS.test(spec.source)) throw refuse(spec, "must not contain control characters");
-    if (MOUNT_SYNTAX.test(target) || MOUNT_SYNTAX.test(spec.source)) throw refuse(spec, "source and target must not contain ':' or ','");
-    if (!target.startsWith("/") || target === "/") throw refuse(spec, "target must be an absolute container path other than /");
-    if (target.split("/").includes("..")) throw refuse(spec, 'target must not contain ".."');
-    const normalized = path.posix.normalize(target).replace(/\/$/, "");
-    if (targets.has(normalized)) throw refuse(spec, "target is used by another volume of this workload");
-    targets.add(normalized);
-    if (!VOLUME_SCOPES.includes(spec.scope)) throw refuse(spec, `unknown scope ${String(spec.scope)}`);
-    if (spec.scope === "project" || spec.scope === "stage") checkRelativeSource(spec);
-    else if (spec.scope === "absolute") checkAbsoluteSource(spec, absoluteRoots);
-    else if (!DOCKER_VOLUME_NAME.test(spec.source)) throw refuse(spec, "not a valid Docker volume name");
-  }
+  const [first] = volumeSpecIssues(volumes, absoluteRoots);
+  if (first) throw volumeProblemError(first);
 }
 
 export function isInside(base: string, candidate: string): boolean {
@@ -211,17 +203,27 @@ export interface BindClaim {
  * different workloads. Returns a message naming the first clash, or null.
  */
 export function findBindClash(mine: BindClaim[], others: BindClaim[]): string | null {
-  for (const [i, a] of mine.entries()) {
-    for (const b of [...mine.slice(i + 1), ...others]) {
-      const same = a.hostPath === b.hostPath;
-      if (!same && !isInside(a.hostPath, b.hostPath) && !isInside(b.hostPath, a.hostPath)) continue;
-      const where =
-        b.workloadId === a.workloadId ? `volume ${b.target} of this workload` : `volume ${b.target} of workload ${b.workloadName}`;
-      if (same && b.workloadId !== a.workloadId && a.scope === "project" && b.scope === "project") continue;
-      if (same) return `Volume "${a.target}": its folder is already used by ${where}; only project volumes may share a folder`;
-      const relation = isInside(a.hostPath, b.hostPath) ? "contains the folder of" : "lies inside the folder of";
-      return `Volume "${a.target}": its folder ${relation} ${where}; volumes may not nest`;
-    }
+  return findBindClashes(mine, others)[0]?.message ?? null;
+}
+
+/** Every bind of `mine` (by index) that clashes with a later one of `mine` or with `others`, and its first clash. */
+export function findBindClashes(mine: BindClaim[], others: BindClaim[]): { index: number; message: string }[] {
+  return mine.flatMap((a, i) => {
+    const message = clashOf(a, [...mine.slice(i + 1), ...others]);
+    return message ? [{ index: i, message }] : [];
+  });
+}
+
+function clashOf(a: BindClaim, candidates: BindClaim[]): string | null {
+  for (const b of candidates) {
+    const same = a.hostPath === b.hostPath;
+    if (!same && !isInside(a.hostPath, b.hostPath) && !isInside(b.hostPath, a.hostPath)) continue;
+    const where =
+      b.workloadId === a.workloadId ? `volume ${b.target} of this workload` : `volume ${b.target} of workload ${b.workloadName}`;
+    if (same && b.workloadId !== a.workloadId && a.scope === "project" && b.scope === "project") continue;
+    if (same) return `Volume "${a.target}": its folder is already used by ${where}; only project volumes may share a folder`;
+    const relation = isInside(a.hostPath, b.hostPath) ? "contains the folder of" : "lies inside the folder of";
+    return `Volume "${a.target}": its folder ${relation} ${where}; volumes may not nest`;
   }
   return null;
 }

@@ -21,6 +21,7 @@ import {
   workloadsSharing,
   type LoadedWorkload,
 } from "../workloads/workloads";
+import { recordWorkloadEventQuietly } from "../workloads/workload-events";
 import { crashPoint } from "./crash-points";
 import { FREE_SPACE_MARGIN } from "./free-space";
 import { createJournal, listJournals, type VolumePlan } from "./journal";
@@ -187,7 +188,9 @@ async function runRestore(deps: EngineDeps, actor: Actor, request: RestoreReques
     // Nothing but staging was touched, and the workload never stopped.
     await Promise.allSettled(volumePlans.map((vp) => removeTree(vp.staged)));
     deps.log.warn({ err: error, restoreId, workloadId: request.workloadId }, "restore: staging failed");
-    throw await fail(error, { committed: false, rollbackFailed: false });
+    const failure = await fail(error, { committed: false, rollbackFailed: false });
+    await recordWorkloadEventQuietly(deps, { workloadId: request.workloadId, kind: "restore", outcome: "failure", actor, error: failure });
+    throw failure;
   }
 
   // The deploy locks of this workload and of every other one that mounts a folder the restore
@@ -266,6 +269,7 @@ async function runRestore(deps: EngineDeps, actor: Actor, request: RestoreReques
         phase: "saving-undo-copy",
       });
       startUndoCopy(deps, restoreId, op);
+      await recordWorkloadEventQuietly(deps, { workloadId: request.workloadId, kind: "restore", outcome: "success", actor });
       return {
         restoreRunId: restoreId,
         preRestoreSnapshotId: undoCopy === "pending" ? preRestoreSnapshotId : null,
@@ -295,6 +299,9 @@ async function runRestore(deps: EngineDeps, actor: Actor, request: RestoreReques
         }
       }
       const failure = await fail(error, { committed, rollbackFailed });
+      // Not committed and put back: the workload runs on its previous data again.
+      const outcome = !committed && !rollbackFailed ? "rolled-back" : "failure";
+      await recordWorkloadEventQuietly(deps, { workloadId: request.workloadId, kind: "restore", outcome, actor, error: failure });
       // Up on the restored data: the replaced data still deserves its undo copy.
       if (up) startUndoCopy(deps, restoreId);
       throw failure;
@@ -359,8 +366,12 @@ export async function redeployAffected(
     try {
       await deployUnderLock(deps, actor, lease, w.config.id);
       if (i === 0) firstUpAt = Date.now();
+      // Up again: an older deploy failure is no longer what the page should say.
+      await recordWorkloadEventQuietly(deps, { workloadId: w.config.id, kind: "deploy", outcome: "success", actor });
     } catch (e) {
       error ??= `${w.config.name}: ${logged("redeploy", e)}`;
+      // The restore's own outcome is recorded apart; this says why the container is not up.
+      await recordWorkloadEventQuietly(deps, { workloadId: w.config.id, kind: "deploy", outcome: "failure", actor, error: e });
     }
   }
   return { error, firstUpAt };

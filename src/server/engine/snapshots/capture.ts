@@ -13,6 +13,7 @@ import type { OperationHandle } from "../operations";
 import { causeParams, publicFailure } from "../public-error";
 import { queueCopiesOf } from "../storage/copy-run";
 import { containerRef, workloadLockKey, type LoadedWorkload } from "../workloads/workloads";
+import { lastDeployFailure, recordWorkloadEventQuietly } from "../workloads/workload-events";
 import { assertSomethingToSnapshot, snapshotCoverage, type SnapshotCoverage } from "./coverage";
 import {
   recordSnapshot,
@@ -83,7 +84,8 @@ async function capture(
   try {
     if (stopFirst) {
       op.progress({ phase: "stopping" });
-      await deps.runtime.stop(ref).catch((error: unknown) => {
+      await deps.runtime.stop(ref).catch(async (error: unknown) => {
+        await recordWorkloadEventQuietly(deps, { workloadId: request.workloadId, kind: "stop", outcome: "failure", actor, error });
         const failure = publicFailure(error);
         throw new DomainError("PRECONDITION_FAILED", `Stopping the container before the snapshot failed: ${failure.message}`, {
           cause: error,
@@ -113,6 +115,19 @@ async function capture(
       if (stopFirst) {
         op.progress({ phase: "starting-containers" });
         await deps.runtime.start(ref).catch((error: unknown) => (restartError = error));
+        // A failed restart is history the page must show; a good one only when it ends an
+        // earlier failure (every quiesced capture would otherwise push deploys out of the kept events).
+        if (restartError !== undefined) {
+          await recordWorkloadEventQuietly(deps, {
+            workloadId: request.workloadId,
+            kind: "start",
+            outcome: "failure",
+            actor,
+            error: restartError,
+          });
+        } else if (await lastDeployFailure(deps.db, request.workloadId).catch(() => null)) {
+          await recordWorkloadEventQuietly(deps, { workloadId: request.workloadId, kind: "start", outcome: "success", actor });
+        }
       }
     }
     const row = await recordSnapshot(deps.db, {

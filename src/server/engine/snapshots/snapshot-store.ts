@@ -61,7 +61,8 @@ export async function recordSnapshot(
     workloadId: string;
     label: string;
     kind: SnapshotKind;
-    archive: { size: number; sha256: string; manifest: SnapshotManifestSummary };
+    /** the manifest as read from the archive: its createdAt is when the archive was taken */
+    archive: { size: number; sha256: string; manifest: SnapshotManifestSummary & { createdAt?: string } };
     capturedLive: boolean;
     keepSpecialBits?: boolean;
     createdBy: string;
@@ -70,9 +71,12 @@ export async function recordSnapshot(
   },
 ): Promise<Snapshot> {
   const { archive, ...row } = input;
+  // An import was taken elsewhere (or earlier): keep its own time beside the time it arrived here.
+  const taken = input.kind === "imported" && archive.manifest.createdAt ? new Date(archive.manifest.createdAt) : null;
   return db.snapshot.create({
     data: {
       ...row,
+      takenAt: taken && !Number.isNaN(taken.getTime()) ? taken : null,
       fileName: snapshotFileName(input.id),
       size: BigInt(archive.size),
       sha256: archive.sha256,
@@ -134,6 +138,8 @@ export interface SnapshotView {
    * files. Snapshots this server captured always keep them.
    */
   keepSpecialBits?: boolean;
+  /** imported snapshots: when the archive was taken (its manifest's createdAt); createdAt is when it arrived here */
+  takenAt: Date | null;
   createdAt: Date;
   createdBy: string;
 }

@@ -1,6 +1,7 @@
 import type { EngineDeps } from "../deps";
 import { DomainError } from "../errors";
 import { sealedKeyId } from "../secret-box";
+import { parseAppliedConfig } from "./pending-changes";
 import { sealEnvVar, storedEnvVarSchema, type StoredEnvVar } from "./workload-config";
 
 export interface ResealReport {
@@ -19,8 +20,8 @@ export async function resealSecrets(deps: Pick<EngineDeps, "db" | "secrets">): P
   const { db, secrets } = deps;
   const report: ResealReport = { resealed: 0, unreadable: [] };
   await db.$transaction(async (tx) => {
-    for (const row of await tx.workload.findMany({ select: { id: true, env: true } })) {
-      const env = storedEnvVarSchema.array().parse(JSON.parse(row.env));
+    // A workload's env, and the copy of it its running container was deployed with (appliedConfig).
+    const resealEnv = (env: StoredEnvVar[], workloadId: string): StoredEnvVar[] | null => {
       let changed = false;
       const next = env.map((e): StoredEnvVar => {
         if (!e.secret) return e;
@@ -34,14 +35,28 @@ export async function resealSecrets(deps: Pick<EngineDeps, "db" | "secrets">): P
           plain = secrets.open(e.sealed);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          report.unreadable.push({ workloadId: row.id, key: e.key });
+          report.unreadable.push({ workloadId, key: e.key });
           return e;
         }
         changed = true;
         return { ...e, sealed: secrets.seal(plain) };
       });
-      if (!changed) continue;
-      await tx.workload.update({ where: { id: row.id }, data: { env: JSON.stringify(next) } });
+      return changed ? next : null;
+    };
+    for (const row of await tx.workload.findMany({ select: { id: true, env: true, appliedConfig: true } })) {
+      const env = resealEnv(storedEnvVarSchema.array().parse(JSON.parse(row.env)), row.id);
+      // Old ciphertexts must not outlive a key rotation in the applied copy either; one that no
+      // longer parses is dropped (the workload then shows no "not applied" marker until its next deploy).
+      const applied = row.appliedConfig === null ? null : parseAppliedConfig(row.appliedConfig);
+      const appliedEnv = applied ? resealEnv(applied.env, row.id) : null;
+      if (!env && !appliedEnv) continue;
+      await tx.workload.update({
+        where: { id: row.id },
+        data: {
+          ...(env ? { env: JSON.stringify(env) } : {}),
+          ...(applied && appliedEnv ? { appliedConfig: JSON.stringify({ ...applied, env: appliedEnv }) } : {}),
+        },
+      });
       report.resealed++;
     }
     // Alert target URLs (they may hold a webhook's secret) and storage targets' passwords and keys are always sealed.

@@ -2,14 +2,16 @@ import { z } from "zod";
 import type { Workload } from "~/generated/prisma/client";
 import { SECRET_MASK } from "~/shared/secret-mask";
 import { VALIDATION_MESSAGES } from "~/shared/validation";
-import { badRequest, DomainError } from "../errors";
+import { DomainError } from "../errors";
 import type { SecretBox } from "../secret-box";
 import { SLUG_PATTERN, VOLUME_SCOPES, type VolumeSpec } from "../volumes";
 
 export const slugSchema = z.string().regex(SLUG_PATTERN, VALIDATION_MESSAGES.slug);
 
+// Shapes and sizes only: what a value means (an env name, a port's range, the image, a volume's
+// paths) is judged by workloadFieldIssues (src/shared/workload-fields.ts), every field at once.
 export const envVarSchema = z.object({
-  key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, VALIDATION_MESSAGES["env-name"]),
+  key: z.string().max(256),
   value: z.string().max(32_768),
   secret: z.boolean().default(false),
 });
@@ -26,8 +28,8 @@ export type StoredEnvVar = z.infer<typeof storedEnvVarSchema>;
 export { SECRET_MASK };
 
 export const portSchema = z.object({
-  hostPort: z.number().int().min(1).max(65_535),
-  containerPort: z.number().int().min(1).max(65_535),
+  hostPort: z.number(),
+  containerPort: z.number(),
   protocol: z.enum(["tcp", "udp"]).default("tcp"),
 });
 
@@ -41,12 +43,7 @@ export const volumeSpecSchema = z.object({
 export const restartPolicySchema = z.enum(["no", "always", "unless-stopped", "on-failure"]);
 
 export const workloadSettingsSchema = z.object({
-  image: z
-    .string()
-    .trim()
-    .min(1, VALIDATION_MESSAGES["image-required"])
-    .max(512)
-    .regex(/^[^\s]+$/, VALIDATION_MESSAGES["image-spaces"]),
+  image: z.string().trim().max(512),
   command: z.array(z.string().max(4096)).max(256).default([]),
   env: z.array(envVarSchema).max(512).default([]),
   ports: z.array(portSchema).max(64).default([]),
@@ -76,7 +73,8 @@ function parseJson<T>(schema: z.ZodType<T>, text: string, field: string, id: str
 
 /** A stored row, its JSON columns parsed and checked. */
 export function workloadFromRow(row: Workload): WorkloadConfig {
-  const { command, env, ports, volumes, labels, restartPolicy, desiredState, ...rest } = row;
+  // appliedConfig (the deployed copy, env values inside) stays out of config: loadWorkload hands it on apart.
+  const { command, env, ports, volumes, labels, restartPolicy, desiredState, appliedConfig: _applied, appliedAt: _at, ...rest } = row;
   return {
     ...rest,
     command: parseJson(workloadSettingsSchema.shape.command, command, "command", row.id),
@@ -125,18 +123,8 @@ export function envForView(env: StoredEnvVar[], secrets: SecretBox | null): EnvV
   return env.map((e) => ({ key: e.key, value: e.secret ? reveal(e) : e.value, secret: e.secret }));
 }
 
+/** The settings as columns; workloadFieldIssues has passed them (duplicates, formats) before. */
 export function settingsToColumns(settings: Omit<WorkloadSettings, "env"> & { env: StoredEnvVar[] }, secrets: SecretBox) {
-  const keys = new Set<string>();
-  for (const { key } of settings.env) {
-    if (keys.has(key)) throw badRequest(`Environment variable ${key} is set twice`, { reason: "env-duplicate", params: { key } });
-    keys.add(key);
-  }
-  const hostPorts = new Set<string>();
-  for (const p of settings.ports) {
-    const id = `${p.hostPort}/${p.protocol}`;
-    if (hostPorts.has(id)) throw badRequest(`Host port ${id} is published twice`, { reason: "host-port-duplicate", params: { port: id } });
-    hostPorts.add(id);
-  }
   return {
     image: settings.image,
     command: JSON.stringify(settings.command),

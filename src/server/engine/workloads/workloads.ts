@@ -10,18 +10,19 @@ import {
   type ContainerSpec,
   type ContainerState,
 } from "../container-runtime";
-import { badRequest, conflict, DomainError, notFound } from "../errors";
+import { badRequest, conflict, DomainError, type ExplainedIssue, invalidFields, notFound } from "../errors";
 import { causeParams, publicFailure, unreachableReason } from "../public-error";
 import { assertLeaseFor, type LockLease } from "../keyed-lock";
 import { journalState, listJournals, stoppedWith } from "../restore/journal";
 import {
-  findBindClash,
+  findBindClashes,
   scopeBase,
   type VolumeSpec,
   isInside,
   prepareBindFolder,
   resolveVolume,
-  validateVolumeSpecs,
+  volumeProblemError,
+  volumeSpecIssues,
   type BindClaim,
   type ResolvedVolume,
 } from "../volumes";
@@ -36,6 +37,9 @@ import {
 } from "./workload-config";
 import type { EngineDeps } from "~/server/engine/deps";
 import type { ContainerAction } from "~/shared/error-reasons";
+import { type PortInUse, workloadFieldIssues } from "~/shared/workload-fields";
+import { appliedConfigOf, type PendingChange, pendingState } from "./pending-changes";
+import { lastDeployFailure, type WorkloadEventView, withWorkloadEvent } from "./workload-events";
 
 export const workloadLockKey = (workloadId: string) => `workload:${workloadId}`;
 /** Held by a restore for each folder it replaces; a deploy that would mount one meanwhile is refused. */
@@ -44,7 +48,7 @@ export const folderLockKey = (hostPath: string) => `folder:${hostPath}`;
 export async function loadWorkload(db: Db, id: string) {
   const row = await db.workload.findUnique({ where: { id }, include: { project: true, stage: true } });
   if (!row) throw notFound("workload");
-  return { config: workloadFromRow(row), project: row.project, stage: row.stage };
+  return { config: workloadFromRow(row), project: row.project, stage: row.stage, appliedConfig: row.appliedConfig };
 }
 export type LoadedWorkload = Awaited<ReturnType<typeof loadWorkload>>;
 
@@ -78,18 +82,26 @@ export interface WorkloadView extends WorkloadConfig {
   busy: boolean;
   /** host paths only for admins; viewers see where the data lives by scope and source */
   volumePreview: { target: string; scope: string; source: string; readOnly: boolean; hostPath?: string }[];
+  /** saved settings the container does not run yet (pending-changes.ts); null when none, or not known */
+  pendingChanges: PendingChange[] | null;
+  neverDeployed: boolean;
+  /** the newest deploy/start/update failed: why, until one succeeds */
+  lastDeployFailure: WorkloadEventView | null;
 }
 
 async function toView(deps: EngineDeps, w: LoadedWorkload, isAdmin: boolean): Promise<WorkloadView> {
   const name = containerName(w);
   const resolved = isAdmin ? await resolveWorkloadVolumes(deps, w).catch(() => null) : null;
+  const status = await safeInspect(deps.runtime, containerRef(w));
   return {
     ...w.config,
+    ...pendingState(w, w.config, status.state !== "missing", deps.secrets, isAdmin),
+    lastDeployFailure: await lastDeployFailure(deps.db, w.config.id),
     env: envForView(w.config.env, isAdmin ? deps.secrets : null),
     projectSlug: w.project.slug,
     stageSlug: w.stage.slug,
     containerName: name,
-    status: await safeInspect(deps.runtime, containerRef(w)),
+    status,
     busy: deps.locks.isLocked(workloadLockKey(w.config.id)),
     volumePreview: w.config.volumes.map((v, i) => {
       const r = resolved?.[i];
@@ -110,7 +122,13 @@ export async function listWorkloads(deps: EngineDeps, viewer: Actor): Promise<Wo
     orderBy: [{ projectId: "asc" }, { name: "asc" }],
   });
   return Promise.all(
-    rows.map((row) => toView(deps, { config: workloadFromRow(row), project: row.project, stage: row.stage }, viewer.role === "ADMIN")),
+    rows.map((row) =>
+      toView(
+        deps,
+        { config: workloadFromRow(row), project: row.project, stage: row.stage, appliedConfig: row.appliedConfig },
+        viewer.role === "ADMIN",
+      ),
+    ),
   );
 }
 
@@ -209,28 +227,116 @@ export async function workloadsSharing(
   return [...sharing].map(([id, name]) => ({ id, name })).sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** A volume's problem as a field issue (at the volume's source or target) and as the error a deploy throws. */
+interface LayoutProblem {
+  issue: ExplainedIssue;
+  error: DomainError;
+}
+
 /**
- * Resolves every volume (so a symlinked parent is refused now) and refuses binds that nest
- * in, or contain, another bind of any workload. Checked at save and again at every deploy
- * and start: a config saved before a rule, or a folder changed since, is caught there.
+ * Every problem of a volume list, each at its volume: the rules (volumes.ts), resolving every
+ * volume (so a symlinked parent is refused now) and binds that nest in, or contain, another
+ * bind of any workload. At deploy (containers required) the overlap check waits for the rest.
  */
+async function volumeLayoutProblems(
+  deps: EngineDeps,
+  id: string | null,
+  volumes: WorkloadSettings["volumes"],
+  place: { project: { slug: string }; stage: { slug: string } },
+  containers: "required" | "best-effort",
+): Promise<{ problems: LayoutProblem[]; resolved: (ResolvedVolume | null)[] }> {
+  const problems = volumeSpecIssues(volumes, deps.absoluteRoots).map((issue) => ({ issue, error: volumeProblemError(issue) }));
+  const faulty = new Set(problems.map((p) => Number(p.issue.path.split(".")[1])));
+  const ctx = { dataDir: deps.dataDir, projectSlug: place.project.slug, stageSlug: place.stage.slug, absoluteRoots: deps.absoluteRoots };
+  const resolveOne = (v: VolumeSpec) =>
+    resolveVolume(v, ctx).then(
+      (volume) => ({ volume }),
+      (error: unknown) => ({ error }),
+    );
+  const attempts = await Promise.all(volumes.map((v, i) => (faulty.has(i) ? null : resolveOne(v))));
+  const resolved = attempts.map((a, i) => {
+    if (!a || "volume" in a) return a?.volume ?? null;
+    if (!(a.error instanceof DomainError) || !a.error.reason) throw a.error;
+    const issue = { path: `volumes.${i}.source`, reason: a.error.reason, params: a.error.params ?? {}, english: a.error.message };
+    problems.push({ issue, error: a.error });
+    return null;
+  });
+  if (problems.length > 0 && containers === "required") return { problems, resolved };
+  const binds = resolved.flatMap((v, i) => {
+    if (v?.kind !== "bind") return [];
+    return [{ i, claim: { workloadId: id ?? "new", workloadName: "", target: v.target, scope: v.scope, hostPath: v.hostPath } }];
+  });
+  for (const clash of findBindClashes(
+    binds.map((b) => b.claim),
+    await otherBindClaims(deps, id, containers),
+  )) {
+    const because = { reason: "volume-clash", params: { detail: clash.message } } as const;
+    const issue = { path: `volumes.${binds[clash.index]!.i}.source`, ...because, english: clash.message };
+    problems.push({ issue, error: badRequest(clash.message, because) });
+  }
+  return { problems, resolved };
+}
+
+/** The volume layout of a deploy or start: its first problem refused (config saved before a rule, a folder changed since). */
 async function checkVolumeLayout(
   deps: EngineDeps,
   id: string | null,
   volumes: WorkloadSettings["volumes"],
   project: { slug: string },
   stage: { slug: string },
-  containers: "required" | "best-effort" = "required",
 ): Promise<ResolvedVolume[]> {
-  validateVolumeSpecs(volumes, deps.absoluteRoots);
-  const ctx = { dataDir: deps.dataDir, projectSlug: project.slug, stageSlug: stage.slug, absoluteRoots: deps.absoluteRoots };
-  const resolved = await Promise.all(volumes.map((v) => resolveVolume(v, ctx)));
-  const mine = resolved.flatMap((v) =>
-    v.kind === "bind" ? [{ workloadId: id ?? "new", workloadName: "", target: v.target, scope: v.scope, hostPath: v.hostPath }] : [],
-  );
-  const clash = findBindClash(mine, await otherBindClaims(deps, id, containers));
-  if (clash) throw badRequest(clash, { reason: "volume-clash", params: { detail: clash } });
-  return resolved;
+  const { problems, resolved } = await volumeLayoutProblems(deps, id, volumes, { project, stage }, "required");
+  if (problems[0]) throw problems[0].error;
+  return resolved.filter((v) => v !== null);
+}
+
+/** Host ports the saved configs of other workloads publish (any host IP), for host-port-taken at save. */
+async function portsPublishedByOthers(deps: EngineDeps, exceptId: string | null): Promise<PortInUse[]> {
+  const rows = await deps.db.workload.findMany({
+    where: exceptId ? { id: { not: exceptId } } : {},
+    include: { project: true, stage: true },
+  });
+  return rows.flatMap((row) => {
+    const workload = `${row.project.slug}/${row.stage.slug}/${row.name}`;
+    try {
+      return workloadFromRow(row).ports.map((p) => ({ hostPort: p.hostPort, protocol: p.protocol, workload }));
+    } catch {
+      return []; // a row whose JSON no longer parses cannot be deployed either
+    }
+  });
+}
+
+// The form's order, so the first issue is the first field the admin sees.
+const FIELD_ORDER = ["name", "image", "command", "restartPolicy", "env", "ports", "volumes"];
+const fieldRank = (path: string) => {
+  const [field = "", index = "0"] = path.split(".");
+  return FIELD_ORDER.indexOf(field) * 100_000 + Number(index);
+};
+
+/**
+ * Every reason to refuse a save, at once and each at its field: the form's own rules
+ * (src/shared/workload-fields.ts), host ports other workloads publish, a secret sent masked
+ * with nothing stored, what the caller found (a taken name) and the volume layout. Runs under
+ * VOLUME_LAYOUT_LOCK, so two saves cannot both pass against each other's old config.
+ */
+async function checkSave(
+  deps: EngineDeps,
+  target: { id: string | null; project: { slug: string }; stage: { slug: string }; previous: WorkloadConfig | null },
+  settings: WorkloadSettings & { name?: string },
+  found: ExplainedIssue[],
+): Promise<void> {
+  const portsInUse = await portsPublishedByOthers(deps, target.id);
+  const issues: ExplainedIssue[] = [...found, ...workloadFieldIssues(settings, { portsInUse })];
+  for (const [i, e] of settings.env.entries()) {
+    if (e.value !== SECRET_MASK || target.previous?.env.some((p) => p.key === e.key)) continue;
+    const english = `Environment variable ${e.key} needs a value`;
+    issues.push({ path: `env.${i}.value`, reason: "env-needs-value", params: { key: e.key }, english });
+  }
+  const { problems } = await volumeLayoutProblems(deps, target.id, settings.volumes, target, "best-effort");
+  const seen = new Set(issues.map((x) => x.path));
+  issues.push(...problems.map((p) => p.issue).filter((x) => !seen.has(x.path)));
+  const error = invalidFields(issues.sort((a, b) => fieldRank(a.path) - fieldRank(b.path)));
+  if (error) throw error;
 }
 
 // Saves that change volumes run one at a time, so two workloads cannot both pass the overlap
@@ -258,15 +364,17 @@ export async function createWorkload(
   const stage = await deps.db.stage.findUnique({ where: { id: input.stageId }, include: { project: true } });
   if (!stage || stage.projectId !== input.projectId) throw notFound("stage");
   const { projectId: _p, stageId: _s, name, ...rawSettings } = input;
-  const settings = keepMaskedSecrets(rawSettings, null);
   const row = await deps.locks.run(VOLUME_LAYOUT_LOCK, async () => {
-    await checkVolumeLayout(deps, null, settings.volumes, stage.project, stage, "best-effort");
-    if (await deps.db.workload.findUnique({ where: { stageId_name: { stageId: stage.id, name } } })) {
-      throw conflict(`A workload named ${name} already exists in ${stage.project.slug}/${stage.slug}`, {
-        reason: "workload-exists",
-        params: { name, project: stage.project.slug, stage: stage.slug },
-      });
-    }
+    const taken = await deps.db.workload.findUnique({ where: { stageId_name: { stageId: stage.id, name } } });
+    const nameIssue: ExplainedIssue = {
+      path: "name",
+      reason: "workload-exists",
+      params: { name, project: stage.project.slug, stage: stage.slug },
+      english: `A workload named ${name} already exists in ${stage.project.slug}/${stage.slug}`,
+    };
+    // The name's format is judged here with the rest (the router takes any short string).
+    await checkSave(deps, { id: null, project: stage.project, stage, previous: null }, { ...rawSettings, name }, taken ? [nameIssue] : []);
+    const settings = keepMaskedSecrets(rawSettings, null);
     return deps.db.workload.create({
       data: { projectId: stage.projectId, stageId: stage.id, name, sourceKind: "image", ...settingsToColumns(settings, deps.secrets) },
     });
@@ -288,9 +396,9 @@ export async function updateWorkload(
   const opts = { redeploy };
   return deps.locks.run(workloadLockKey(id), async (lease) => {
     const w = await loadWorkload(deps.db, id);
-    const settings = keepMaskedSecrets(rawSettings, w.config);
     await deps.locks.run(VOLUME_LAYOUT_LOCK, async () => {
-      await checkVolumeLayout(deps, id, settings.volumes, w.project, w.stage, "best-effort");
+      await checkSave(deps, { id, project: w.project, stage: w.stage, previous: w.config }, rawSettings, []);
+      const settings = keepMaskedSecrets(rawSettings, w.config);
       await deps.db.workload.update({ where: { id }, data: settingsToColumns(settings, deps.secrets) });
     });
     await recordAudit(deps.db, actor, {
@@ -300,8 +408,10 @@ export async function updateWorkload(
       detail: { redeploy: opts.redeploy },
     });
     if (opts.redeploy) {
-      await assertNoPendingRestore(deps, id);
-      await deployUnderLock(deps, actor, lease, id);
+      await withWorkloadEvent(deps, { workloadId: id, kind: "update", actor }, async () => {
+        await assertNoPendingRestore(deps, id);
+        await deployUnderLock(deps, actor, lease, id);
+      });
     }
     return getWorkload(deps, actor, id);
   });
@@ -309,13 +419,21 @@ export async function updateWorkload(
 
 /** Container-engine failures become path-free errors for the client; Docker's own text goes to the log. */
 /** `what` names the call in English (logs, the message); `action` is its code for the UI. */
-async function runtimeCall<T>(deps: EngineDeps, action: ContainerAction, what: string, call: () => Promise<T>): Promise<T> {
+export async function runtimeCall<T>(deps: EngineDeps, action: ContainerAction, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     deps.log.warn({ err: error }, `${what} failed`);
     if (error instanceof DomainError) throw error;
     const failure = publicFailure(error);
+    // A clash the admin can fix (another program or workload holds the port): its own reason, not a wrapped one.
+    if (failure.reason === "host-port-in-use") {
+      throw new DomainError("CONFLICT", failure.message, {
+        cause: error,
+        reason: failure.reason,
+        params: { port: failure.params.port ?? "" },
+      });
+    }
     throw new DomainError("PRECONDITION_FAILED", `${what} failed: ${failure.message}`, {
       cause: error,
       reason: "action-failed",
@@ -362,8 +480,21 @@ export async function deployUnderLock(deps: EngineDeps, _actor: Actor, lease: Lo
     labels: { ...w.config.labels, "berth.project": w.project.slug, "berth.stage": w.stage.slug },
   };
   await runtimeCall(deps, "pullImage", `Pulling image ${spec.image}`, () => deps.runtime.ensureImage(spec.image));
-  await runtimeCall(deps, "start", "Starting the container", () => deps.runtime.recreate(spec));
-  await deps.db.workload.update({ where: { id }, data: { desiredState: "running" } });
+  try {
+    await runtimeCall(deps, "start", "Starting the container", () => deps.runtime.recreate(spec));
+  } catch (error) {
+    // recreate removes the old container first, so one left "created" is the new one, made with
+    // these settings, whose start failed (a host port taken): a later Start runs it as it is.
+    if ((await safeInspect(deps.runtime, containerRef(w))).state === "created") {
+      await deps.db.workload.update({ where: { id }, data: { appliedConfig: appliedConfigOf(w.config), appliedAt: deps.clock.now() } });
+    }
+    throw error;
+  }
+  // What runs now, in the same write: the detail page compares it with what is saved.
+  await deps.db.workload.update({
+    where: { id },
+    data: { desiredState: "running", appliedConfig: appliedConfigOf(w.config), appliedAt: deps.clock.now() },
+  });
 }
 
 /**
@@ -404,10 +535,12 @@ async function claimNamedVolume(deps: EngineDeps, name: string, target: string):
 export async function deployWorkload(deps: EngineDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), (lease) =>
-    audited(deps, actor, { action: "workload.deploy", target: containerName(w) }, async () => {
-      await assertNoPendingRestore(deps, id);
-      await deployUnderLock(deps, actor, lease, id);
-    }),
+    withWorkloadEvent(deps, { workloadId: id, kind: "deploy", actor }, () =>
+      audited(deps, actor, { action: "workload.deploy", target: containerName(w) }, async () => {
+        await assertNoPendingRestore(deps, id);
+        await deployUnderLock(deps, actor, lease, id);
+      }),
+    ),
   );
   return getWorkload(deps, actor, id);
 }
@@ -415,10 +548,12 @@ export async function deployWorkload(deps: EngineDeps, actor: Actor, id: string)
 export async function stopWorkload(deps: EngineDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), () =>
-    audited(deps, actor, { action: "workload.stop", target: containerName(w) }, async () => {
-      await runtimeCall(deps, "stop", "Stopping the container", () => deps.runtime.stop(containerRef(w)));
-      await deps.db.workload.update({ where: { id }, data: { desiredState: "stopped" } });
-    }),
+    withWorkloadEvent(deps, { workloadId: id, kind: "stop", actor }, () =>
+      audited(deps, actor, { action: "workload.stop", target: containerName(w) }, async () => {
+        await runtimeCall(deps, "stop", "Stopping the container", () => deps.runtime.stop(containerRef(w)));
+        await deps.db.workload.update({ where: { id }, data: { desiredState: "stopped" } });
+      }),
+    ),
   );
   return getWorkload(deps, actor, id);
 }
@@ -426,25 +561,27 @@ export async function stopWorkload(deps: EngineDeps, actor: Actor, id: string): 
 export async function startWorkload(deps: EngineDeps, actor: Actor, id: string): Promise<WorkloadView> {
   const w = await loadWorkload(deps.db, id);
   await deps.locks.run(workloadLockKey(id), (lease) =>
-    audited(deps, actor, { action: "workload.start", target: containerName(w) }, async () => {
-      // No container yet (never deployed, removed by hand, or under an older name): starting
-      // means deploying. Otherwise the volume layout is checked again before Docker mounts it.
-      await assertNoPendingRestore(deps, id);
-      const state = await safeInspect(deps.runtime, containerRef(w));
-      if (state.state === "missing") return deployUnderLock(deps, actor, lease, id);
-      const volumes = await checkVolumeLayout(deps, id, w.config.volumes, w.project, w.stage);
-      // A container whose mounts are not exactly today's config (saved without a redeploy, or
-      // made by an older version) is recreated rather than started as it is.
-      const wanted = volumes.flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])).sort();
-      const mounted =
-        (await runtimeCall(deps, "readMounts", "Reading the container's mounts", () => deps.runtime.mountedFolders()))
-          .find((c) => c.workloadId === id)
-          ?.sources.sort() ?? [];
-      if (JSON.stringify(wanted) !== JSON.stringify(mounted)) return deployUnderLock(deps, actor, lease, id);
-      for (const v of volumes) if (v.kind === "bind") await prepareBindFolder(v);
-      await runtimeCall(deps, "start", "Starting the container", () => deps.runtime.start(containerRef(w)));
-      await deps.db.workload.update({ where: { id }, data: { desiredState: "running" } });
-    }),
+    withWorkloadEvent(deps, { workloadId: id, kind: "start", actor }, () =>
+      audited(deps, actor, { action: "workload.start", target: containerName(w) }, async () => {
+        // No container yet (never deployed, removed by hand, or under an older name): starting
+        // means deploying. Otherwise the volume layout is checked again before Docker mounts it.
+        await assertNoPendingRestore(deps, id);
+        const state = await safeInspect(deps.runtime, containerRef(w));
+        if (state.state === "missing") return deployUnderLock(deps, actor, lease, id);
+        const volumes = await checkVolumeLayout(deps, id, w.config.volumes, w.project, w.stage);
+        // A container whose mounts are not exactly today's config (saved without a redeploy, or
+        // made by an older version) is recreated rather than started as it is.
+        const wanted = volumes.flatMap((v) => (v.kind === "bind" ? [v.hostPath] : [])).sort();
+        const mounted =
+          (await runtimeCall(deps, "readMounts", "Reading the container's mounts", () => deps.runtime.mountedFolders()))
+            .find((c) => c.workloadId === id)
+            ?.sources.sort() ?? [];
+        if (JSON.stringify(wanted) !== JSON.stringify(mounted)) return deployUnderLock(deps, actor, lease, id);
+        for (const v of volumes) if (v.kind === "bind") await prepareBindFolder(v);
+        await runtimeCall(deps, "start", "Starting the container", () => deps.runtime.start(containerRef(w)));
+        await deps.db.workload.update({ where: { id }, data: { desiredState: "running" } });
+      }),
+    ),
   );
   return getWorkload(deps, actor, id);
 }
@@ -517,12 +654,4 @@ export async function removeNestedContainers(deps: EngineDeps, actor: Actor): Pr
     });
   }
   return [...inner];
-}
-
-export async function workloadLogs(deps: EngineDeps, _viewer: Actor, input: { id: string; tail?: number }): Promise<string> {
-  const { id, tail = 200 } = input;
-  const w = await loadWorkload(deps.db, id);
-  const state = await safeInspect(deps.runtime, containerRef(w));
-  if (state.state === "missing" || state.state === "unreachable") return "";
-  return runtimeCall(deps, "readLogs", "Reading the logs", () => deps.runtime.logs(containerRef(w), tail));
 }

@@ -1,4 +1,5 @@
 import { router } from "~/server/api/procedures";
+import { containerStatsProcedure } from "./container-stats";
 import { overviewProcedure } from "./overview";
 
-export const dashboardRouter = router({ overview: overviewProcedure });
+export const dashboardRouter = router({ overview: overviewProcedure, containerStats: containerStatsProcedure });

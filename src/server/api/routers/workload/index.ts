@@ -7,7 +7,9 @@ import { listWorkloadsProcedure } from "./list-workloads";
 import { startWorkloadProcedure } from "./start-workload";
 import { stopWorkloadProcedure } from "./stop-workload";
 import { updateWorkloadProcedure } from "./update-workload";
+import { workloadEventsProcedure } from "./workload-events";
 import { workloadLogsProcedure } from "./workload-logs";
+import { workloadStatsProcedure } from "./workload-stats";
 
 export const workloadRouter = router({
   list: listWorkloadsProcedure,
@@ -18,5 +20,7 @@ export const workloadRouter = router({
   deploy: deployWorkloadProcedure,
   stop: stopWorkloadProcedure,
   start: startWorkloadProcedure,
+  events: workloadEventsProcedure,
   logs: workloadLogsProcedure,
+  stats: workloadStatsProcedure,
 });

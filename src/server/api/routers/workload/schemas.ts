@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { slugSchema, workloadSettingsSchema } from "~/server/engine/workloads/workload-config";
+import { workloadSettingsSchema } from "~/server/engine/workloads/workload-config";
 import { idSchema } from "../schemas";
 
 export const workloadIdInput = z.object({ id: idSchema });
-export const createWorkloadInput = workloadSettingsSchema.extend({ projectId: idSchema, stageId: idSchema, name: slugSchema });
+// The name's format is judged with the other fields (workloadFieldIssues), so one answer lists every problem.
+export const createWorkloadInput = workloadSettingsSchema.extend({ projectId: idSchema, stageId: idSchema, name: z.string().max(100) });
 export const updateWorkloadInput = workloadSettingsSchema.extend({ id: idSchema, redeploy: z.boolean().default(false) });
 export const deleteWorkloadInput = z.object({
   id: idSchema,
