@@ -4,13 +4,13 @@
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { createApiToken, createDataWorkload, trpcHttp } from "../support/trpc-http";
+import { freePort as closedPort } from "../support/free-port";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const execFileAsync = promisify(execFile);
@@ -44,15 +44,6 @@ function berth(args: string[], options: { env?: Record<string, string>; input?: 
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? "");
   });
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");

@@ -1,4 +1,3 @@
-import net from "node:net";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDockerClient } from "~/server/docker/client";
 import { createDockerRuntime } from "~/server/docker/container-runtime";
@@ -23,6 +22,7 @@ import { removeWorkloadContainersAfterAll } from "../support/container-cleanup";
 import { createIdentities } from "../support/identities";
 import { runRoleMatrix, WORKLOAD_EVENT_PROCEDURES } from "../support/role-matrix";
 import { longRunning, makeWorkload, testActor } from "../support/workload-fixtures";
+import { freePort } from "../support/free-port";
 
 removeWorkloadContainersAfterAll();
 const cleanups: (() => Promise<void>)[] = [];
@@ -32,15 +32,6 @@ afterAll(async () => {
 
 const viewer: Actor = { kind: "user", userId: "viewer", label: "viewer", role: "VIEWER" };
 const events = (id: string) => listWorkloadEvents(engineDeps, testActor, { id });
-
-/** A port nothing listens on right now (the kernel picks it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("saved but not applied", () => {
   it("lists what was saved without a redeploy until a deploy applies it", async () => {
@@ -135,7 +126,7 @@ describe("workload events", () => {
       await docker.getNetwork(network).remove();
     });
 
-    const port = await freePort();
+    const port = await freePort("0.0.0.0");
     const holder = await makeWorkload({ name: "porta", ports: [{ hostPort: port, containerPort: 80, protocol: "tcp" }] });
     created.push(holder.id);
     expect((await deployWorkload(deps, testActor, holder.id)).status.state).toBe("running");

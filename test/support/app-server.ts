@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
+import { freePort } from "./free-port";
+
+export { freePort };
 
 export interface AppServer {
   url: string;
@@ -15,17 +17,6 @@ export interface AppServer {
 }
 
 const root = path.resolve(import.meta.dirname, "../..");
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts the production server exactly as `npm start` does (migrations, first-admin seed,

@@ -9,10 +9,11 @@
 // log that user in.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { isAlive, killAll, sleep } from "./host-processes";
+import { freePort } from "./free-port";
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -153,17 +154,6 @@ function configAccepted(dir: string, config: string): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitListening(port: number, child: ChildProcess, log: () => string): Promise<void> {

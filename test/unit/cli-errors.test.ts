@@ -1,18 +1,9 @@
-import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { sendsTokenInClear } from "~/cli/remote/client";
 import { CliError, networkProblem, toCliError } from "~/cli/remote/errors";
 import { httpFetch } from "~/cli/remote/http";
 import { restoreFailure } from "~/cli/remote/snapshots";
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort as closedPort } from "../support/free-port";
 
 describe("CLI failures", () => {
   it("a refused connection names the server and the cause, exit 1 (not 'fetch failed')", async () => {
