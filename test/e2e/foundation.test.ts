@@ -23,6 +23,9 @@ afterAll(async () => {
 
 const meWithBearer = (secret: string) => fetch(`${app.url}/api/trpc/me.get`, { headers: { authorization: `Bearer ${secret}` } });
 
+/** The sign-in page, whatever page it is to return to (`?next=`). */
+const atLogin = (url: URL) => url.pathname === "/login";
+
 async function signIn(page: Page, password: string) {
   await page.getByLabel(/^(Email|Электронная почта)$/).fill(app.admin.email);
   await page.getByLabel(/^(Password|Пароль)$/).fill(password);
@@ -49,22 +52,24 @@ describe("foundation UI", () => {
 
   it("sends anonymous visitors to the login page and rejects a wrong password", async () => {
     await page.goto("/settings");
-    await page.waitForURL("**/login");
+    await page.waitForURL(atLogin);
+    // The sign-in page remembers where the visitor was going.
+    expect(new URL(page.url()).searchParams.get("next")).toBe("/settings");
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await screenshot(page, "foundation-01-login");
 
     await signIn(page, "not-the-password");
     const alert = page.getByRole("alert").filter({ hasText: "Invalid email or password." });
     await alert.waitFor();
-    expect(page.url()).toMatch(/\/login$/);
+    expect(new URL(page.url()).pathname).toBe("/login");
     await screenshot(page, "foundation-02-login-error");
   });
 
   it("signs in and lands on the workloads page with an honest empty state", async () => {
     await page.getByLabel("Password").fill(app.admin.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    // Signing in lands on the dashboard; the workloads page is one click away.
-    await page.waitForURL((url) => url.pathname === "/");
+    // Signing in returns to the page the visitor asked for; the workloads page is one click away.
+    await page.waitForURL((url) => url.pathname === "/settings");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workloads" }).click();
     await page.waitForURL("**/workloads");
     await page.getByRole("heading", { level: 1, name: "Workloads" }).waitFor();
@@ -194,14 +199,14 @@ describe("foundation UI", () => {
     expect((await meWithCookie()).status).toBe(200);
 
     await page.getByRole("button", { name: "Выйти" }).click();
-    await page.waitForURL("**/login");
+    await page.waitForURL(atLogin);
     await page.getByRole("heading", { name: "Вход" }).waitFor();
     const stolen = await meWithCookie();
     expect(stolen.status).toBe(401);
     expect(await stolen.text()).toContain("Your session has ended");
     await screenshot(page, "foundation-10-logged-out");
     await page.goto("/settings");
-    await page.waitForURL("**/login");
+    await page.waitForURL(atLogin);
     // The login page has its own language switch (cookie only: nobody is signed in).
     await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
@@ -285,7 +290,7 @@ describe("user management", () => {
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Users");
 
       await vpage.reload();
-      await vpage.waitForURL("**/login");
+      await vpage.waitForURL(atLogin);
     } finally {
       await admin.close();
       await viewer.close();

@@ -126,6 +126,8 @@ describe("workload changes UI", () => {
     expect(alertBox!.y).toBeGreaterThan(buttonBox!.y + buttonBox!.height - 1);
     expect(alertBox!.width).toBeGreaterThan(buttonBox!.width * 2);
     await screenshot(page, `${PREFIX}-deploy-failed`);
+    // Docker made the new container before its start failed: it holds what was saved, so no banner.
+    await expect.poll(() => page.getByTestId("pending-changes").count()).toBe(0);
 
     await page.reload();
     const status = page.getByTestId("last-deploy-failure");
@@ -148,6 +150,14 @@ describe("workload changes UI", () => {
   });
 
   it("speaks Russian", async () => {
+    // The failed deploy's container holds the saved settings (nothing waits); one more save does.
+    await api.mutate("workload.update", {
+      id,
+      ...settings,
+      env: [{ key: "GREETING", value: "privet", secret: false }],
+      ports: [{ hostPort, containerPort: 80, protocol: "tcp" }],
+      redeploy: false,
+    });
     await context.addCookies([{ name: "berth-locale", value: "ru", url: app.url }]);
     await page.goto(`/workloads/${id}`);
     await expect

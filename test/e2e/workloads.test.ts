@@ -266,18 +266,12 @@ describe("workloads UI", () => {
     }
   });
 
-  it("refuses to delete a project that still has a workload, with the server's message", async () => {
+  it("explains up front why a project that still has a workload cannot be deleted", async () => {
     await page.goto("/projects");
-    await page.getByRole("button", { name: `Delete project ${PROJECT}` }).click();
-    const dialog = page.getByRole("dialog", { name: "Delete project?" });
-    await dialog.getByText("It still has 1 workload", { exact: false }).waitFor();
-    await dialog.getByRole("button", { name: "Delete project" }).click();
-    await dialog
-      .getByRole("alert")
-      .filter({ hasText: `Project ${PROJECT} still has 1 workload; delete it first.` })
-      .waitFor();
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "detached" });
+    const remove = page.getByRole("button", { name: `Delete project ${PROJECT}` });
+    expect(await remove.isDisabled()).toBe(true);
+    const reason = await remove.getAttribute("aria-describedby");
+    expect(await page.locator(`#${reason}`).textContent()).toBe("Cannot be deleted while 1 workload is in it: delete or move it first.");
   });
 
   it("deletes the workload and, after typing its name, its data", async () => {

@@ -29,7 +29,8 @@ export function LogsPanel({ workloadId, status }: { workloadId: string; status: 
   const t = useTranslations("workloadLogs");
   const [open, setOpen] = useState(true);
   const [tail, setTail] = useState<number>(200);
-  const [following, setFollowing] = useState(false);
+  // On at first: a deploy's or a restart's output shows up by itself; off to read a fixed tail.
+  const [following, setFollowing] = useState(true);
   const [search, setSearch] = useState("");
   const [appended, setAppended] = useState<LogLine[]>([]);
   const [followError, setFollowError] = useState<Parameters<typeof describeError>[0]>(null);
