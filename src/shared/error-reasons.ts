@@ -26,6 +26,7 @@ export const ERROR_REASONS = {
   "permission-denied": [],
   "file-missing": [],
   unexpected: [],
+  "failure-details-hidden": [],
   // users and tokens
   "password-too-short": ["min"],
   "user-exists": ["email"],

@@ -199,6 +199,26 @@ describe("workload events", () => {
     expect((await getWorkload(engineDeps, testActor, w.id)).lastDeployFailure).toBeNull();
   });
 
+  it("shows a failure's free-text detail (host folders) to admins only; viewers learn that it failed", async () => {
+    const w = await makeWorkload({ name: "clashing" });
+    const detail = `Volume "/data": ${engineDeps.dataDir}/volumes/x overlaps another workload's folder`;
+    await recordWorkloadEvent(db, {
+      workloadId: w.id,
+      kind: "deploy",
+      outcome: "failure",
+      actor: testActor,
+      error: new DomainError("BAD_REQUEST", detail, { reason: "volume-clash", params: { detail } }),
+    });
+    const [asAdmin] = await listWorkloadEvents(engineDeps, testActor, { id: w.id });
+    expect(asAdmin).toMatchObject({ reason: "volume-clash", params: { detail } });
+    const [asViewer] = await listWorkloadEvents(engineDeps, viewer, { id: w.id });
+    expect(asViewer).toMatchObject({ kind: "deploy", outcome: "failure", reason: "failure-details-hidden", params: {} });
+    const view = await getWorkload(engineDeps, viewer, w.id);
+    expect(view.lastDeployFailure).toMatchObject({ reason: "failure-details-hidden" });
+    expect(JSON.stringify(view)).not.toContain(engineDeps.dataDir);
+    expect((await getWorkload(engineDeps, testActor, w.id)).lastDeployFailure).toMatchObject({ reason: "volume-clash" });
+  });
+
   it("keeps the newest events per workload", async () => {
     const w = await makeWorkload({ name: "pruned" });
     for (let i = 0; i < WORKLOAD_EVENTS_KEPT + 5; i++) {

@@ -91,6 +91,15 @@ export async function withWorkloadEvent<T>(
 
 type EventRow = { id: string; kind: string; outcome: string; reason: string | null; params: string; actor: string; createdAt: Date };
 
+/**
+ * A failure's `detail` is the engine's English (a volume clash names host folders): admins
+ * see it, as they see the paths on the page; anyone else gets only that it failed.
+ */
+function forViewer(view: WorkloadEventView, isAdmin: boolean): WorkloadEventView {
+  if (isAdmin || !("detail" in view.params)) return view;
+  return { ...view, reason: "failure-details-hidden", params: {} };
+}
+
 function toEventView(row: EventRow): WorkloadEventView {
   let params: ErrorParams = {};
   try {
@@ -112,7 +121,7 @@ function toEventView(row: EventRow): WorkloadEventView {
 /** The newest events first. */
 export async function listWorkloadEvents(
   deps: Pick<EngineDeps, "db">,
-  _viewer: Actor,
+  viewer: Actor,
   input: { id: string; limit?: number },
 ): Promise<WorkloadEventView[]> {
   await assertWorkloadExists(deps, input.id);
@@ -121,17 +130,17 @@ export async function listWorkloadEvents(
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: Math.min(Math.max(1, input.limit ?? 50), WORKLOAD_EVENTS_PAGE_MAX),
   });
-  return rows.map(toEventView);
+  return rows.map((row) => forViewer(toEventView(row), viewer.role === "ADMIN"));
 }
 
 /**
  * The newest deploy, start or update-with-redeploy, when it failed: the status area keeps
  * saying so (and why) after a reload, until one succeeds.
  */
-export async function lastDeployFailure(db: Db, workloadId: string): Promise<WorkloadEventView | null> {
+export async function lastDeployFailure(db: Db, workloadId: string, isAdmin = true): Promise<WorkloadEventView | null> {
   const row = await db.workloadEvent.findFirst({
     where: { workloadId, kind: { in: DEPLOYING_KINDS } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
   });
-  return row && row.outcome === "failure" ? toEventView(row) : null;
+  return row?.outcome === "failure" ? forViewer(toEventView(row), isAdmin) : null;
 }

@@ -96,7 +96,7 @@ async function toView(deps: EngineDeps, w: LoadedWorkload, isAdmin: boolean): Pr
   return {
     ...w.config,
     ...pendingState(w, w.config, status.state !== "missing", deps.secrets, isAdmin),
-    lastDeployFailure: await lastDeployFailure(deps.db, w.config.id),
+    lastDeployFailure: await lastDeployFailure(deps.db, w.config.id, isAdmin),
     env: envForView(w.config.env, isAdmin ? deps.secrets : null),
     projectSlug: w.project.slug,
     stageSlug: w.stage.slug,
