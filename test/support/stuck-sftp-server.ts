@@ -42,13 +42,26 @@ const FILE_SIZE = 1024 * 1024;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 
+/**
+ * An ed25519 host key ssh2 can read back. About 1 in 256 of the keys ssh2 generates have a
+ * public half its own parseKey refuses (it strips a leading zero byte of the key:
+ * mscdex/ssh2#1513, #1390); such a key is simply made again.
+ */
+function generateHostKey() {
+  for (let attempt = 0; ; attempt++) {
+    const key = utils.generateKeyPairSync("ed25519");
+    const parsed = utils.parseKey(key.public);
+    if (!(parsed instanceof Error)) return { private: key.private, parsed };
+    if (attempt >= 10) throw parsed;
+  }
+}
+
 export async function startStuckSftpServer(
   mode: StuckMode,
   unanswered: readonly StuckRequest[] = mode === "silent" ? ["OPEN", "LSTAT", "READ"] : [],
 ): Promise<StuckSftpServer> {
-  const hostKey = utils.generateKeyPairSync("ed25519");
-  const parsed = utils.parseKey(hostKey.public);
-  if (parsed instanceof Error) throw parsed;
+  const hostKey = generateHostKey();
+  const parsed = hostKey.parsed;
   const received: string[] = [];
   const sockets = new Set<net.Socket>();
   let endedByClient = 0;
