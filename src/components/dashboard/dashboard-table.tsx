@@ -8,7 +8,8 @@ import { RunNowButton } from "~/components/schedules/run-now-button";
 import { RunOutcome } from "~/components/schedules/schedule-text";
 import { Badge } from "~/components/ui/badge";
 import { Table, TableBody, TableCell, TableColumns, TableRow } from "~/components/ui/table";
-import { useFormatCpu, useUnavailableText, useUptimeText } from "~/components/workloads/container-stats-card";
+import { useFormatCpu } from "~/components/format/use-format";
+import { useUnavailableText, useUptimeText } from "~/components/workloads/container-stats-card";
 import { api } from "~/trpc/react";
 import type { ContainerStatsView, DashboardOverview, DashboardWorkload } from "./types";
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { useFormatter } from "next-intl";
+import { useFormatter, useTranslations } from "next-intl";
 import { useCallback } from "react";
 import { scaleBytes } from "~/components/snapshots/options";
 
@@ -54,4 +54,29 @@ export function useFormatMs() {
 export function useFormatPercent() {
   const format = useFormatter();
   return useCallback((fraction: number) => format.number(fraction, { style: "percent", maximumFractionDigits: 0 }), [format]);
+}
+
+/** "3 h 12 min", "2 d 4 h", "45 s": the two largest units of a duration. */
+export function useFormatUptime() {
+  const t = useTranslations("containerStats.duration");
+  return useCallback(
+    (ms: number) => {
+      const seconds = Math.max(0, Math.floor(ms / 1000));
+      const [days, hours, minutes] = [Math.floor(seconds / 86_400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60];
+      if (days > 0) return t("days", { days, hours });
+      if (hours > 0) return t("hours", { hours, minutes });
+      if (minutes > 0) return t("minutes", { minutes });
+      return t("seconds", { seconds });
+    },
+    [t],
+  );
+}
+
+/** A container's CPU share: "3.4 %" under ten, whole percents above. */
+export function useFormatCpu() {
+  const format = useFormatter();
+  return useCallback(
+    (percent: number) => format.number(percent / 100, { style: "percent", maximumFractionDigits: percent < 10 ? 1 : 0 }),
+    [format],
+  );
 }

@@ -1,8 +1,8 @@
 "use client";
 
-import { useFormatter, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import { useCallback, useId } from "react";
-import { useFormatBytes } from "~/components/format/use-format";
+import { useFormatBytes, useFormatCpu, useFormatUptime } from "~/components/format/use-format";
 import { Alert } from "~/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { describeError } from "~/components/ui/trpc-error";
@@ -10,22 +10,6 @@ import type { WorkloadStats } from "~/server/engine/workloads/workload-stats";
 import { api } from "~/trpc/react";
 
 export const STATS_REFRESH_MS = 5_000;
-
-/** "3 h 12 min", "2 d 4 h", "45 s": the two largest units of a duration. */
-export function useFormatUptime() {
-  const t = useTranslations("containerStats.duration");
-  return useCallback(
-    (ms: number) => {
-      const seconds = Math.max(0, Math.floor(ms / 1000));
-      const [days, hours, minutes] = [Math.floor(seconds / 86_400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60];
-      if (days > 0) return t("days", { days, hours });
-      if (hours > 0) return t("hours", { hours, minutes });
-      if (minutes > 0) return t("minutes", { minutes });
-      return t("seconds", { seconds });
-    },
-    [t],
-  );
-}
 
 type Measured = Extract<WorkloadStats, { state: "measured" }>;
 
@@ -40,14 +24,6 @@ export function useUptimeText() {
       return s.startedAt ? t("notRunning") : t("neverStarted");
     },
     [t, uptime],
-  );
-}
-
-export function useFormatCpu() {
-  const format = useFormatter();
-  return useCallback(
-    (percent: number) => format.number(percent / 100, { style: "percent", maximumFractionDigits: percent < 10 ? 1 : 0 }),
-    [format],
   );
 }
 
